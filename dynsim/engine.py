@@ -1,0 +1,103 @@
+"""Simulation engines: how Brian2 turns the emulators' equations into running code.
+
+=============  ===========================================================================
+engine         what runs
+=============  ===========================================================================
+``'cython'``   Brian2 runtime mode with compiled Cython code objects: fast steps, Python
+               callbacks during a run (live plots), first build compiles (cached, see
+               :mod:`dynsim._paths`).
+``'numpy'``    Brian2 runtime mode with numpy code objects: no compiler needed, no compile
+               wait, slower steps. The test suite uses it for short simulations.
+``'auto'``     ``'cython'`` where a C compiler and Cython are available, else ``'numpy'``.
+=============  ===========================================================================
+
+The default engine is ``$DYNSIM_ENGINE`` when set, else ``'auto'``. dynsim never changes
+``prefs.codegen.target``: every Brian2 object an emulator makes carries its own code-object
+class, so a user's own objects keep the user's settings.
+
+Examples
+--------
+>>> from dynsim.engine import resolve_engine
+>>> resolve_engine("numpy")
+'numpy'
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sysconfig
+
+from dynsim.errors import EngineError
+
+__all__ = ["ENGINES", "ENGINE_ENV", "codeobj_class", "default_engine", "resolve_engine"]
+
+#: Engines a user can name.
+ENGINES: tuple[str, ...] = ("auto", "cython", "numpy")
+#: Environment variable holding the default engine.
+ENGINE_ENV = "DYNSIM_ENGINE"
+
+
+@functools.cache
+def _compiler_available() -> bool:
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None and shutil.which("gcc") is None and shutil.which("cc") is None:
+        return False
+    try:
+        import Cython  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_engine() -> str:
+    """Return the default engine: ``$DYNSIM_ENGINE`` or ``'auto'``."""
+    return os.environ.get(ENGINE_ENV, "auto")
+
+
+def resolve_engine(engine: str | None = None) -> str:
+    """Return the concrete engine (``'cython'`` or ``'numpy'``) for a user's choice.
+
+    Parameters
+    ----------
+    engine : str or None
+        One of :data:`ENGINES`; ``None`` means :func:`default_engine`.
+
+    Returns
+    -------
+    str
+        ``'cython'`` or ``'numpy'``.
+
+    Raises
+    ------
+    dynsim.errors.EngineError
+        For an unknown name, or ``'cython'`` on a machine without a C compiler.
+    """
+    name = default_engine() if engine is None else engine
+    if name not in ENGINES:
+        raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name == "auto":
+        return "cython" if _compiler_available() else "numpy"
+    if name == "cython" and not _compiler_available():
+        raise EngineError("engine 'cython' needs a C compiler and Cython; none was found "
+                          "(use engine='numpy', or install gcc)")
+    return name
+
+
+def codeobj_class(engine: str | None = None) -> type:
+    """Return the Brian2 code-object class of an engine, for ``codeobj_class=`` arguments.
+
+    Parameters
+    ----------
+    engine : str or None
+        As for :func:`resolve_engine`.
+    """
+    concrete = resolve_engine(engine)
+    if concrete == "cython":
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        return CythonCodeObject
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+
+    return NumpyCodeObject

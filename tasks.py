@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""The two commands of the README, and a few more for contributors.
+
+    python3 tasks.py lab     # set up .venv, open JupyterLab on exercises/ (127.0.0.1, token)
+    python3 tasks.py test    # set up .venv, run every test: lint, unit, notebooks, browser
+
+Each command creates or reuses a virtual environment (``.venv`` beside this file, or
+``$DYNSIM_VENV``), installs exactly the extras it needs (``lab`` or ``lab,test``) when the
+environment is new or ``pyproject.toml`` changed, and then runs. Only the standard library is
+used here, so a machine with nothing but ``python3``, pip and a C compiler is enough.
+
+Other commands: ``bench`` (benchmarks/run.py), ``exercises`` (rebuild the student and solution
+notebooks from exercises/source), ``lint`` (ruff only).
+
+Generated files never land in the repository or the working directory: Brian2's compiled code,
+Python bytecode, the ruff and hypothesis caches all go under ``$DYNSIM_CACHE_DIR`` (default: the
+user cache directory, ``~/.cache/dynsim`` on Linux).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+MIN_PYTHON = (3, 11)
+EXTRAS = {"lab": ("lab",), "test": ("lab", "test"), "bench": ("lab", "test"),
+          "exercises": ("lab", "test"), "lint": ("test",)}
+
+
+def _say(msg: str) -> None:
+    print(f"[dynsim] {msg}", flush=True)
+
+
+def _user_cache_dir() -> Path:
+    env = os.environ.get("DYNSIM_CACHE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return (base / "dynsim").resolve()
+
+
+def venv_dir() -> Path:
+    """Return the virtual environment the commands use (``$DYNSIM_VENV`` or ``.venv``)."""
+    return Path(os.environ.get("DYNSIM_VENV", ROOT / ".venv")).expanduser().resolve()
+
+
+def _venv_python(vdir: Path) -> Path:
+    return vdir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _stamp(extras: tuple[str, ...]) -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return f"{digest} {sys.version_info.major}.{sys.version_info.minor} {','.join(sorted(extras))}"
+
+
+def ensure_venv(extras: tuple[str, ...]) -> Path:
+    """Create or reuse the virtual environment and install ``.[extras]`` into it.
+
+    Returns the environment's Python interpreter.
+    """
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"dynsim needs Python >= {'.'.join(map(str, MIN_PYTHON))}; "
+                 f"this is {sys.version.split()[0]} ({sys.executable}).")
+    vdir = venv_dir()
+    py = _venv_python(vdir)
+    stamp_file = vdir / "dynsim-installed.txt"
+    installed = stamp_file.read_text().splitlines() if stamp_file.exists() else []
+    wanted = _stamp(extras)
+    # An environment installed with a superset of the extras for this pyproject is reused.
+    for line in installed:
+        digest, pyver, have = [*line.split(" "), "", "", ""][:3]
+        if (digest, pyver) == tuple(wanted.split(" ")[:2]) and set(extras) <= set(have.split(",")):
+            if py.exists():
+                return py
+    if not py.exists():
+        _say(f"creating the virtual environment {vdir}")
+        venv.EnvBuilder(with_pip=True, clear=vdir.exists()).create(vdir)
+    spec = f"{ROOT}[{','.join(extras)}]"
+    _say(f"installing dynsim with extras [{','.join(extras)}] into {vdir} (about a minute)")
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-e", spec], check=True)
+    stamp_file.write_text(wanted + "\n")
+    return py
+
+
+def child_env(py: Path) -> dict[str, str]:
+    """Environment for the commands: the venv first on PATH, every cache in the user cache."""
+    env = dict(os.environ)
+    cache = _user_cache_dir()
+    env.setdefault("DYNSIM_CACHE_DIR", str(cache))
+    env.setdefault("PYTHONPYCACHEPREFIX", str(cache / "pycache"))
+    env.setdefault("RUFF_CACHE_DIR", str(cache / "ruff"))
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env["VIRTUAL_ENV"] = str(py.parent.parent)
+    env["PATH"] = f"{py.parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> int:
+    _say("$ " + " ".join(cmd))
+    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+
+def lab_command(py: Path, args: list[str]) -> list[str]:
+    """Return the JupyterLab command line of ``tasks.py lab`` (the lab and browser tests use it)."""
+    token = os.environ.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
+    return [str(py), "-m", "jupyter", "lab",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={ROOT / 'exercises'}",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.default_url=/lab/tree/index.ipynb",
+            *args]
+
+
+def cmd_lab(args: list[str]) -> int:
+    """Set up the environment and open JupyterLab on ``exercises/``."""
+    py = ensure_venv(EXTRAS["lab"])
+    env = child_env(py)
+    cmd = lab_command(py, args)
+    token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
+    _say("starting JupyterLab on exercises/ (bound to 127.0.0.1). Open the URL below; "
+         f"the token is {token}")
+    _say("stop it with Ctrl-C")
+    if os.name == "posix":
+        os.chdir(ROOT)
+        os.execve(cmd[0], cmd, env)
+    return _run(cmd, env)
+
+
+def cmd_lint(args: list[str]) -> int:
+    """Run ruff over the whole project."""
+    py = ensure_venv(EXTRAS["lint"])
+    return _run([str(py), "-m", "ruff", "check", ".", *args], child_env(py))
+
+
+def cmd_test(args: list[str]) -> int:
+    """Set up the environment and run the whole test suite (ruff, then pytest)."""
+    py = ensure_venv(EXTRAS["test"])
+    env = child_env(py)
+    rc = _run([str(py), "-m", "ruff", "check", "."], env)
+    if rc != 0:
+        _say("ruff found problems (above); fix them first")
+        return rc
+    rc = _run([str(py), "-m", "pytest", *args], env)
+    if rc == 5:
+        _say("pytest collected no tests: that is a failure, not a pass")
+        return 1
+    return rc
+
+
+def cmd_bench(args: list[str]) -> int:
+    """Run the benchmark suite and write benchmarks/RESULTS.md and results.json."""
+    py = ensure_venv(EXTRAS["bench"])
+    return _run([str(py), str(ROOT / "benchmarks" / "run.py"), *args], child_env(py))
+
+
+def cmd_exercises(args: list[str]) -> int:
+    """Rebuild the student and solution notebooks from ``exercises/source``."""
+    py = ensure_venv(EXTRAS["exercises"])
+    return _run([str(py), str(ROOT / "exercises" / "build.py"), *args], child_env(py))
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "lint": cmd_lint, "bench": cmd_bench,
+            "exercises": cmd_exercises}
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch ``tasks.py <command> [args...]``."""
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        print("commands:", ", ".join(COMMANDS))
+        return 2
+    if shutil.which("gcc") is None and shutil.which("cc") is None:
+        _say("no C compiler found: Brian2 will fall back to its (slower) numpy target")
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,26 @@
+"""Shared pytest set-up: caches out of the repository, fast engine for short simulations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Short unit simulations run on Brian2's numpy target (no compile wait). Tests that need the
+# compiled engine ask for it explicitly (engine="cython").
+os.environ.setdefault("DYNSIM_ENGINE", "numpy")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+
+from dynsim._paths import cache_dir  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis keeps its example database in dynsim's cache, not in ./.hypothesis
+settings.register_profile(
+    "dynsim",
+    database=DirectoryBasedExampleDatabase(str(cache_dir() / "hypothesis")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("dynsim")
