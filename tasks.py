@@ -117,7 +117,9 @@ def _run(cmd: list[str], env: dict[str, str]) -> int:
 def lab_command(py: Path, args: list[str]) -> list[str]:
     """Return the JupyterLab command line of ``tasks.py lab`` (the lab and browser tests use it)."""
     token = os.environ.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
-    return [str(py), "-m", "jupyter", "lab",
+    # Jupyter refuses to run as root (containers, CI) unless told that it is intended.
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [str(py), "-m", "jupyter", "lab", *as_root,
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={ROOT / 'exercises'}",
             f"--IdentityProvider.token={token}",

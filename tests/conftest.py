@@ -9,10 +9,10 @@ from pathlib import Path
 # compiled engine ask for it explicitly (engine="cython").
 os.environ.setdefault("DYNSIM_ENGINE", "numpy")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
-from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
-from dynsim._paths import cache_dir  # noqa: E402
+from dynsim._paths import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
