@@ -114,14 +114,19 @@ def _run(cmd: list[str], env: dict[str, str]) -> int:
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 
-def lab_command(py: Path, args: list[str]) -> list[str]:
-    """Return the JupyterLab command line of ``tasks.py lab`` (the lab and browser tests use it)."""
-    token = os.environ.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
+def lab_command(py: Path, args: list[str], *, root: Path | None = None,
+                token: str | None = None) -> list[str]:
+    """Return the JupyterLab command line of ``tasks.py lab`` (the lab and browser tests use it).
+
+    ``root`` (default ``exercises/``) is the directory served; the browser tests serve a
+    temporary copy. ``token`` defaults to ``$DYNSIM_LAB_TOKEN`` or a random one.
+    """
+    token = token or os.environ.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
     # Jupyter refuses to run as root (containers, CI) unless told that it is intended.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [str(py), "-m", "jupyter", "lab", *as_root,
             "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.root_dir={ROOT / 'exercises'}",
+            f"--ServerApp.root_dir={root or ROOT / 'exercises'}",
             f"--IdentityProvider.token={token}",
             "--ServerApp.default_url=/lab/tree/index.ipynb",
             *args]

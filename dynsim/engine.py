@@ -11,6 +11,13 @@ engine         what runs
 ``'auto'``     ``'cython'`` where a C compiler and Cython are available, else ``'numpy'``.
 =============  ===========================================================================
 
+One more name exists for the few classes that build a whole model once and re-run it many
+times (:class:`dynsim.dynapse.Experiment`): ``'standalone'``, Brian2's ``cpp_standalone``
+device (a compiled C++ program; parameters change between runs without recompiling, no
+Python callbacks during a run). It needs a C++ compiler and ``make``
+(:func:`standalone_unavailable_reason`); :func:`resolve_engine` accepts it only with
+``allow_standalone=True``.
+
 The default engine is ``$DYNSIM_ENGINE`` when set, else ``'auto'``. dynsim never changes
 ``prefs.codegen.target``: every Brian2 object an emulator makes carries its own code-object
 class, so a user's own objects keep the user's settings.
@@ -31,12 +38,22 @@ import sysconfig
 
 from dynsim.errors import EngineError
 
-__all__ = ["ENGINES", "ENGINE_ENV", "codeobj_class", "default_engine", "resolve_engine"]
+__all__ = [
+    "ENGINES",
+    "ENGINE_ENV",
+    "STANDALONE",
+    "codeobj_class",
+    "default_engine",
+    "resolve_engine",
+    "standalone_unavailable_reason",
+]
 
 #: Engines a user can name.
 ENGINES: tuple[str, ...] = ("auto", "cython", "numpy")
 #: Environment variable holding the default engine.
 ENGINE_ENV = "DYNSIM_ENGINE"
+#: Name of Brian2's C++ standalone device (only where a class accepts it).
+STANDALONE = "standalone"
 
 
 @functools.cache
@@ -56,18 +73,30 @@ def default_engine() -> str:
     return os.environ.get(ENGINE_ENV, "auto")
 
 
-def resolve_engine(engine: str | None = None) -> str:
+def standalone_unavailable_reason() -> str | None:
+    """Return why the ``'standalone'`` engine cannot run here, or ``None`` if it can."""
+    if not _compiler_available():
+        return "no C/C++ compiler (or Cython) was found"
+    if shutil.which("make") is None:
+        return "the 'make' program was not found"
+    return None
+
+
+def resolve_engine(engine: str | None = None, *, allow_standalone: bool = False) -> str:
     """Return the concrete engine (``'cython'`` or ``'numpy'``) for a user's choice.
 
     Parameters
     ----------
     engine : str or None
         One of :data:`ENGINES`; ``None`` means :func:`default_engine`.
+    allow_standalone : bool
+        Accept ``'standalone'`` too (returned as is; check
+        :func:`standalone_unavailable_reason` before using it).
 
     Returns
     -------
     str
-        ``'cython'`` or ``'numpy'``.
+        ``'cython'`` or ``'numpy'`` (or ``'standalone'``).
 
     Raises
     ------
@@ -75,6 +104,12 @@ def resolve_engine(engine: str | None = None) -> str:
         For an unknown name, or ``'cython'`` on a machine without a C compiler.
     """
     name = default_engine() if engine is None else engine
+    if name == STANDALONE:
+        if allow_standalone:
+            return name
+        raise EngineError("engine 'standalone' is only available for classes that re-run one "
+                          "model many times (dynsim.dynapse.Experiment); choose one of "
+                          f"{', '.join(ENGINES)}")
     if name not in ENGINES:
         raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
     if name == "auto":

@@ -27,17 +27,21 @@ __all__ = [
     "ConfigurationFormatError",
     "CoreFullError",
     "DynapseError",
+    "DynapseNeuronZeroWarning",
     "DynapseWeightWarning",
     "DynsimError",
     "EngineError",
     "HardwareLimitError",
     "InvalidConnectionError",
     "InvalidCoreError",
+    "InvalidNeuronError",
+    "InvalidSettingError",
     "LearningRuleError",
     "LoihiError",
     "LoihiNetworkError",
     "RegisterRangeError",
     "SRAMLimitError",
+    "SpikeInputError",
     "UnknownBiasError",
     "UnknownConventionError",
     "UnknownSynapseTypeError",
@@ -142,6 +146,18 @@ class DynapseWeightWarning(UserWarning):
     """A weight that was converted to a whole number of CAM entries (shown, never silent)."""
 
 
+class InvalidNeuronError(DynapseError, ValueError):
+    """A neuron id outside its core/chip/board, or a neuron that was never allocated."""
+
+
+class InvalidSettingError(DynapseError, ValueError):
+    """A setting outside its valid values (input rate, spike times, duration, mismatch...)."""
+
+
+class DynapseNeuronZeroWarning(UserWarning):
+    """Neuron 0 of a core used as a source: every unused CAM entry listens to it."""
+
+
 # --------------------------------------------------------------------------- Loihi
 class LoihiError(DynsimError):
     """Base class of errors of the emulated Loihi."""
@@ -161,3 +177,7 @@ class LearningRuleError(LoihiError, ValueError):
 
 class LoihiNetworkError(LoihiError, RuntimeError):
     """A network use the emulated chip does not support (e.g. changing its time step)."""
+
+
+class SpikeInputError(LoihiError, ValueError):
+    """Spike input a Loihi spike generator cannot play (not whole steps, out of range, repeated)."""

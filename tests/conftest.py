@@ -10,16 +10,19 @@ from pathlib import Path
 os.environ.setdefault("DYNSIM_ENGINE", "numpy")
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from dynsim._paths import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Hypothesis keeps its example database in dynsim's cache, not in ./.hypothesis
+# Hypothesis keeps everything (example database, constants cache) in dynsim's cache, not in
+# ./.hypothesis of the working directory.
+set_hypothesis_home_dir(cache_dir() / "hypothesis")
 settings.register_profile(
     "dynsim",
-    database=DirectoryBasedExampleDatabase(str(cache_dir() / "hypothesis")),
+    database=DirectoryBasedExampleDatabase(str(cache_dir() / "hypothesis" / "examples")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

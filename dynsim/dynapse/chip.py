@@ -1,0 +1,601 @@
+"""Beginner layer: the dynapse-simulator API on a user-managed Brian2 ``Network``.
+
+The example of the dynapse-simulator README runs unchanged (only the import differs)::
+
+    from dynsim.dynapse import DynapSE
+
+    network = Network()                       # a Brian2 Network
+    chip = DynapSE(network)                   # a DYNAP-SE1 board (4 chips x 4 cores)
+    DPI_neuron = chip.get_neurons(1, 'Core_1')
+    DPI_NMDA_synapse = chip.add_connection(input_spike_generator, DPI_neuron,
+                                           synapse_type='NMDA')
+    chip.connect(DPI_NMDA_synapse, True)
+    DPI_NMDA_synapse.weight = 0.5             # -> 1 CAM entry, with a DynapseWeightWarning
+    network.add([input_spike_generator, DPI_neuron, DPI_NMDA_synapse, ...])
+    network.run(1000 * ms)
+
+Design choices (where the seed was silent):
+
+* ``get_neurons(n, core, chip_id=0)`` names a core ``'Core_0'``..``'Core_3'`` (or 0..3);
+  ``chip_id`` (0..3) picks the chip of the 4-chip board. Each call returns its own
+  ``NeuronGroup`` of exactly ``n`` neurons (only allocated neurons are simulated), added to
+  the network. Adding it again with ``network.add`` is harmless.
+* A connection's ``weight`` is a whole number of CAM entries (default 1 per synapse). A
+  non-integer weight is rounded half up (at least 1 for a positive value) with a
+  ``DynapseWeightWarning``; negative or non-numeric weights raise ``WeightError``. The 64
+  CAM entries of each neuron are counted over all connections and types on every
+  ``connect`` and every weight change (also ``syn.weight[0] = 3``).
+* Biases are per core (``set_bias``); writing a bias parameter on a neuron group raises.
+* The chip's groups use ``dt`` = ``defaultclock.dt`` at the time the chip is created
+  (unless ``dt=`` is given) and the engine of :func:`dynsim.engine.resolve_engine`.
+* External sources (any Brian2 spike source that is not a chip neuron) count towards the
+  CAM budget; they have no board address, so aliasing is checked only between chip neurons.
+
+Monitors: record ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b`` with a
+Brian2 ``StateMonitor`` (the seed's names ``Isoma_mem``, ``Isoma_ahp``, ``Iampa``, ``Inmda``,
+``Igaba_a``, ``Igaba_b`` work too) and spikes with a ``SpikeMonitor``.
+
+Examples
+--------
+>>> from brian2 import Network, SpikeGeneratorGroup, ms, pA
+>>> from dynsim.dynapse import DynapSE
+>>> network = Network()
+>>> chip = DynapSE(network, engine="numpy", name="docchip")
+>>> neurons = chip.get_neurons(2, "Core_1")
+>>> source = SpikeGeneratorGroup(1, [0], [5] * ms, name="docsource")
+>>> ampa = chip.add_connection(source, neurons, synapse_type="AMPA")
+>>> chip.connect(ampa, True)
+>>> ampa.weight = 2
+>>> chip.set_bias({"Itau_ampa": 10 * pA, "PS_WEIGHT_EXC_F_N": (1, 80)}, "Core_1")
+>>> chip.cam_usage(neurons).tolist()
+[2, 2]
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from brian2 import Network, Quantity, Synapses, defaultclock
+from brian2.core.variables import VariableView
+from brian2.groups.subgroup import Subgroup
+from brian2.units.fundamentalunits import DIMENSIONLESS
+
+from dynsim._brian import configure
+from dynsim.dynapse.biases import BIAS_TABLE, bias_spec, resolve_biases
+from dynsim.dynapse.circuits import (
+    DynapseNeuronGroup,
+    bias_currents,
+    make_neurons,
+    make_synapses,
+    set_parameters,
+)
+from dynsim.dynapse.config import (
+    Dynapse1Configuration,
+    Dynapse1Parameter,
+    Dynapse1ParameterGroup,
+    check_chip,
+)
+from dynsim.dynapse.config import (
+    synapse_type as synapse_type_of,
+)
+from dynsim.dynapse.constants import (
+    CAMS_PER_NEURON,
+    CORE_NAMES,
+    CORES_PER_CHIP,
+    NEURONS_PER_CHIP,
+    NEURONS_PER_CORE,
+    NUM_CHIPS,
+    NUM_NEURONS,
+    SRAMS_PER_NEURON,
+    SYNAPSE_TYPES,
+    split_global_id,
+)
+from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
+from dynsim.dynapse.netgen import NetworkGenerator, Neuron
+from dynsim.engine import resolve_engine
+from dynsim.errors import (
+    CAMAliasingError,
+    CAMLimitError,
+    CoreFullError,
+    DynapseWeightWarning,
+    InvalidConnectionError,
+    InvalidCoreError,
+    InvalidNeuronError,
+    InvalidSettingError,
+    SRAMLimitError,
+    WeightError,
+    suggest,
+)
+
+__all__ = ["DynapSE", "DynapseSynapses", "parse_core"]
+
+#: Weight bias of each synapse type (derived from the bias table).
+_WEIGHT_BIAS = {s.group: s.samna_name for s in BIAS_TABLE
+                if s.kind == "weight" and s.group in SYNAPSE_TYPES}
+
+
+def parse_core(core: object) -> int:
+    """Return the core index of ``'Core_0'``..``'Core_3'`` or 0..3.
+
+    Raises
+    ------
+    dynsim.errors.InvalidCoreError
+        Listing the valid names.
+    """
+    if isinstance(core, int | np.integer) and not isinstance(core, bool) \
+            and 0 <= int(core) < CORES_PER_CHIP:
+        return int(core)
+    if isinstance(core, str) and core in CORE_NAMES:
+        return CORE_NAMES.index(core)
+    hint = suggest(str(core), CORE_NAMES) if isinstance(core, str) else ""
+    raise InvalidCoreError(f"unknown core {core!r}.{hint} A chip has the cores "
+                           f"{', '.join(CORE_NAMES)} (or 0..3); pick the chip with chip_id=0..3")
+
+
+def cam_counts(value: object) -> tuple[np.ndarray, str | None]:
+    """Return ``value`` as whole numbers of CAM entries, and a note when it was rounded.
+
+    Raises
+    ------
+    dynsim.errors.WeightError
+        For negative, non-finite or non-numeric weights (and strings or units).
+    """
+    if isinstance(value, str):
+        raise WeightError("a DYNAP-SE weight is a whole number of CAM entries: give an int or "
+                          f"an array of ints, not the expression {value!r}")
+    if isinstance(value, Quantity) and value.dim is not DIMENSIONLESS:
+        raise WeightError(f"a DYNAP-SE weight is a number of CAM entries, without units; got "
+                          f"{value}. The current of one entry is the weight bias.")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise WeightError(f"a DYNAP-SE weight is a whole number of CAM entries, got "
+                          f"{value!r}") from None
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise WeightError(f"weights must be finite numbers >= 0 of CAM entries, got {value!r}")
+    counts = np.where((array > 0) & (array < 0.5), 1.0, np.floor(array + 0.5))
+    note = None
+    if np.any(counts != array):
+        changed = np.flatnonzero(counts.reshape(-1) != array.reshape(-1))
+        first = changed[0]
+        note = (f"weight {array.reshape(-1)[first]:g} was set to "
+                f"{int(counts.reshape(-1)[first])} CAM entr"
+                f"{'y' if counts.reshape(-1)[first] == 1 else 'ies'}"
+                f"{f' ({len(changed)} values rounded)' if len(changed) > 1 else ''}: on the "
+                "DYNAP-SE a weight is a whole number of CAM entries (rounded half up, at least "
+                "1 for a positive weight).")
+    return counts.astype(np.int32), note
+
+
+class _CAMWeightView(VariableView):
+    """``syn.weight``: indexed assignments go through the chip's CAM checks."""
+
+    def __init__(self, synapses: DynapseSynapses) -> None:
+        super().__init__("weight", synapses.variables["weight"], synapses,
+                         dimensions=DIMENSIONLESS)
+
+    def __setitem__(self, item: Any, value: Any) -> None:
+        self.group._dynapse_chip._set_weight(self.group, item, value)
+
+
+class DynapseSynapses(Synapses):
+    """Connections of one synapse type onto DYNAP-SE neurons (``chip.add_connection``).
+
+    ``weight`` is the number of CAM entries of each synapse; assignments are checked against
+    the 64-entry CAM budget of every post neuron.
+    """
+
+    def __init__(self, *args: Any, dynapse_chip: DynapSE, dynapse_type: str,
+                 **kwargs: Any) -> None:
+        self._dynapse_chip = dynapse_chip
+        self.synapse_type = dynapse_type
+        super().__init__(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("weight", "weight_") and "_group_attribute_access_active" in self.__dict__:
+            return _CAMWeightView(self)
+        return super().__getattr__(name)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("weight", "weight_") and hasattr(self, "_group_attribute_access_active"):
+            self._dynapse_chip._set_weight(self, slice(None), value)
+            return
+        super().__setattr__(key, value)
+
+
+class DynapSE:
+    """An emulated DYNAP-SE1 board (4 chips x 4 cores x 256 neurons) on a Brian2 Network.
+
+    Parameters
+    ----------
+    network : brian2.Network, optional
+        The user's network; allocated neurons and connections are added to it.
+    dt : Quantity, optional
+        Time step of the chip's groups (default: ``defaultclock.dt`` now, 0.1 ms unless
+        changed).
+    engine : str, optional
+        ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE`` or ``'auto'``).
+    mismatch : Mismatch, optional
+        Seeded device mismatch (default: none).
+    name : str
+        Prefix of every Brian2 object name (use distinct names for two chips in one network).
+
+    See Also
+    --------
+    dynsim.dynapse.Dynapse1Model : the samna layer.
+    """
+
+    def __init__(self, network: Network | None = None, *, dt: Quantity | None = None,
+                 engine: str | None = None, mismatch: Mismatch | None = None,
+                 name: str = "dynapse") -> None:
+        configure()
+        if network is not None and not isinstance(network, Network):
+            raise InvalidSettingError(f"DynapSE(network) takes a brian2.Network, got "
+                                      f"{type(network).__name__}")
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        if mismatch is not None and not isinstance(mismatch, Mismatch):
+            raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
+        self.network = network
+        self.name = name
+        self.engine = resolve_engine(engine)
+        self.dt = defaultclock.dt if dt is None else dt
+        self.mismatch = mismatch
+        self.configuration = Dynapse1Configuration()
+        self._used = np.zeros(NUM_CHIPS * CORES_PER_CHIP, dtype=int)
+        self._groups: list[DynapseNeuronGroup] = []
+        self._synapses: list[DynapseSynapses] = []
+        self._counter: Counter = Counter()
+
+    # ------------------------------------------------------------------ neurons
+    def get_neurons(self, num_neurons: int, core_name: str | int = "", chip_id: int = 0
+                    ) -> DynapseNeuronGroup:
+        """Allocate ``num_neurons`` neurons of one core and return them as a NeuronGroup.
+
+        Parameters
+        ----------
+        num_neurons : int
+            1..256.
+        core_name : str or int
+            ``'Core_0'``..``'Core_3'`` (or 0..3); ``''`` takes the first core of the chip
+            with enough free neurons.
+        chip_id : int
+            Chip of the board, 0..3.
+
+        Raises
+        ------
+        dynsim.errors.CoreFullError
+            When the core (or every core, for ``''``) has too few free neurons.
+        """
+        chip = check_chip(chip_id)
+        if isinstance(num_neurons, bool) or not isinstance(num_neurons, int | np.integer) \
+                or num_neurons < 1:
+            raise InvalidNeuronError(f"num_neurons must be a whole number >= 1, got "
+                                     f"{num_neurons!r}")
+        n = int(num_neurons)
+        if core_name == "":
+            free = [NEURONS_PER_CORE - self._used[chip * CORES_PER_CHIP + k]
+                    for k in range(CORES_PER_CHIP)]
+            fits = [k for k in range(CORES_PER_CHIP) if free[k] >= n]
+            if not fits:
+                raise CoreFullError(
+                    f"no core of chip {chip} has {n} free neurons (a core has "
+                    f"{NEURONS_PER_CORE}; free now: "
+                    f"{', '.join(f'{CORE_NAMES[k]} {free[k]}' for k in range(CORES_PER_CHIP))})")
+            core = fits[0]
+        else:
+            core = parse_core(core_name)
+        slot = chip * CORES_PER_CHIP + core
+        used = int(self._used[slot])
+        if used + n > NEURONS_PER_CORE:
+            raise CoreFullError(
+                f"{CORE_NAMES[core]} of chip {chip} has {NEURONS_PER_CORE} neurons; {used} are "
+                f"allocated, {NEURONS_PER_CORE - used} free, {n} requested")
+        ids = np.arange(used, used + n) + core * NEURONS_PER_CORE + chip * NEURONS_PER_CHIP
+        group = make_neurons(n, name=f"{self.name}_chip{chip}_core{core}_{used}", dt=self.dt,
+                             engine=self.engine, global_ids=ids, bias_hint="chip.set_bias")
+        self._write_biases(group)
+        self._used[slot] += n
+        self._groups.append(group)
+        if self.network is not None:
+            self.network.add(group)
+        return group
+
+    def get_num_free_neurons(self, core_name: str | int, chip_id: int = 0) -> int:
+        """Return how many neurons of a core are not allocated."""
+        slot = check_chip(chip_id) * CORES_PER_CHIP + parse_core(core_name)
+        return NEURONS_PER_CORE - int(self._used[slot])
+
+    def _write_biases(self, group: DynapseNeuronGroup) -> None:
+        groups = [self._parameter_group(*split_global_id(g)[:2]) for g in group.global_ids]
+        set_parameters(group, bias_currents(groups, mismatch_factors(self.mismatch,
+                                                                     group.global_ids)))
+
+    def _parameter_group(self, chip: int, core: int) -> Dynapse1ParameterGroup:
+        return self.configuration.chips[chip].cores[core].parameter_group
+
+    # ------------------------------------------------------------------ biases
+    def set_bias(self, biases: Any, core_name: str | int = "", chip_id: int = 0) -> None:
+        """Set biases of one core (all or nothing).
+
+        Parameters
+        ----------
+        biases : dict, Dynapse1ParameterGroup or list of Dynapse1Parameter
+            samna names with ``(coarse, fine)`` or a ``Dynapse1Parameter``
+            (``{'IF_DC_P': (1, 100)}``), or physical names with a current in amperes
+            (``{'Idc': 40*pA}``, rounded to the nearest ``(coarse, fine)``).
+        core_name : str or int
+            ``'Core_0'``..``'Core_3'`` (or 0..3).
+        chip_id : int
+            Chip of the board, 0..3.
+
+        Raises
+        ------
+        dynsim.errors.UnknownBiasError, dynsim.errors.BiasRangeError, InvalidCoreError
+            Before anything is changed.
+        """
+        chip, core = check_chip(chip_id), parse_core(core_name)
+        values = resolve_biases(biases)
+        group = self._parameter_group(chip, core)
+        for name, (coarse, fine) in values.items():
+            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+        for neurons in self._groups:
+            if (neurons.chip_id, neurons.core_id) == (chip, core):
+                self._write_biases(neurons)
+
+    def get_bias(self, core_name: str | int, chip_id: int = 0) -> Dynapse1ParameterGroup:
+        """Return (a copy of) the 25 biases of a core."""
+        return self._parameter_group(check_chip(chip_id), parse_core(core_name)).copy()
+
+    # ------------------------------------------------------------------ connections
+    def _owner(self, group: Any) -> tuple[DynapseNeuronGroup, int, int] | None:
+        """Return ``(chip group, start, stop)`` when ``group`` is neurons of this chip."""
+        if isinstance(group, Subgroup):
+            owner = self._owner(group.source)
+            if owner is None:
+                return None
+            return owner[0], owner[1] + group.start, owner[1] + group.stop
+        # Brian2 keeps a Subgroup's parent as a weak proxy, which `==` (not `is`) sees through
+        for own in self._groups:
+            if group == own:
+                return own, 0, len(own)
+        return None
+
+    def add_connection(self, source: Any, target: Any, synapse_type: str = "NMDA"
+                       ) -> DynapseSynapses:
+        """Create (unconnected) synapses of one type from ``source`` onto chip neurons.
+
+        Parameters
+        ----------
+        source : Brian2 spike source
+            Chip neurons, or any Brian2 group that emits spikes (inputs from outside).
+        target : NeuronGroup
+            Neurons returned by :meth:`get_neurons` (or a slice of them).
+        synapse_type : str
+            ``'AMPA'``, ``'NMDA'``, ``'GABA_A'`` or ``'GABA_B'``.
+
+        Returns
+        -------
+        DynapseSynapses
+            Connect it with :meth:`connect`; set ``weight`` in CAM entries.
+        """
+        kind = synapse_type_of(synapse_type).name
+        if self._owner(target) is None:
+            raise InvalidConnectionError(
+                "the target of a DYNAP-SE connection must be neurons allocated with "
+                "chip.get_neurons(...) on this chip (or a slice of them), got "
+                f"{getattr(target, 'name', type(target).__name__)!r}")
+        if not hasattr(source, "_spikespace") and not isinstance(source, Subgroup):
+            raise InvalidConnectionError(f"the source must be a Brian2 group that emits spikes, "
+                                         f"got {type(source).__name__}")
+        index = self._counter[kind]
+        syn = make_synapses(source, target, name=f"{self.name}_{kind}{index}",
+                            synapse_type=kind, engine=self.engine,
+                            synapses_class=DynapseSynapses, dynapse_chip=self,
+                            dynapse_type=kind)
+        self._counter[kind] += 1
+        self._synapses.append(syn)
+        if self.network is not None:
+            self.network.add(syn)
+        return syn
+
+    def connect(self, synapses: DynapseSynapses, j: Any = "i", *, i: Any = None) -> None:
+        """Create synapses, each with a weight of 1 CAM entry (all or nothing).
+
+        Parameters
+        ----------
+        synapses : DynapseSynapses
+            From :meth:`add_connection`.
+        j : bool, str or array
+            ``True`` (all to all), ``False`` (nothing), ``'i'`` (one to one, equal sizes), or
+            post indices with ``i=`` the pre indices.
+        i : array, optional
+            Pre indices of explicit pairs.
+
+        Raises
+        ------
+        dynsim.errors.InvalidConnectionError
+            For other forms or indices out of range.
+        dynsim.errors.CAMLimitError, CAMAliasingError, SRAMLimitError
+            When the new synapses break a hardware rule.
+        """
+        if not isinstance(synapses, DynapseSynapses) or synapses._dynapse_chip is not self:
+            raise InvalidConnectionError("connect() takes synapses made by this chip's "
+                                         "add_connection()")
+        n_pre, n_post = len(synapses.source), len(synapses.target)
+        if i is not None:
+            pre, post = self._explicit_pairs(i, j, n_pre, n_post)
+        elif isinstance(j, bool | np.bool_):
+            if not j:
+                return
+            pre, post = np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
+        elif isinstance(j, str) and j == "i":
+            if n_pre != n_post:
+                raise InvalidConnectionError(f"one-to-one ('i') needs as many sources as "
+                                             f"targets; here {n_pre} and {n_post}")
+            pre = post = np.arange(n_pre)
+        else:
+            raise InvalidConnectionError(
+                f"connect(synapses, j) takes j=True (all to all), j=False, j='i' (one to one) "
+                f"or explicit pairs connect(synapses, i=[...], j=[...]); got j={j!r}")
+        self._check_new(synapses, pre, post)
+        if len(pre) == 0:
+            return
+        before = len(synapses)
+        Synapses.connect(synapses, i=pre, j=post)
+        synapses.variables["weight"].get_addressable_value("weight", synapses)[before:] = 1
+
+    @staticmethod
+    def _explicit_pairs(i: Any, j: Any, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            pre = np.asarray(i).reshape(-1)
+            post = np.asarray(j).reshape(-1)
+        except (TypeError, ValueError):
+            raise InvalidConnectionError("i and j must be arrays of indices") from None
+        if pre.dtype.kind not in "iu" or post.dtype.kind not in "iu" or pre.shape != post.shape:
+            raise InvalidConnectionError(f"i and j must be integer arrays of equal length, got "
+                                         f"{i!r} and {j!r}")
+        if len(pre) and (pre.min() < 0 or pre.max() >= n_pre):
+            raise InvalidConnectionError(f"source index out of range 0..{n_pre - 1}: {i!r}")
+        if len(post) and (post.min() < 0 or post.max() >= n_post):
+            raise InvalidConnectionError(f"target index out of range 0..{n_post - 1}: {j!r}")
+        return pre.astype(np.int64), post.astype(np.int64)
+
+    # ------------------------------------------------------------------ hardware rules
+    def _post_gids(self, synapses: DynapseSynapses, post_index: np.ndarray) -> np.ndarray:
+        group, start, _ = self._owner(synapses.target)
+        return group.global_ids[start + np.asarray(post_index, dtype=np.int64)]
+
+    def _pre_gids(self, synapses: DynapseSynapses, pre_index: np.ndarray) -> np.ndarray | None:
+        owner = self._owner(synapses.source)
+        if owner is None:
+            return None
+        return owner[0].global_ids[owner[1] + np.asarray(pre_index, dtype=np.int64)]
+
+    def _usage(self, replace: DynapseSynapses | None = None, weights: np.ndarray | None = None
+               ) -> np.ndarray:
+        """CAM entries in use per global neuron id and type, shape (4, NUM_NEURONS)."""
+        usage = np.zeros((len(SYNAPSE_TYPES), NUM_NEURONS), dtype=np.int64)
+        for syn in self._synapses:
+            if len(syn) == 0:
+                continue
+            w = weights if syn is replace else syn.variables["weight"].get_value()
+            posts = self._post_gids(syn, np.asarray(syn.j[:]))
+            np.add.at(usage[synapse_type_of(syn.synapse_type)], posts, w)
+        return usage
+
+    def cam_usage(self, neurons: Any) -> np.ndarray:
+        """Return the number of CAM entries in use by each neuron of a group (all types)."""
+        owner = self._owner(neurons)
+        if owner is None:
+            raise InvalidNeuronError("cam_usage takes neurons allocated on this chip")
+        group, start, stop = owner
+        return self._usage().sum(axis=0)[group.global_ids[start:stop]]
+
+    def _raise_if_over(self, usage: np.ndarray, context: str) -> None:
+        total = usage.sum(axis=0)
+        over = np.flatnonzero(total > CAMS_PER_NEURON)
+        if len(over) == 0:
+            return
+        gid = int(over[0])
+        chip, core, neuron = split_global_id(gid)
+        types = ", ".join(f"{int(usage[t, gid])} {name}" for t, name in
+                          enumerate(SYNAPSE_TYPES) if usage[t, gid])
+        raise CAMLimitError(
+            f"{context} would give neuron {neuron} of {CORE_NAMES[core]} (chip {chip}) "
+            f"{int(total[gid])} CAM entries ({types}); a neuron has {CAMS_PER_NEURON} CAM "
+            f"entries of fan-in over all connections and synapse types"
+            f"{f' ({len(over)} neurons over the limit)' if len(over) > 1 else ''}. Use fewer "
+            "inputs or smaller weights, or raise the weight bias instead.")
+
+    def _check_new(self, synapses: DynapseSynapses, pre: np.ndarray, post: np.ndarray) -> None:
+        usage = self._usage()
+        np.add.at(usage[synapse_type_of(synapses.synapse_type)], self._post_gids(synapses, post), 1)
+        self._raise_if_over(usage, f"connecting {synapses.name}")
+        pre_gids = self._pre_gids(synapses, pre)
+        if pre_gids is None or len(pre_gids) == 0:
+            return
+        post_gids = self._post_gids(synapses, post)
+        arrivals: dict[tuple[int, int], dict[tuple[int, int], set[int]]] = defaultdict(
+            lambda: defaultdict(set))
+        targets: dict[int, set[int]] = defaultdict(set)
+        for syn in self._synapses:
+            p = self._pre_gids(syn, np.asarray(syn.i[:])) \
+                if len(syn) else None
+            if p is None:
+                continue
+            q = self._post_gids(syn, np.asarray(syn.j[:]))
+            self._add_routes(arrivals, targets, p, q)
+        self._add_routes(arrivals, targets, pre_gids, post_gids, check=True)
+
+    @staticmethod
+    def _add_routes(arrivals: dict, targets: dict, pre_gids: Iterable[int],
+                    post_gids: Iterable[int], check: bool = False) -> None:
+        for a, b in zip(pre_gids, post_gids, strict=True):
+            pchip, pcore, pneuron = split_global_id(a)
+            qchip, qcore, _ = split_global_id(b)
+            sources = arrivals[(qchip, qcore)][(pcore, pneuron)]
+            if check and sources - {pchip}:
+                other = min(sources - {pchip})
+                raise CAMAliasingError(
+                    f"CAM tag aliasing: neuron {pneuron} of {CORE_NAMES[pcore]} on chip {pchip} "
+                    f"and the same neuron/core on chip {other} would both reach "
+                    f"{CORE_NAMES[qcore]} of chip {qchip}; a CAM entry stores only (core, "
+                    "neuron), not the chip. Use another source neuron.")
+            sources.add(pchip)
+            targets[a].add(qchip)
+            if check and len(targets[a]) > SRAMS_PER_NEURON:  # pragma: no cover - 4 chips
+                raise SRAMLimitError(f"neuron {a} would need more than {SRAMS_PER_NEURON} SRAM "
+                                     "destinations")
+
+    def _set_weight(self, synapses: DynapseSynapses, item: Any, value: Any) -> None:
+        counts, note = cam_counts(value)
+        variable = synapses.variables["weight"]
+        old = variable.get_value().copy()
+        view = variable.get_addressable_value("weight", synapses)
+        view[item] = counts.item() if counts.ndim == 0 else counts
+        try:
+            usage = self._usage()
+            self._raise_if_over(usage, f"setting {synapses.name}.weight")
+        except CAMLimitError:
+            variable.set_value(old)
+            raise
+        if note is not None:
+            bias = _WEIGHT_BIAS[synapses.synapse_type]
+            warnings.warn(
+                f"{synapses.name}: {note} To make a connection weaker, lower the weight bias "
+                f"of the synapse type instead, e.g. chip.set_bias({{'{bias}': (coarse, fine)}}, "
+                f"core) (physical name {bias_spec(bias).physical_name!r}).",
+                DynapseWeightWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ export
+    def get_configuration(self) -> Dynapse1Configuration:
+        """Return the board configuration: biases and chip-to-chip connections.
+
+        Connections from external Brian2 sources are not exported (they have no board
+        address; on the board they would come from the FPGA or Poisson generator).
+        """
+        generator = NetworkGenerator()
+        for syn in self._synapses:
+            if len(syn) == 0:
+                continue
+            pre = self._pre_gids(syn, np.asarray(syn.i[:]))
+            if pre is None:
+                continue
+            post = self._post_gids(syn, np.asarray(syn.j[:]))
+            weights = syn.variables["weight"].get_value()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                generator.add_connections(
+                    (Neuron(*split_global_id(a)), Neuron(*split_global_id(b)), syn.synapse_type)
+                    for a, b, w in zip(pre, post, weights, strict=True) for _ in range(int(w)))
+        return generator.make_dynapse1_configuration(self.configuration)
+
+    def __repr__(self) -> str:
+        used = {f"chip {s // CORES_PER_CHIP} {CORE_NAMES[s % CORES_PER_CHIP]}": int(n)
+                for s, n in enumerate(self._used) if n}
+        return f"DynapSE(name={self.name!r}, allocated neurons: {used or 'none'})"

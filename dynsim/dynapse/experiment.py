@@ -1,0 +1,496 @@
+"""Fast re-simulation of a small fixed experiment: the engine behind bias sliders.
+
+An :class:`Experiment` is N neurons on one core with one input per synapse type (Poisson,
+regular or an explicit spike pattern, with a weight in CAM entries) and the core's 25
+biases. Every :meth:`Experiment.run` simulates *from the initial state* with the current
+biases and inputs and returns a :class:`~dynsim.dynapse.recording.Recording`.
+
+Engines:
+
+* ``'standalone'`` (Brian2 ``cpp_standalone``): the model is compiled once into
+  :func:`dynsim._paths.standalone_dir` (``<name>``); biases and inputs then reach the
+  compiled program as run arguments, without recompiling (tens of ms per run of 1 s). A new
+  duration, number of neurons or recorded set rebuilds the project (a few seconds; cached
+  on disk). Brian2 has one standalone project per process: when another Experiment built
+  its own in between, this one rebuilds on demand (about a second when the code is
+  unchanged). The previously active Brian2 device is restored after each build, so a
+  user's runtime objects keep working. Without a compiler or ``make`` the Experiment falls
+  back to the runtime engine and says why (``fallback_reason`` and a warning). No
+  callbacks during a run.
+* ``'cython'`` / ``'numpy'`` (Brian2 runtime): ``run(..., callback=f)`` calls ``f(partial
+  recording)`` every ``chunk`` of simulated time (``recording.progress`` is the fraction
+  done), so a plot can stream while a long run goes on.
+
+Inputs are event counts per time step, drawn in numpy from a seed (the same seed gives the
+same trains on every run and engine), multiplied by the weight in CAM entries, and added to
+the neurons' synaptic DPIs through a Brian2 ``TimedArray``: the physics is the same as with
+``Synapses`` (each event adds ``weight * (Ith/Itau) * Iw`` to the DPI of its type).
+
+Examples
+--------
+>>> from brian2 import Hz, ms, pA
+>>> from dynsim.dynapse import Experiment
+>>> exp = Experiment(1, engine="numpy", name="docexp")
+>>> exp.set_input("AMPA", rate=200 * Hz, weight=4)
+>>> exp.set_bias({"Itau_mem": 4 * pA})
+>>> result = exp.run(100 * ms)
+>>> result.Imem.shape
+(1, 1000)
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from brian2 import (
+    Hz,
+    Network,
+    NetworkOperation,
+    Quantity,
+    SpikeMonitor,
+    StateMonitor,
+    TimedArray,
+    second,
+)
+from brian2.units.fundamentalunits import get_dimensions
+
+from dynsim._brian import configure
+from dynsim._paths import standalone_dir
+from dynsim.dynapse import physics
+from dynsim.dynapse.biases import resolve_biases
+from dynsim.dynapse.chip import cam_counts, parse_core
+from dynsim.dynapse.circuits import BIAS_PARAMETERS, bias_currents, make_neurons
+from dynsim.dynapse.config import (
+    Dynapse1Parameter,
+    Dynapse1ParameterGroup,
+    check_chip,
+    synapse_type,
+)
+from dynsim.dynapse.constants import (
+    CAMS_PER_NEURON,
+    CORE_NAMES,
+    DEFAULT_DT,
+    NEURONS_PER_CHIP,
+    NEURONS_PER_CORE,
+    SYNAPSE_TYPES,
+)
+from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
+from dynsim.dynapse.recording import Recording
+from dynsim.dynapse.stimulus import check_rate, pattern_steps, poisson_steps, regular_steps
+from dynsim.engine import (
+    STANDALONE,
+    codeobj_class,
+    resolve_engine,
+    standalone_unavailable_reason,
+)
+from dynsim.errors import (
+    CAMLimitError,
+    DynapseWeightWarning,
+    EngineError,
+    InvalidCoreError,
+    InvalidNeuronError,
+    InvalidSettingError,
+)
+
+__all__ = ["Experiment", "InputSpec"]
+
+#: The Experiment that owns Brian2's (single) standalone project, and its build key.
+_STANDALONE_OWNER: dict[str, Any] = {"experiment": None, "key": None}
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input of one synapse type.
+
+    Attributes
+    ----------
+    kind : str
+        ``'poisson'``, ``'regular'`` or ``'spikes'``.
+    rate : float
+        Rate in Hz (Poisson, regular).
+    times : tuple of float
+        Event times in seconds (spikes).
+    weight : int
+        CAM entries the input uses on each neuron.
+    independent : bool
+        Poisson only: a separate train for every neuron (``True``) or one shared train.
+    """
+
+    kind: str
+    rate: float = 0.0
+    times: tuple[float, ...] = ()
+    weight: int = 1
+    independent: bool = True
+
+
+def _duration_s(duration: object) -> float:
+    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
+        raise InvalidSettingError(f"duration must be a time with units (e.g. 1*second), got "
+                                  f"{duration!r}")
+    value = float(duration / second)
+    if not np.isfinite(value) or value <= 0:
+        raise InvalidSettingError(f"duration must be > 0, got {duration}")
+    return value
+
+
+class Experiment:
+    """N neurons of one core, one input per synapse type, re-simulated from rest on each run.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Number of neurons (1..256), neurons 0..N-1 of the core.
+    core : str or int
+        ``'Core_0'``..``'Core_3'`` (or 0..3).
+    chip_id : int
+        Chip of the board (0..3); with ``core`` it fixes the neurons' global ids (and so
+        their mismatch).
+    engine : str, optional
+        ``'standalone'``, ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE``
+        or ``'auto'``).
+    dt : Quantity
+        Time step (default 0.1 ms).
+    mismatch : Mismatch, optional
+        Seeded device mismatch (default: none).
+    seed : int
+        Seed of the Poisson input trains.
+    record : sequence of str, optional
+        Currents to record (default: all six, ``Imem`` ... ``I_gaba_b``).
+    name : str
+        Name of the Brian2 objects and of the standalone project directory.
+
+    Attributes
+    ----------
+    engine : str
+        The engine in use (after a fallback, the runtime engine).
+    fallback_reason : str or None
+        Why ``'standalone'`` was not used, when it was asked for and could not run.
+    """
+
+    def __init__(self, n_neurons: int = 1, *, core: str | int = "Core_0", chip_id: int = 0,
+                 engine: str | None = None, dt: Quantity = DEFAULT_DT,
+                 mismatch: Mismatch | None = None, seed: int = 0,
+                 record: Sequence[str] | None = None, name: str = "experiment") -> None:
+        configure()
+        if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) \
+                or not 1 <= n_neurons <= NEURONS_PER_CORE:
+            raise InvalidNeuronError(f"n_neurons must be a whole number in 1..{NEURONS_PER_CORE}"
+                                     f", got {n_neurons!r}")
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        if mismatch is not None and not isinstance(mismatch, Mismatch):
+            raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
+        chosen = tuple(physics.STATE_VARIABLES) if record is None else tuple(record)
+        unknown = [v for v in chosen if v not in physics.STATE_VARIABLES]
+        if unknown or not chosen:
+            raise InvalidSettingError(f"cannot record {unknown or 'nothing'}; choose from "
+                                      f"{', '.join(physics.STATE_VARIABLES)}")
+        self.n_neurons = int(n_neurons)
+        self.chip_id = check_chip(chip_id)
+        self.core_id = parse_core(core)
+        self.dt = dt
+        self._dt_s = _duration_s(dt)
+        self.mismatch = mismatch
+        self.seed = int(seed)
+        self.record = chosen
+        self.name = name
+        self.global_ids = (np.arange(self.n_neurons) + self.core_id * NEURONS_PER_CORE
+                           + self.chip_id * NEURONS_PER_CHIP)
+        self.parameter_group = Dynapse1ParameterGroup(self.chip_id, self.core_id)
+        self._inputs: dict[str, InputSpec] = {}
+        self.fallback_reason: str | None = None
+        wanted = resolve_engine(engine, allow_standalone=True)
+        if wanted == STANDALONE:
+            reason = standalone_unavailable_reason()
+            if reason is not None:
+                self.fallback_reason = f"engine 'standalone' cannot run here: {reason}"
+                wanted = resolve_engine("auto")
+                warnings.warn(f"{self.fallback_reason}; using the runtime engine {wanted!r} "
+                              "instead (slower per run)", RuntimeWarning, stacklevel=2)
+        self.engine = wanted
+        self._built: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ biases
+    def set_bias(self, biases: Any, core_name: str | int | None = None) -> None:
+        """Set biases of the experiment's core (same forms and checks as ``chip.set_bias``).
+
+        Parameters
+        ----------
+        biases : dict, Dynapse1ParameterGroup or list of Dynapse1Parameter
+            ``{'IF_DC_P': (1, 100)}``, ``{'Idc': 40*pA}``, ...
+        core_name : str or int, optional
+            Must be the experiment's core when given.
+        """
+        if core_name is not None and parse_core(core_name) != self.core_id:
+            raise InvalidCoreError(f"this experiment's neurons are on {CORE_NAMES[self.core_id]}"
+                                   f"; got {core_name!r}")
+        for name, (coarse, fine) in resolve_biases(biases).items():
+            self.parameter_group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+
+    def get_bias(self) -> Dynapse1ParameterGroup:
+        """Return (a copy of) the core's 25 biases."""
+        return self.parameter_group.copy()
+
+    # ------------------------------------------------------------------ inputs
+    def set_input(self, synapse_type_name: str, rate: Quantity | float | None = None, *,
+                  kind: str = "poisson", times: Quantity | None = None, weight: int = 1,
+                  independent: bool = True) -> None:
+        """Set the input of one synapse type (replaces its previous input).
+
+        Parameters
+        ----------
+        synapse_type_name : str
+            ``'AMPA'``, ``'NMDA'``, ``'GABA_A'`` or ``'GABA_B'``.
+        rate : Quantity or float, optional
+            Rate (Hz) of a ``'poisson'`` or ``'regular'`` input.
+        kind : str
+            ``'poisson'`` (default) or ``'regular'``; ``'spikes'`` is implied by ``times``.
+        times : Quantity, optional
+            Explicit event times (an array of times).
+        weight : int
+            CAM entries per neuron (the four inputs share the 64 CAM entries).
+        independent : bool
+            Poisson: a separate train per neuron (default) or one shared train.
+
+        Raises
+        ------
+        dynsim.errors.CAMLimitError
+            When the weights of all inputs exceed 64 CAM entries.
+        """
+        kind_name = synapse_type(synapse_type_name).name
+        counts, note = cam_counts(weight)
+        if counts.ndim != 0:
+            raise InvalidSettingError("the weight of an Experiment input is one number of CAM "
+                                      "entries")
+        if times is not None:
+            if not isinstance(times, Quantity) or get_dimensions(times) is not second.dim:
+                raise InvalidSettingError("times must be an array of times (e.g. [5, 20]*ms)")
+            seconds_ = np.asarray(times / second, dtype=float).reshape(-1)
+            pattern_steps(seconds_, 1, 1.0)  # validates
+            spec = InputSpec("spikes", times=tuple(np.sort(seconds_).tolist()),
+                             weight=int(counts))
+        else:
+            if kind not in ("poisson", "regular"):
+                raise InvalidSettingError(f"kind must be 'poisson' or 'regular' (or give times=)"
+                                          f", got {kind!r}")
+            if rate is None:
+                raise InvalidSettingError("give rate= (Poisson or regular input) or times=")
+            if isinstance(rate, Quantity):
+                if get_dimensions(rate) is not Hz.dim:
+                    raise InvalidSettingError(f"rate must be in Hz, got {rate}")
+                rate = float(rate / Hz)
+            spec = InputSpec(kind, rate=check_rate(rate, "rate"), weight=int(counts),
+                             independent=bool(independent))
+        others = sum(s.weight for name, s in self._inputs.items() if name != kind_name)
+        if others + spec.weight > CAMS_PER_NEURON:
+            raise CAMLimitError(
+                f"{kind_name} input with weight {spec.weight} would give each neuron "
+                f"{others + spec.weight} CAM entries (other inputs use {others}); a neuron has "
+                f"{CAMS_PER_NEURON}. Lower a weight, or raise the weight bias instead.")
+        self._inputs[kind_name] = spec
+        if note is not None:
+            warnings.warn(f"{kind_name} input: {note}", DynapseWeightWarning, stacklevel=2)
+
+    def clear_input(self, synapse_type_name: str | None = None) -> None:
+        """Remove the input of one synapse type, or all inputs."""
+        if synapse_type_name is None:
+            self._inputs.clear()
+        else:
+            self._inputs.pop(synapse_type(synapse_type_name).name, None)
+
+    @property
+    def inputs(self) -> dict[str, InputSpec]:
+        """The inputs by synapse type (a copy)."""
+        return dict(self._inputs)
+
+    def input_counts(self, duration: Quantity) -> np.ndarray:
+        """Return the weighted event counts per step, shape ``(n_steps, 4 * n_neurons)``.
+
+        Column ``type_value * n_neurons + neuron`` (type values: GABA_B 0 ... AMPA 3).
+        """
+        n_steps = round(_duration_s(duration) / self._dt_s)
+        n = self.n_neurons
+        out = np.zeros((n_steps, len(SYNAPSE_TYPES) * n))
+        for name, spec in self._inputs.items():
+            value = SYNAPSE_TYPES.index(name)
+            for neuron in range(n):
+                if spec.kind == "poisson":
+                    key = neuron if spec.independent else 0
+                    rng = np.random.default_rng([self.seed, value, key])
+                    steps = poisson_steps(rng, spec.rate, n_steps, self._dt_s)
+                elif spec.kind == "regular":
+                    steps = regular_steps(spec.rate, n_steps, self._dt_s)
+                else:
+                    steps = pattern_steps(np.array(spec.times), n_steps, self._dt_s)
+                out[:, value * n + neuron] = np.bincount(steps, minlength=n_steps)[:n_steps]
+            out[:, value * n:(value + 1) * n] *= spec.weight
+        return out
+
+    # ------------------------------------------------------------------ parameters
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Return the neuron-group parameters (SI floats) of the current biases."""
+        currents = bias_currents([self.parameter_group] * self.n_neurons,
+                                 mismatch_factors(self.mismatch, self.global_ids))
+        return physics.state_parameters(currents, self.dt)
+
+    # ------------------------------------------------------------------ objects
+    def _make_objects(self, n_steps: int, cls: type | None) -> dict[str, Any]:
+        n = self.n_neurons
+        engine = STANDALONE if cls is None else None
+        neurons = make_neurons(n, f"{self.name}_neurons", dt=self.dt, engine=engine,
+                               codeobj_class=cls, global_ids=self.global_ids,
+                               bias_hint="experiment.set_bias")
+        stimulus = TimedArray(np.zeros((n_steps, len(SYNAPSE_TYPES) * n)), dt=self.dt,
+                              name=f"{self.name}_stimulus")
+        neurons.namespace[stimulus.name] = stimulus
+        code = "\n".join(
+            f"I_{t.lower()} += {stimulus.name}(t, i + {value * n})*"
+            f"{physics.jump_expression(t.lower())}"
+            for value, t in enumerate(SYNAPSE_TYPES))
+        inputs = neurons.run_regularly(code, when="synapses", name=f"{self.name}_inputs",
+                                       codeobj_class=cls)
+        states = StateMonitor(neurons, list(self.record), record=True,
+                              name=f"{self.name}_states", codeobj_class=cls)
+        spikes = SpikeMonitor(neurons, name=f"{self.name}_spikes", codeobj_class=cls)
+        return {"neurons": neurons, "stimulus": stimulus, "inputs": inputs, "states": states,
+                "spikes": spikes}
+
+    def _recording(self, objects: dict[str, Any], progress: float) -> Recording:
+        states, spikes = objects["states"], objects["spikes"]
+        return Recording(
+            t=states.t[:], neuron_ids=self.global_ids.copy(),
+            currents={v: getattr(states, v)[:] for v in self.record},
+            spike_indices=np.asarray(spikes.i[:], dtype=np.int64), spike_times=spikes.t[:],
+            progress=progress)
+
+    # ------------------------------------------------------------------ run
+    def run(self, duration: Quantity = 1 * second, *,
+            callback: Callable[[Recording], Any] | None = None,
+            chunk: Quantity | None = None) -> Recording:
+        """Simulate from rest with the current biases and inputs.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Simulated time (default 1 s).
+        callback : callable, optional
+            Runtime engines: called with a partial :class:`Recording` every ``chunk`` of
+            simulated time and once at the end (``progress`` 1.0). Standalone: called once
+            at the end.
+        chunk : Quantity, optional
+            Interval of the callback (default 50 ms).
+
+        Returns
+        -------
+        Recording
+            Currents of every neuron (with units) and their spikes.
+        """
+        length = _duration_s(duration)
+        n_steps = round(length / self._dt_s)
+        if n_steps < 1:
+            raise InvalidSettingError(f"duration {duration} is shorter than dt {self.dt}")
+        chunk_s = 0.05 if chunk is None else _duration_s(chunk)
+        if callback is not None and not callable(callback):
+            raise InvalidSettingError("callback must be callable")
+        counts = self.input_counts(duration)
+        values = self.parameters()
+        if self.engine == STANDALONE:
+            result = self._run_standalone(n_steps, counts, values)
+        else:
+            result = self._run_runtime(n_steps, counts, values, callback, chunk_s)
+        if callback is not None:
+            callback(result)
+        return result
+
+    def _run_runtime(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray],
+                     callback: Callable[[Recording], Any] | None, chunk_s: float) -> Recording:
+        key = ("runtime", self.engine, n_steps)
+        if self._built is None or self._built["key"] != key:
+            objects = self._make_objects(n_steps, codeobj_class(self.engine))
+            network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
+                              name=f"{self.name}_network")
+            network.store("initial")
+            self._built = {"key": key, "objects": objects, "network": network}
+        objects, network = self._built["objects"], self._built["network"]
+        network.restore("initial")
+        neurons = objects["neurons"]
+        for variable, value in values.items():
+            neurons.variables[variable].set_value(value)
+        objects["stimulus"].values[:] = counts
+        operation = None
+        if callback is not None:
+            total = n_steps * self._dt_s
+
+            def stream() -> None:
+                now = float(network.t / second)
+                if 0 < now < total - self._dt_s / 2:
+                    callback(self._recording(objects, now / total))
+
+            operation = NetworkOperation(stream, dt=chunk_s * second, when="end",
+                                         name=f"{self.name}_stream")
+            network.add(operation)
+        try:
+            network.run(n_steps * self._dt_s * second)
+        finally:
+            if operation is not None:
+                network.remove(operation)
+        return self._recording(objects, 1.0)
+
+    # ------------------------------------------------------------------ standalone
+    def _build_standalone(self, n_steps: int) -> None:
+        from brian2.devices.device import all_devices, get_device, reset_device, set_device
+
+        device = all_devices["cpp_standalone"]
+        previous = get_device()
+        if previous is device:
+            raise EngineError(
+                "Brian2's standalone device is active in this process (set_device("
+                "'cpp_standalone')); an Experiment with engine='standalone' needs that device "
+                "for its own project. Use engine='cython' here, or reset_device() first.")
+        # Free the names of this experiment's previous objects: Brian2 numbers code objects
+        # whose names are still taken, and new file names would mean a full recompilation.
+        self._built = None
+        gc.collect()
+        device.reinit()
+        set_device(device, build_on_run=False)
+        try:
+            objects = self._make_objects(n_steps, None)
+            network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
+                              name=f"{self.name}_network")
+            network.run(n_steps * self._dt_s * second)
+            device.build(directory=str(standalone_dir(self.name)), compile=True, run=False,
+                         with_output=False)
+        finally:
+            reset_device(previous)
+        key = ("standalone", n_steps)
+        self._built = {"key": key, "objects": objects, "network": network, "device": device}
+        _STANDALONE_OWNER["experiment"] = weakref.ref(self)
+        _STANDALONE_OWNER["key"] = key
+
+    def _run_standalone(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray]
+                        ) -> Recording:
+        key = ("standalone", n_steps)
+        owner = _STANDALONE_OWNER["experiment"]
+        if (self._built is None or self._built["key"] != key or owner is None
+                or owner() is not self or _STANDALONE_OWNER["key"] != key):
+            self._build_standalone(n_steps)
+        objects, device = self._built["objects"], self._built["device"]
+        neurons = objects["neurons"]
+        run_args: dict[Any, Any] = {objects["stimulus"]: counts}
+        for variable in sorted(BIAS_PARAMETERS):
+            dim = neurons.variables[variable].dim
+            run_args[getattr(neurons, variable)] = Quantity(values[variable], dim=dim)
+        device.run(run_args=run_args, with_output=False)
+        return self._recording(objects, 1.0)
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(f"{k}: {v.kind}" for k, v in self._inputs.items()) or "none"
+        return (f"Experiment(name={self.name!r}, {self.n_neurons} neurons on "
+                f"{CORE_NAMES[self.core_id]} of chip {self.chip_id}, engine={self.engine!r}, "
+                f"inputs: {inputs})")

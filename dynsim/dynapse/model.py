@@ -1,0 +1,578 @@
+"""samna layer: ``Dynapse1Model`` runs a ``Dynapse1Configuration`` on the emulated board.
+
+Mirrors ``samna.dynapse1.Dynapse1Model`` (what ``device.get_model()`` returns for a real
+board)::
+
+    model = Dynapse1Model()
+    model.apply_configuration(config)               # CAMs, SRAMs and biases
+    poisson = model.get_poisson_gen()
+    poisson.set_chip_id(0)
+    poisson.write_poisson_rate_hz(10, 50.0)         # virtual neuron 10 (core 0) at 50 Hz
+    poisson.start()
+    sink = sink_from(model.get_source_node())
+    model.run(1 * second)                           # the chip runs in real time; we simulate
+    spikes = sink.get_events()                      # [Spike(chip, core, neuron, timestamp_us)]
+
+What it emulates:
+
+* Only neurons that appear in the configuration (a CAM or SRAM entry in use) or are
+  monitored (:meth:`Dynapse1Model.monitor`) are simulated; all of them in one Brian2 group
+  with per-neuron biases taken from their core's parameter group.
+* Routing as on the chip: an event of neuron (chip c, core k, neuron n) is sent by each SRAM
+  entry in use to the cores in its ``core_mask`` of chip ``target_chip_id`` with the tag
+  ``(virtual_core_id, n)``; every CAM entry of those cores that listens to the tag adds one
+  increment. All 64 CAM entries are live: unused ones listen to neuron 0 of core 0 as
+  GABA_B, as on silicon.
+* Virtual neurons (Poisson generator, FPGA spike generator) send events with the tag
+  ``(id // 256, id % 256)`` to their target chip (Poisson: all cores; FPGA: ``core_mask``).
+  Events of one virtual neuron closer than ``dt`` are merged.
+* ``run(duration)`` continues from the current state; spikes of simulated neurons go to the
+  source node's destinations as :class:`~dynsim.dynapse.events.Spike` with timestamps in us.
+
+Examples
+--------
+>>> from brian2 import second
+>>> from dynsim.dynapse import Dynapse1Model, NetworkGenerator, Neuron
+>>> net = NetworkGenerator()
+>>> for _ in range(8):
+...     net.add_connection(Neuron(0, 0, 1, is_spike_gen=True), Neuron(0, 1, 2), "AMPA")
+>>> model = Dynapse1Model(engine="numpy", name="docmodel")
+>>> model.apply_configuration(net.make_dynapse1_configuration())
+>>> gen = model.get_poisson_gen()
+>>> gen.write_poisson_rate_hz(1, 200.0)
+>>> gen.start()
+>>> events = model.run(0.2 * second)
+>>> all(e.core_id == 1 and e.neuron_id == 2 for e in events)
+True
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Network, Quantity, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, second
+from brian2.units.fundamentalunits import get_dimensions
+
+from dynsim._brian import configure
+from dynsim.dynapse.biases import resolve_biases
+from dynsim.dynapse.circuits import bias_currents, make_neurons, make_synapses, set_parameters
+from dynsim.dynapse.config import (
+    Dynapse1Configuration,
+    Dynapse1Parameter,
+    Dynapse1ParameterGroup,
+    check_chip,
+    check_core,
+)
+from dynsim.dynapse.constants import (
+    CAMS_PER_NEURON,
+    CORES_PER_CHIP,
+    DEFAULT_DT,
+    FPGA_CLOCK_HZ,
+    NEURONS_PER_CHIP,
+    NEURONS_PER_CORE,
+    NUM_NEURONS,
+    split_global_id,
+)
+from dynsim.dynapse.events import EventSourceNode, Spike
+from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
+from dynsim.dynapse.netgen import check_configuration
+from dynsim.dynapse.physics import STATE_VARIABLES
+from dynsim.dynapse.recording import Recording
+from dynsim.dynapse.stimulus import check_rate, poisson_steps
+from dynsim.engine import codeobj_class, resolve_engine
+from dynsim.errors import InvalidNeuronError, InvalidSettingError, UnknownBiasError
+
+__all__ = [
+    "Dynapse1Model",
+    "FpgaSpikeEvent",
+    "FpgaSpikeGen",
+    "PoissonGen",
+    "fpga_events_from_times",
+]
+
+
+def _check_virtual_id(neuron_id: object) -> int:
+    if isinstance(neuron_id, bool) or not isinstance(neuron_id, int | np.integer) \
+            or not 0 <= int(neuron_id) < NEURONS_PER_CHIP:
+        raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
+                                 f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
+    return int(neuron_id)
+
+
+def _seconds(duration: object, what: str = "duration") -> float:
+    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
+        raise InvalidSettingError(f"{what} must be a time with units (e.g. 500*ms), got "
+                                  f"{duration!r}")
+    value = float(duration / second)
+    if not np.isfinite(value) or value <= 0:
+        raise InvalidSettingError(f"{what} must be > 0, got {duration}")
+    return value
+
+
+# --------------------------------------------------------------------------- generators
+class PoissonGen:
+    """The board's Poisson generator: virtual neurons firing at set rates.
+
+    ``write_poisson_rate_hz(neuron_id, rate)`` sets the rate of virtual neuron ``neuron_id``
+    (0..1023 = neuron + 256*core) on the chip chosen with :meth:`set_chip_id`; its events
+    reach every core of that chip with the tag ``(core, neuron)``. Rates take effect at the
+    next ``model.run``; spike trains are drawn with the model's seeded generator.
+    """
+
+    def __init__(self, model: Dynapse1Model) -> None:
+        self._model = weakref.ref(model)
+        self._chip_id = 0
+        self._rates: dict[int, float] = {}
+        self._running = False
+
+    def set_chip_id(self, chip_id: int) -> None:
+        """Choose the target chip (0..3)."""
+        self._chip_id = check_chip(chip_id)
+
+    def get_chip_id(self) -> int:
+        """Return the target chip."""
+        return self._chip_id
+
+    def write_poisson_rate_hz(self, neuron_id: int, rate_hz: float) -> None:
+        """Set the rate (Hz, >= 0) of one virtual neuron (0..1023)."""
+        nid = _check_virtual_id(neuron_id)
+        self._rates[nid] = check_rate(rate_hz, "write_poisson_rate_hz rate")
+
+    def get_rates(self) -> dict[int, float]:
+        """Return the non-zero rates by virtual neuron id."""
+        return {k: v for k, v in self._rates.items() if v > 0}
+
+    def start(self) -> None:
+        """Start sending events (from the model's current time)."""
+        self._running = True
+
+    def stop(self) -> None:
+        """Stop sending events."""
+        self._running = False
+
+    def is_running(self) -> bool:
+        """Whether the generator is running."""
+        return self._running
+
+
+@dataclass(frozen=True)
+class FpgaSpikeEvent:
+    """One event of the FPGA spike generator's stimulus.
+
+    Attributes
+    ----------
+    core_mask : int
+        Cores (4-bit mask) of ``target_chip`` that receive the event.
+    target_chip : int
+        Chip that receives the event (0..3).
+    neuron_id : int
+        Virtual neuron id 0..1023 (neuron + 256*core): the event's tag.
+    isi : int
+        Delay after the previous event, in units of ``isi_multiplier / 90 MHz``.
+    """
+
+    core_mask: int
+    target_chip: int
+    neuron_id: int
+    isi: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.core_mask, bool) or not isinstance(self.core_mask, int | np.integer) \
+                or not 0 <= int(self.core_mask) < 2 ** CORES_PER_CHIP:
+            raise InvalidSettingError(f"core_mask must be 0..15, got {self.core_mask!r}")
+        check_chip(self.target_chip)
+        _check_virtual_id(self.neuron_id)
+        if isinstance(self.isi, bool) or not isinstance(self.isi, int | np.integer) \
+                or self.isi < 0:
+            raise InvalidSettingError(f"isi must be a whole number >= 0, got {self.isi!r}")
+
+
+class FpgaSpikeGen:
+    """The FPGA spike generator: plays a preloaded list of events, once or repeatedly."""
+
+    def __init__(self, model: Dynapse1Model) -> None:
+        self._model = weakref.ref(model)
+        self._events: list[FpgaSpikeEvent] = []
+        self._multiplier = 1
+        self._repeat = False
+        self._variable_isi = True
+        self._start: float | None = None
+
+    def preload_stimulus(self, events: Sequence[FpgaSpikeEvent]) -> None:
+        """Load the events to play (replaces the previous stimulus)."""
+        events = list(events)
+        if not all(isinstance(e, FpgaSpikeEvent) for e in events):
+            raise InvalidSettingError("preload_stimulus takes a list of FpgaSpikeEvent")
+        self._events = events
+
+    def set_isi_multiplier(self, multiplier: int) -> None:
+        """Set the ISI unit to ``multiplier / 90 MHz``."""
+        if isinstance(multiplier, bool) or not isinstance(multiplier, int | np.integer) \
+                or multiplier < 1:
+            raise InvalidSettingError(f"isi multiplier must be a whole number >= 1, got "
+                                      f"{multiplier!r}")
+        self._multiplier = int(multiplier)
+
+    def set_repeat_mode(self, repeat: bool) -> None:
+        """Play the stimulus in a loop until :meth:`stop`."""
+        self._repeat = bool(repeat)
+
+    def set_variable_isi(self, variable: bool) -> None:
+        """Use each event's own ISI (default); ``False`` uses the first event's ISI for all."""
+        self._variable_isi = bool(variable)
+
+    def start(self) -> None:
+        """Start playing at the model's current time."""
+        model = self._model()
+        self._start = 0.0 if model is None else model.time_s
+
+    def stop(self) -> None:
+        """Stop playing."""
+        self._start = None
+
+    def is_running(self) -> bool:
+        """Whether the stimulus is playing."""
+        return self._start is not None
+
+    def event_times(self, t0: float, t1: float) -> list[tuple[float, FpgaSpikeEvent]]:
+        """Return ``(time_s, event)`` of the events played in ``[t0, t1)``."""
+        if self._start is None or not self._events:
+            return []
+        unit = self._multiplier / FPGA_CLOCK_HZ
+        isis = np.array([e.isi if self._variable_isi else self._events[0].isi
+                         for e in self._events], dtype=float) * unit
+        offsets = np.cumsum(isis)
+        period = offsets[-1]
+        out: list[tuple[float, FpgaSpikeEvent]] = []
+        repeats = 1
+        if self._repeat and period > 0:
+            repeats = int(np.ceil((t1 - self._start) / period)) + 1
+        for r in range(repeats):
+            times = self._start + r * period + offsets
+            for time, event in zip(times, self._events, strict=True):
+                if t0 <= time < t1:
+                    out.append((float(time), event))
+        return out
+
+
+def fpga_events_from_times(times: Quantity, neuron_ids: Sequence[int], target_chips:
+                           Sequence[int] | int = 0, isi_base: int = 900, core_mask: int = 15
+                           ) -> tuple[list[FpgaSpikeEvent], int]:
+    """Return FPGA events (and the ISI multiplier) that play spikes at given times.
+
+    Like ctxctl's ``dynapse1utils.set_fpga_spike_gen``: ISIs are rounded to multiples of
+    ``isi_base / 90 MHz`` (10 us for 900).
+
+    Examples
+    --------
+    >>> from brian2 import ms
+    >>> events, multiplier = fpga_events_from_times([1, 3] * ms, [5, 6])
+    >>> [e.isi for e in events], multiplier
+    ([100, 200], 900)
+    """
+    seconds_ = np.asarray(times / second, dtype=float).reshape(-1)
+    ids = np.asarray(neuron_ids).reshape(-1)
+    chips = np.broadcast_to(np.asarray(target_chips), ids.shape)
+    if seconds_.shape != ids.shape or np.any(np.diff(seconds_) < 0):
+        raise InvalidSettingError("times must be sorted and match neuron_ids in length")
+    unit = isi_base / FPGA_CLOCK_HZ
+    isis = np.round(np.diff(np.concatenate([[0.0], seconds_])) / unit).astype(int)
+    events = [FpgaSpikeEvent(core_mask, int(c), int(n), int(i))
+              for c, n, i in zip(chips, ids, isis, strict=True)]
+    return events, int(isi_base)
+
+
+# --------------------------------------------------------------------------- model
+class Dynapse1Model:
+    """The emulated board, programmed like samna's ``Dynapse1Model``.
+
+    Parameters
+    ----------
+    dt : Quantity
+        Integration time step (default 0.1 ms).
+    engine : str, optional
+        ``'cython'``, ``'numpy'`` or ``'auto'``.
+    mismatch : Mismatch, optional
+        Seeded device mismatch (default: none).
+    seed : int
+        Seed of the Poisson generator's spike trains.
+    name : str
+        Prefix of the Brian2 object names.
+    """
+
+    def __init__(self, *, dt: Quantity = DEFAULT_DT, engine: str | None = None,
+                 mismatch: Mismatch | None = None, seed: int = 0, name: str = "dynapse1"
+                 ) -> None:
+        configure()
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        if mismatch is not None and not isinstance(mismatch, Mismatch):
+            raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
+        self.dt = dt
+        self._dt_s = _seconds(dt, "dt")
+        self.engine = resolve_engine(engine)
+        self.mismatch = mismatch
+        self.name = name
+        self._rng = np.random.default_rng(seed)
+        self._config = Dynapse1Configuration()
+        self._source = EventSourceNode()
+        self._poisson = PoissonGen(self)
+        self._fpga = FpgaSpikeGen(self)
+        self._offset = 0.0
+        self._monitored: list[int] = []
+        self._variables: tuple[str, ...] = tuple(STATE_VARIABLES)
+        self._net: Network | None = None
+        self._built = False
+
+    # ------------------------------------------------------------------ samna API
+    def get_configuration(self) -> Dynapse1Configuration:
+        """Return a copy of the configuration in use."""
+        return self._config.copy()
+
+    def apply_configuration(self, config: Dynapse1Configuration) -> None:
+        """Program the board: CAMs, SRAMs and biases (neuron states restart at rest).
+
+        Raises
+        ------
+        dynsim.errors.SRAMLimitError, dynsim.errors.CAMAliasingError
+            When the configuration breaks a routing rule (the model is then unchanged).
+        """
+        if not isinstance(config, Dynapse1Configuration):
+            raise InvalidSettingError("apply_configuration takes a Dynapse1Configuration")
+        check_configuration(config)
+        self._offset = self.time_s
+        self._config = config.copy()
+        self._built = False
+
+    def update_parameter_group(self, parameter_group: Dynapse1ParameterGroup, chip_id: int,
+                               core_id: int) -> None:
+        """Set all 25 biases of one core."""
+        chip, core = check_chip(chip_id), check_core(core_id)
+        values = resolve_biases(parameter_group)
+        self._apply_biases(chip, core, values)
+
+    def update_single_parameter(self, parameter: Dynapse1Parameter, chip_id: int, core_id: int
+                                ) -> None:
+        """Set one bias of one core."""
+        if not isinstance(parameter, Dynapse1Parameter):
+            raise UnknownBiasError("update_single_parameter takes a Dynapse1Parameter")
+        chip, core = check_chip(chip_id), check_core(core_id)
+        self._apply_biases(chip, core, resolve_biases([parameter]))
+
+    def _apply_biases(self, chip: int, core: int, values: dict[str, tuple[int, int]]) -> None:
+        group = self._config.chips[chip].cores[core].parameter_group
+        for name, (coarse, fine) in values.items():
+            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+        if self._built and self._net is not None:
+            self._write_biases()
+
+    def get_source_node(self) -> EventSourceNode:
+        """Return the node that sends the board's spikes to sinks."""
+        return self._source
+
+    def get_poisson_gen(self) -> PoissonGen:
+        """Return the board's Poisson generator."""
+        return self._poisson
+
+    def get_fpga_spike_gen(self) -> FpgaSpikeGen:
+        """Return the board's FPGA spike generator."""
+        return self._fpga
+
+    # ------------------------------------------------------------------ monitoring
+    def monitor(self, neuron_ids: Iterable[int], variables: Sequence[str] | None = None) -> None:
+        """Record the currents of some neurons (global ids); they are simulated from now on.
+
+        The Brian2 network is rebuilt at the next run: neuron states restart at rest (as after
+        :meth:`apply_configuration`); the model's time goes on.
+
+        Parameters
+        ----------
+        neuron_ids : iterable of int
+            Global ids (``neuron + 256*core + 1024*chip``).
+        variables : sequence of str, optional
+            Subset of ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b``.
+        """
+        ids = sorted({int(i) for i in neuron_ids})
+        if any(not 0 <= i < NUM_NEURONS for i in ids):
+            raise InvalidNeuronError(f"global neuron ids are 0..{NUM_NEURONS - 1}")
+        chosen = tuple(STATE_VARIABLES) if variables is None else tuple(variables)
+        unknown = [v for v in chosen if v not in STATE_VARIABLES]
+        if unknown:
+            raise InvalidSettingError(f"cannot record {unknown}; choose from "
+                                      f"{', '.join(STATE_VARIABLES)}")
+        self._offset = self.time_s
+        self._monitored, self._variables = ids, chosen
+        self._built = False
+
+    @property
+    def time_s(self) -> float:
+        """Model time in seconds."""
+        return self._offset + (float(self._net.t / second) if self._built and self._net else 0.0)
+
+    @property
+    def simulated_neurons(self) -> np.ndarray:
+        """Global ids of the neurons that are simulated."""
+        self._build()
+        return self._gids.copy()
+
+    # ------------------------------------------------------------------ network
+    def _build(self) -> None:
+        if self._built:
+            return
+        used = {n.global_id for n in self._config.neurons_in_use()}
+        self._gids = np.array(sorted(used | set(self._monitored)), dtype=np.int64)
+        self._net = None
+        self._virtual_index: dict[tuple[int, int, tuple[int, int]], int] = {}
+        self._built = True
+        if len(self._gids) == 0:
+            return
+        cls = codeobj_class(self.engine)
+        index_of = {int(g): k for k, g in enumerate(self._gids)}
+        neurons = make_neurons(len(self._gids), f"{self.name}_neurons", dt=self.dt,
+                               codeobj_class=cls, global_ids=self._gids,
+                               bias_hint="model.update_single_parameter")
+        self._neurons = neurons
+        self._write_biases()
+        # CAM tables of the simulated neurons: (chip, core) -> tag -> [(post, type)] x count
+        listen: dict[tuple[int, int], dict[tuple[int, int], Counter]] = defaultdict(
+            lambda: defaultdict(Counter))
+        for gid in self._gids:
+            chip, core, neuron = split_global_id(gid)
+            cams = self._config.chips[chip].cores[core].neurons[neuron].synapses
+            in_use = 0
+            for _, entry in cams.created():
+                if entry.in_use:
+                    in_use += 1
+                    tag = (entry.listen_core_id, entry.listen_neuron_id)
+                    listen[(chip, core)][tag][(index_of[int(gid)], int(entry.syn_type))] += 1
+            if in_use < CAMS_PER_NEURON:  # unused entries listen to (core 0, neuron 0) GABA_B
+                listen[(chip, core)][(0, 0)][(index_of[int(gid)], 0)] += CAMS_PER_NEURON - in_use
+        recurrent: Counter = Counter()
+        for gid in self._gids:
+            chip, core, neuron = split_global_id(gid)
+            memory = self._config.chips[chip].cores[core].neurons[neuron]
+            for _, destination in memory.destinations.created():
+                if not destination.in_use:
+                    continue
+                tag = (destination.virtual_core_id, neuron)
+                for target_core in range(CORES_PER_CHIP):
+                    if destination.core_mask >> target_core & 1:
+                        for (post, kind), count in listen.get(
+                                (destination.target_chip_id, target_core), {}).get(tag, {}).items():
+                            recurrent[(index_of[int(gid)], post, kind)] += count
+        external: Counter = Counter()
+        for (chip, core), tags in sorted(listen.items()):
+            for tag, posts in sorted(tags.items()):
+                source = self._virtual_index.setdefault((chip, core, tag), len(self._virtual_index))
+                for (post, kind), count in posts.items():
+                    external[(source, post, kind)] += count
+        virtual = SpikeGeneratorGroup(max(1, len(self._virtual_index)), [], [] * second,
+                                      dt=self.dt, name=f"{self.name}_virtual", codeobj_class=cls)
+        self._virtual = virtual
+        self._spikes = SpikeMonitor(neurons, name=f"{self.name}_spikes", codeobj_class=cls)
+        objects: list = [neurons, virtual, self._spikes]
+        for label, source, table in (("inputs", virtual, external),
+                                     ("recurrent", neurons, recurrent)):
+            if not table:
+                continue
+            keys = np.array(list(table.keys()), dtype=np.int64)
+            syn = make_synapses(source, neurons, f"{self.name}_{label}", None, codeobj_class=cls)
+            syn.connect(i=keys[:, 0], j=keys[:, 1])
+            syn.variables["syn_type"].set_value(keys[:, 2])
+            syn.variables["weight"].set_value(np.array(list(table.values())))
+            objects.append(syn)
+        self._states = None
+        if self._monitored:
+            rows = [index_of[g] for g in self._monitored]
+            self._states = StateMonitor(neurons, list(self._variables), record=rows,
+                                        name=f"{self.name}_states", codeobj_class=cls)
+            objects.append(self._states)
+        self._net = Network(*objects, name=f"{self.name}_network")
+        self._spikes_read = 0
+
+    def _write_biases(self) -> None:
+        groups = [self._config.chips[c].cores[k].parameter_group
+                  for c, k, _ in map(split_global_id, self._gids)]
+        set_parameters(self._neurons, bias_currents(groups, mismatch_factors(self.mismatch,
+                                                                             self._gids)))
+
+    def _virtual_spikes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Return indices and network-clock times of the virtual events in [t0, t1)."""
+        n_steps = round((t1 - t0) / self._dt_s)
+        base = float(self._net.t / second)
+        indices: list[np.ndarray] = []
+        steps: list[np.ndarray] = []
+        if self._poisson.is_running():
+            chip = self._poisson.get_chip_id()
+            for nid, rate in sorted(self._poisson.get_rates().items()):
+                tag = (nid // NEURONS_PER_CORE, nid % NEURONS_PER_CORE)
+                targets = [self._virtual_index[(chip, k, tag)] for k in range(CORES_PER_CHIP)
+                           if (chip, k, tag) in self._virtual_index]
+                train = poisson_steps(self._rng, rate, n_steps, self._dt_s)
+                for target in targets:
+                    indices.append(np.full(len(train), target))
+                    steps.append(train)
+        for time, event in self._fpga.event_times(t0, t1):
+            tag = (event.neuron_id // NEURONS_PER_CORE, event.neuron_id % NEURONS_PER_CORE)
+            step = int(np.floor((time - t0) / self._dt_s + 1e-9))
+            for core in range(CORES_PER_CHIP):
+                key = (event.target_chip, core, tag)
+                if event.core_mask >> core & 1 and key in self._virtual_index:
+                    indices.append(np.array([self._virtual_index[key]]))
+                    steps.append(np.array([step]))
+        if not indices:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        pairs = np.unique(np.stack([np.concatenate(steps), np.concatenate(indices)]), axis=1)
+        return pairs[1], base + pairs[0] * self._dt_s
+
+    def run(self, duration: Quantity) -> list[Spike]:
+        """Simulate ``duration`` (continuing from the current state) and deliver the spikes.
+
+        Returns
+        -------
+        list of Spike
+            The spikes of the simulated neurons in this run (also sent to the source node's
+            destinations).
+        """
+        length = _seconds(duration)
+        self._build()
+        t0 = self.time_s
+        if self._net is None:
+            self._offset += length
+            return []
+        indices, times = self._virtual_spikes(t0, t0 + length)
+        self._virtual.set_spikes(indices, times * second, sorted=True)
+        self._net.run(length * second)
+        i = np.asarray(self._spikes.i[self._spikes_read:])
+        t = np.asarray(self._spikes.t_[self._spikes_read:])
+        self._spikes_read += len(i)
+        events = []
+        for index, time in zip(i, t, strict=True):
+            chip, core, neuron = split_global_id(self._gids[index])
+            events.append(Spike(chip, core, neuron, round((self._offset + time) * 1e6)))
+        self._source.send(events)
+        return events
+
+    def get_recording(self) -> Recording:
+        """Return the recorded currents (see :meth:`monitor`) and spikes of those neurons."""
+        if not self._monitored or self._states is None:
+            raise InvalidSettingError("nothing is recorded: call model.monitor(neuron_ids) "
+                                      "before run()")
+        rows = {int(g): k for k, g in enumerate(self._monitored)}
+        spike_gids = self._gids[np.asarray(self._spikes.i[:])]
+        keep = np.isin(spike_gids, self._monitored)
+        return Recording(
+            t=self._states.t[:] + self._offset * second,
+            neuron_ids=np.array(self._monitored),
+            currents={v: getattr(self._states, v)[:] for v in self._variables},
+            spike_indices=np.array([rows[int(g)] for g in spike_gids[keep]], dtype=np.int64),
+            spike_times=self._spikes.t[:][keep] + self._offset * second,
+        )
+
+    def __repr__(self) -> str:
+        return (f"Dynapse1Model(name={self.name!r}, t={self.time_s:.4g} s, "
+                f"{sum(1 for _ in self._config.neurons_in_use())} neurons in use)")

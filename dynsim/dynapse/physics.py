@@ -1,0 +1,329 @@
+"""DPI circuit physics of the DYNAP-SE1: constants and equations (single source).
+
+The emulator simulates each neuron of the chip as a differential-pair-integrator (DPI)
+neuron with its adaptation (AHP) DPI and four DPI synapses, one per synapse type, exactly
+as on silicon: *all* inputs of one type to one neuron share one DPI, so the synaptic state
+is a variable of the neuron group (``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b``) and a
+synapse only adds an increment to it.
+
+Membrane (Chicca et al. 2014, eq. for the adaptive DPI neuron)::
+
+    tau (1 + Ith/Imem) dImem/dt + Imem (1 + (Iahp + I_gaba_a)/Itau)
+        = (Ith/Itau) (Iin - Iahp - I_gaba_a - Itau) + (Ipfb/Itau) (Imem + Ith)
+
+    tau  = C_mem U_T / (kappa Itau_mem)
+    Ipfb = Ipfb_gain / (1 + exp(-(Imem - Ipfb_th)/Ipfb_norm))      positive feedback
+    Iin  = max(I_ampa + I_nmda/(1 + Inmda_thr/Imem) + Idc - I_gaba_b, I0)
+
+:data:`NEURON_EQUATIONS` writes the same equation multiplied through by ``Itau Imem``
+(three divisions per step instead of nine; the membrane update dominates the cost of a
+full chip)::
+
+    dImem/dt = Imem [Ith (Iin - Iahp - I_gaba_a - Itau) - Imem (Itau + Iahp + I_gaba_a)
+                     + Ipfb (Imem + Ith)] / (C_mem U_T/kappa (Imem + Ith))
+
+GABA_B is *subtractive* (it lowers ``Iin``); GABA_A is *shunting*: like the AHP current it
+both subtracts from the input and adds to the leak, which divides the gain (the F-I curve
+changes its slope). NMDA current reaches the soma through a gate that opens with the
+membrane current (``Inmda_thr`` is set by IF_NMDA_N). A spike is emitted when ``Imem``
+exceeds :data:`SPIKE_THRESHOLD`; ``Imem`` is reset to :data:`RESET_CURRENT` and held there
+for the refractory period, and the AHP DPI receives one pulse.
+
+Synapses and AHP: without input the DPI equation ``tau (1 + Ig/I) dI/dt + I = -Ig`` reduces
+*exactly* to ``dI/dt = -I/tau``; dynsim writes it as a relaxation to the leakage current,
+``dI/dt = -(I - I0)/tau``, so that currents never fall below ``I0``. An incoming event adds
+``(Ig/Itau) Iw`` per CAM entry (the pulse's charge phase is not resolved in time).
+
+Integration: Brian2 allows one method per group. dynsim uses forward Euler for the group and
+writes every linear decay with a rate ``k = (1 - exp(-dt/tau))/dt`` instead of ``1/tau``;
+one Euler step with that rate is the exact solution over ``dt``, so the synaptic and AHP
+decays are exact at any ``dt`` (plain Euler would be 1.4 % off at dt = 0.1 ms for the AMPA
+default). The rates are computed from the biases whenever a bias changes
+(:func:`state_parameters`), not in the time-step loop. The membrane equation is non-linear
+and is integrated with forward Euler, after which ``Imem`` is floored at ``I0`` (a capacitor
+voltage cannot fall below ground).
+
+References
+----------
+Chicca E., Stefanini F., Bartolozzi C., Indiveri G. (2014). Neuromorphic electronic circuits
+for building autonomous cognitive systems. Proc. IEEE 102(9), 1367-1388.
+
+Moradi S., Qiao N., Stefanini F., Indiveri G. (2018). A scalable multicore architecture with
+heterogeneous memory structures for Dynamic Neuromorphic Asynchronous Processors (DYNAPs).
+IEEE TBioCAS 12(1), 106-122.
+
+Examples
+--------
+>>> from dynsim.dynapse.physics import dpi_time_constant, C_MEM
+>>> from brian2 import pA, ms
+>>> round(float(dpi_time_constant(C_MEM, 5 * pA) / ms), 2)
+14.18
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from brian2 import Quantity, amp, coulomb, mV, nA, pA, pF, second
+
+from dynsim.dynapse.constants import SYNAPSE_TYPES
+
+__all__ = [
+    "CAPACITANCE",
+    "CIRCUITS",
+    "C_AHP",
+    "C_MEM",
+    "C_SYN",
+    "I0",
+    "KAPPA",
+    "KAPPA_N",
+    "KAPPA_P",
+    "MISMATCH_SIGMA",
+    "NEURON_EQUATIONS",
+    "NEURON_NAMESPACE",
+    "NEURON_RESET",
+    "NEURON_THRESHOLD",
+    "PFB_GAIN",
+    "PFB_NORM",
+    "PFB_THRESHOLD",
+    "REFRACTORY_CHARGE",
+    "RESET_CURRENT",
+    "SEED_ALIASES",
+    "SPIKE_THRESHOLD",
+    "STATE_VARIABLES",
+    "SYNAPSE_CIRCUITS",
+    "U_T",
+    "dpi_time_constant",
+    "jump_expression",
+    "refractory_period_of",
+    "state_parameters",
+]
+
+# --------------------------------------------------------------------------- constants
+#: Thermal voltage.
+U_T = 25 * mV
+#: Sub-threshold slope factor of n-FETs.
+KAPPA_N = 0.75
+#: Sub-threshold slope factor of p-FETs.
+KAPPA_P = 0.66
+#: Mean slope factor used in every time constant ``tau = C U_T/(kappa I)``.
+KAPPA = (KAPPA_N + KAPPA_P) / 2
+#: Leakage current: the floor of every DPI current.
+I0 = 1 * pA
+
+#: Membrane capacitance.
+C_MEM = 2 * pF
+#: Capacitance of the adaptation (AHP) DPI.
+C_AHP = 4 * pF
+#: Capacitance of each synaptic DPI.
+C_SYN = 2 * pF
+
+#: Spike threshold of the membrane current (fixed at layout time, not a bias).
+SPIKE_THRESHOLD = 2 * nA
+#: Membrane current after a spike.
+RESET_CURRENT = 1.2 * pA
+#: Positive-feedback gain current.
+PFB_GAIN = 100 * pA
+#: Positive-feedback threshold current.
+PFB_THRESHOLD = 1 * nA
+#: Positive-feedback normalisation current.
+PFB_NORM = 20 * pA
+#: Charge the refractory current must deliver: ``t_refr = REFRACTORY_CHARGE / Iref``
+#: (C_refr * dV_refr; approximate, chosen so that the default IF_RFR_N gives 5 ms).
+REFRACTORY_CHARGE = 25e-15 * coulomb
+
+#: Default relative spread of device mismatch (lognormal sigma), used when mismatch is on.
+MISMATCH_SIGMA = 0.1
+
+#: DPI circuits of one neuron: membrane, adaptation, and the four synapse types.
+CIRCUITS: tuple[str, ...] = ("mem", "ahp", "ampa", "nmda", "gaba_a", "gaba_b")
+#: Synaptic circuits in the order of the samna ``Dynapse1SynType`` values (GABA_B = 0 ...).
+SYNAPSE_CIRCUITS: tuple[str, ...] = tuple(name.lower() for name in SYNAPSE_TYPES)
+#: Capacitance of each circuit (used by every time constant).
+CAPACITANCE: dict[str, Quantity] = {
+    "mem": C_MEM, "ahp": C_AHP, "ampa": C_SYN, "nmda": C_SYN, "gaba_a": C_SYN, "gaba_b": C_SYN,
+}
+
+#: State variables a monitor can record, with their meaning (all in amperes).
+STATE_VARIABLES: dict[str, str] = {
+    "Imem": "membrane current of the neuron DPI",
+    "Iahp": "adaptation (after-hyperpolarisation) current",
+    "I_ampa": "AMPA (fast excitatory) synaptic DPI current",
+    "I_nmda": "NMDA (slow excitatory) synaptic DPI current, before its membrane gate",
+    "I_gaba_a": "GABA_A (fast, shunting inhibitory) synaptic DPI current",
+    "I_gaba_b": "GABA_B (slow, subtractive inhibitory) synaptic DPI current",
+}
+
+#: Names used by the dynapse-simulator seed, available as aliases on every neuron group
+#: (``StateMonitor(neurons, 'Isoma_mem')`` works as in the seed's notebooks).
+SEED_ALIASES: dict[str, str] = {
+    "Isoma_mem": "Imem", "Isoma_ahp": "Iahp", "Iampa": "I_ampa", "Inmda": "I_nmda",
+    "Igaba_a": "I_gaba_a", "Igaba_b": "I_gaba_b",
+}
+
+
+# --------------------------------------------------------------------------- equations
+def _parameter_lines() -> str:
+    lines = [
+        "Itau_mem : amp (constant)  # membrane leak (IF_TAU1_N)",
+        "Ith_mem : amp (constant)  # membrane gain (IF_THR_N)",
+        "Idc : amp (constant)  # DC input (IF_DC_P)",
+        "Inmda_thr : amp (constant)  # NMDA gate threshold (IF_NMDA_N)",
+        "t_refr : second (constant)  # refractory period (IF_RFR_N)",
+    ]
+    for circuit in ("ahp", *SYNAPSE_CIRCUITS):
+        lines += [
+            f"Itau_{circuit} : amp (constant)  # leak of the {circuit} DPI",
+            f"Ith_{circuit} : amp (constant)  # gain of the {circuit} DPI",
+            f"Iw_{circuit} : amp (constant)  # weight of one {circuit} pulse",
+            f"k_{circuit} : Hz (constant)  # exact decay rate (1 - exp(-dt/tau))/dt",
+            f"Ijump_{circuit} : amp (constant)  # increment of one pulse, Ith/Itau*Iw",
+            f"tau_{circuit} = C_{circuit}*U_T/(kappa*Itau_{circuit}) : second",
+        ]
+    return "\n".join(lines)
+
+
+#: Equations of a group of DYNAP-SE neurons (Brian2 syntax, with units). The constants come
+#: from :data:`NEURON_NAMESPACE`; the parameters are set by :func:`state_parameters`.
+NEURON_EQUATIONS = (
+    """
+dImem/dt = (Imem*(Ith_mem*(Iin - Iahp - I_gaba_a - Itau_mem)
+                  - Imem*(Itau_mem + Iahp + I_gaba_a)
+                  + Ipfb*(Imem + Ith_mem))
+            / (C_mem*U_T/kappa*(Imem + Ith_mem))) : amp (unless refractory)
+dIahp/dt = -k_ahp*(Iahp - I0) : amp
+dI_ampa/dt = -k_ampa*(I_ampa - I0) : amp
+dI_nmda/dt = -k_nmda*(I_nmda - I0) : amp
+dI_gaba_a/dt = -k_gaba_a*(I_gaba_a - I0) : amp
+dI_gaba_b/dt = -k_gaba_b*(I_gaba_b - I0) : amp
+Ipfb = Ipfb_gain/(1 + exp((Ipfb_th - Imem)/Ipfb_norm)) : amp
+I_nmda_gated = I_nmda*Imem/(Imem + Inmda_thr) : amp
+Iin = clip(I_ampa + I_nmda_gated + Idc - I_gaba_b, I0, inf*amp) : amp
+tau_mem = C_mem*U_T/(kappa*Itau_mem) : second
+Vmem = U_T/kappa*log(Imem/I0) : volt
+"""
+    + _parameter_lines()
+    + "\n"
+    + "\n".join(f"{alias} = {name} : amp  # seed name" for alias, name in SEED_ALIASES.items())
+    + "\n"
+)
+
+#: Spike condition.
+NEURON_THRESHOLD = "Imem > Ispk"
+
+
+def jump_expression(circuit: str, suffix: str = "") -> str:
+    """Return the increment of one pulse on a DPI (Brian2 syntax).
+
+    The increment ``Ijump = (Ith/Itau) Iw`` is a per-neuron parameter computed by
+    :func:`state_parameters` when the biases change.
+
+    Parameters
+    ----------
+    circuit : str
+        ``'ahp'``, ``'ampa'``, ``'nmda'``, ``'gaba_a'`` or ``'gaba_b'``.
+    suffix : str
+        ``'_post'`` inside a ``Synapses`` ``on_pre`` statement.
+
+    Examples
+    --------
+    >>> jump_expression("ampa", "_post")
+    'Ijump_ampa_post'
+    """
+    return f"Ijump_{circuit}{suffix}"
+
+
+#: Reset after a spike: membrane to the reset current, one pulse on the AHP DPI.
+NEURON_RESET = f"Imem = Ireset\nIahp += {jump_expression('ahp')}"
+
+#: Constants of :data:`NEURON_EQUATIONS` (the group's namespace).
+NEURON_NAMESPACE: dict[str, object] = {
+    "I0": I0,
+    "U_T": U_T,
+    "kappa": KAPPA,
+    "C_mem": C_MEM,
+    **{f"C_{c}": CAPACITANCE[c] for c in ("ahp", *SYNAPSE_CIRCUITS)},
+    "Ipfb_gain": PFB_GAIN,
+    "Ipfb_th": PFB_THRESHOLD,
+    "Ipfb_norm": PFB_NORM,
+    "Ispk": SPIKE_THRESHOLD,
+    "Ireset": RESET_CURRENT,
+}
+
+
+# --------------------------------------------------------------------------- conversions
+def dpi_time_constant(capacitance: Quantity, current: Quantity) -> Quantity:
+    """Return the DPI time constant ``tau = C U_T / (kappa I)``, with ``I`` floored at I0.
+
+    Parameters
+    ----------
+    capacitance : Quantity
+        Capacitance of the circuit (farad).
+    current : Quantity
+        Leak ("tau") current of the circuit (ampere).
+
+    Returns
+    -------
+    Quantity
+        The time constant in seconds.
+    """
+    current = np.maximum(np.asarray(current / amp, dtype=float), float(I0 / amp)) * amp
+    return capacitance * U_T / (KAPPA * current)
+
+
+def refractory_period_of(current: Quantity) -> Quantity:
+    """Return the refractory period ``REFRACTORY_CHARGE / Iref`` (Iref floored at I0).
+
+    Examples
+    --------
+    >>> from brian2 import pA, ms
+    >>> float(refractory_period_of(5 * pA) / ms)
+    5.0
+    """
+    current = np.maximum(np.asarray(current / amp, dtype=float), float(I0 / amp)) * amp
+    return REFRACTORY_CHARGE / current
+
+
+def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[str, np.ndarray]:
+    """Return the neuron-group parameters (SI floats) for given bias currents.
+
+    Parameters
+    ----------
+    currents : mapping of str to array
+        Bias currents in amperes, keyed by physical bias name (``'Itau_mem'``, ``'Iref'``,
+        ...), one value per neuron (after device mismatch).
+    dt : Quantity
+        Integration time step of the group (the exact decay rates depend on it).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One entry per parameter of :data:`NEURON_EQUATIONS` (``Itau_mem``, ``k_ampa``,
+        ``t_refr``, ...), values in SI units without Brian2 units.
+
+    Notes
+    -----
+    Leak currents (``Itau_*`` and ``Iref``) are floored at :data:`I0`: a transistor never
+    conducts less than its leakage, and a zero leak would mean an infinite time constant.
+    Gain, weight, DC and gate currents may be zero (that circuit is then switched off).
+    """
+    floor = float(I0 / amp)
+    step = float(dt / second)
+    out: dict[str, np.ndarray] = {}
+    for name in ("Ith_mem", "Idc", "Inmda_thr"):
+        out[name] = np.asarray(currents[name], dtype=float)
+    out["Itau_mem"] = np.maximum(np.asarray(currents["Itau_mem"], dtype=float), floor)
+    out["t_refr"] = float(REFRACTORY_CHARGE / amp / second) / np.maximum(
+        np.asarray(currents["Iref"], dtype=float), floor
+    )
+    u_t, c = float(U_T / mV) * 1e-3, {k: float(v / pF) * 1e-12 for k, v in CAPACITANCE.items()}
+    for circuit in ("ahp", *SYNAPSE_CIRCUITS):
+        itau = np.maximum(np.asarray(currents[f"Itau_{circuit}"], dtype=float), floor)
+        tau = c[circuit] * u_t / (KAPPA * itau)
+        out[f"Itau_{circuit}"] = itau
+        out[f"Ith_{circuit}"] = np.asarray(currents[f"Ith_{circuit}"], dtype=float)
+        out[f"Iw_{circuit}"] = np.asarray(currents[f"Iw_{circuit}"], dtype=float)
+        out[f"k_{circuit}"] = -np.expm1(-step / tau) / step
+        out[f"Ijump_{circuit}"] = out[f"Ith_{circuit}"] / itau * out[f"Iw_{circuit}"]
+    return out

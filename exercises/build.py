@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Build the student and solution notebooks from their one source.
+
+Each exercise has ONE source notebook in ``exercises/source/``. Its cells carry tags:
+
+``solution``
+    a cell of the worked answer: kept in the solution copy, removed from the student copy;
+``student``
+    the stub the student fills in (same names as the solution cell right after it): kept in the
+    student copy, removed from the solution copy;
+``parameters``
+    the papermill parameters cell (``duration``, ``seed``, ``engine``).
+
+Every other cell is in both copies. This script writes
+
+* ``exercises/NN_name.ipynb``: the student copy, without outputs;
+* ``exercises/solutions/NN_name.ipynb``: the solution copy, executed (``--execute``) with the
+  default parameters, keeping only small text outputs (no inline BokehJS, no widget state), so
+  ``pytest --nbval-lax`` can compare the cells marked ``# NBVAL_CHECK_OUTPUT``.
+
+Usage::
+
+    python3 tasks.py exercises             # build both copies and execute the solutions
+    python exercises/build.py --check      # exit 1 if a committed copy is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+SOURCE_DIR = HERE / "source"
+SOLUTION_DIR = HERE / "solutions"
+STUDENT_TAG, SOLUTION_TAG, PARAMETERS_TAG = "student", "solution", "parameters"
+#: stored outputs larger than this (characters) are dropped from the solution copies
+MAX_OUTPUT_CHARS = 4000
+#: output types a stored solution keeps (small text; no JavaScript, BokehJS, widget state, images)
+KEPT_MIME = ("text/plain", "text/html", "text/markdown")
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    """Return the tags of a cell."""
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def sources() -> list[Path]:
+    """Return the source notebooks, in course order."""
+    return sorted(SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _strip_cell_metadata(cell: nbformat.NotebookNode) -> None:
+    for key in ("execution", "papermill", "collapsed", "scrolled"):
+        cell.metadata.pop(key, None)
+
+
+def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the student copy: solution cells removed, no outputs, no execution counts."""
+    out = copy.deepcopy(nb)
+    out.cells = [c for c in out.cells if SOLUTION_TAG not in tags(c)]
+    for cell in out.cells:
+        _strip_cell_metadata(cell)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    out.metadata.pop("papermill", None)
+    out.metadata.pop("widgets", None)
+    return out
+
+
+def solution_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the solution copy (not executed): student stubs removed."""
+    out = copy.deepcopy(nb)
+    out.cells = [c for c in out.cells if STUDENT_TAG not in tags(c)]
+    for cell in out.cells:
+        _strip_cell_metadata(cell)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    out.metadata.pop("papermill", None)
+    out.metadata.pop("widgets", None)
+    return out
+
+
+def lean_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Keep only small text outputs of an executed notebook (stored notebooks stay small)."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        _strip_cell_metadata(cell)
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                if len(output.text) <= MAX_OUTPUT_CHARS:
+                    kept.append(output)
+            elif output.output_type in ("execute_result", "display_data"):
+                data = {k: v for k, v in output.data.items() if k in KEPT_MIME}
+                if data and sum(len(str(v)) for v in data.values()) <= MAX_OUTPUT_CHARS:
+                    output.data = data
+                    output.metadata = {}
+                    kept.append(output)
+            elif output.output_type == "error":
+                kept.append(output)
+        cell.outputs = kept
+    out.metadata.pop("papermill", None)
+    out.metadata.pop("widgets", None)
+    return out
+
+
+def signature(code: str) -> dict[str, object]:
+    """Return the names a code cell defines: functions with their arguments, and variables.
+
+    The student stub and its solution must define the same names with the same function
+    signatures, so the self-check that follows them works with either.
+    """
+    tree = ast.parse(code)
+    functions, variables = {}, set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            args = node.args
+            functions[node.name] = tuple(a.arg for a in args.posonlyargs + args.args
+                                         + args.kwonlyargs)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        variables.add(name.id)
+    return {"functions": functions, "variables": sorted(variables)}
+
+
+def exercise_pairs(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """Return (cell index, student code, solution code) for every stub and its solution.
+
+    A ``student`` cell must be followed directly by its ``solution`` cell.
+
+    Raises
+    ------
+    ValueError
+        If a student cell has no solution cell after it.
+    """
+    pairs = []
+    for i, cell in enumerate(nb.cells):
+        if STUDENT_TAG in tags(cell):
+            nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+            if nxt is None or SOLUTION_TAG not in tags(nxt):
+                raise ValueError(f"cell {i} is a student stub without a solution cell after it")
+            pairs.append((i, cell.source, nxt.source))
+    return pairs
+
+
+def _comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(c.cell_type, c.source, tuple(sorted(tags(c)))) for c in nb.cells]
+
+
+def execute(nb: nbformat.NotebookNode, parameters: dict | None = None,
+            timeout: int = 900) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook with papermill in a scratch directory; return it and the seconds."""
+    import papermill
+
+    with tempfile.TemporaryDirectory(prefix="dynsim-nb-") as tmp:
+        src, dst = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
+        nbformat.write(nb, src)
+        start = time.perf_counter()
+        papermill.execute_notebook(str(src), str(dst), parameters=parameters or {},
+                                   cwd=tmp, kernel_name="python3", progress_bar=False,
+                                   execution_timeout=timeout)
+        seconds = time.perf_counter() - start
+        return nbformat.read(dst, as_version=4), seconds
+
+
+def build(execute_solutions: bool, names: list[str]) -> int:
+    """Write the student and solution copies; return a process exit code."""
+    SOLUTION_DIR.mkdir(exist_ok=True)
+    for path in sources():
+        if names and not any(n in path.name for n in names):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        exercise_pairs(nb)  # validates the pairing
+        nbformat.write(student_copy(nb), HERE / path.name)
+        solution = solution_copy(nb)
+        if execute_solutions:
+            print(f"executing {path.name} ...", flush=True)
+            executed, seconds = execute(solution)
+            solution = lean_outputs(executed)
+            print(f"  {seconds:.1f} s", flush=True)
+        else:
+            old = SOLUTION_DIR / path.name
+            if old.exists():  # keep the stored outputs of cells whose source is unchanged
+                stored = {c.source: c for c in nbformat.read(old, as_version=4).cells}
+                for cell in solution.cells:
+                    if cell.cell_type == "code" and cell.source in stored:
+                        cell.outputs = stored[cell.source].get("outputs", [])
+                        cell.execution_count = stored[cell.source].get("execution_count")
+        nbformat.write(solution, SOLUTION_DIR / path.name)
+        print(f"built {path.name}: student copy and solution copy")
+    return 0
+
+
+def check() -> list[str]:
+    """Return the problems that make the committed copies differ from their sources."""
+    problems = []
+    for path in sources():
+        nb = nbformat.read(path, as_version=4)
+        student_file, solution_file = HERE / path.name, SOLUTION_DIR / path.name
+        if not student_file.exists() or not solution_file.exists():
+            problems.append(f"{path.name}: a built copy is missing (run python3 tasks.py "
+                            "exercises)")
+            continue
+        if _comparable(student_copy(nb)) != _comparable(nbformat.read(student_file, 4)):
+            problems.append(f"{path.name}: the student copy is out of date")
+        if _comparable(solution_copy(nb)) != _comparable(nbformat.read(solution_file, 4)):
+            problems.append(f"{path.name}: the solution copy is out of date")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check the copies are current")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="do not execute the solutions (keep stored outputs of unchanged "
+                             "cells)")
+    parser.add_argument("names", nargs="*", help="build only sources whose name contains these")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check()
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
+    return build(not args.no_execute, args.names)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
