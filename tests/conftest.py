@@ -17,6 +17,9 @@ from dynsim._paths import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Notebooks under tests/ are fixtures that the browser tests open, not nbval tests.
+collect_ignore_glob = ["browser/fixtures/*.ipynb", "**/fixtures/*.ipynb"]
+
 # Hypothesis keeps everything (example database, constants cache) in dynsim's cache, not in
 # ./.hypothesis of the working directory.
 set_hypothesis_home_dir(cache_dir() / "hypothesis")

@@ -294,3 +294,20 @@ def test_test_command_treats_no_tests_as_failure(tmp_path):
     assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-2000:]
     assert "no tests" in out.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_package_is_installed():
+    """pyproject's package list names every package of dynsim/ and widgets/ (dynsim.widgets)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "dynsim").rglob("__init__.py")}
+    found |= {"dynsim.widgets." + ".".join(p.parent.relative_to(ROOT / "widgets").parts)
+              for p in (ROOT / "widgets").rglob("__init__.py")}
+    found = {name.rstrip(".") for name in found}
+    assert listed == found
+    import dynsim.widgets
+
+    assert Path(dynsim.widgets.__file__).resolve().parent == ROOT / "widgets"

@@ -7,16 +7,25 @@ biases and inputs and returns a :class:`~dynsim.dynapse.recording.Recording`.
 
 Engines:
 
-* ``'standalone'`` (Brian2 ``cpp_standalone``): the model is compiled once into
-  :func:`dynsim._paths.standalone_dir` (``<name>``); biases and inputs then reach the
-  compiled program as run arguments, without recompiling (tens of ms per run of 1 s). A new
-  duration, number of neurons or recorded set rebuilds the project (a few seconds; cached
-  on disk). Brian2 has one standalone project per process: when another Experiment built
-  its own in between, this one rebuilds on demand (about a second when the code is
-  unchanged). The previously active Brian2 device is restored after each build, so a
-  user's runtime objects keep working. Without a compiler or ``make`` the Experiment falls
-  back to the runtime engine and says why (``fallback_reason`` and a warning). No
-  callbacks during a run.
+* ``'standalone'`` (Brian2 ``cpp_standalone``): the model is compiled once into a project
+  directory of :func:`dynsim._paths.standalone_dir`, one per name and shape
+  (``<name>_<N>n_<steps>steps_dt<ns>ns``, :attr:`Experiment.project_dir`); biases and inputs
+  then reach the compiled program as run arguments, without recompiling (tens of ms per run
+  of 1 s). A new duration, number of neurons or recorded set builds another project (seconds
+  the first time, cached on disk; switching back rebuilds without compiling). Each process
+  writes its results to its own ``results_<pid>`` folder, so two kernels may run the same
+  project at once. Brian2 has one standalone project per process: when another Experiment
+  built its own in between, this one rebuilds on demand (under a second when the code is
+  unchanged; the Experiment that builds drops the Brian2 objects of the previous owner, so
+  that Experiments of the same name keep generating the same code). The previously active
+  Brian2 device is restored after each build, so a user's runtime objects keep working.
+  Without a compiler or ``make`` the Experiment falls back to the runtime engine and says
+  why (``fallback_reason`` and a warning). No callbacks during a run. Brian2 writes each
+  distinct array run argument (the input counts, per-neuron bias values) to a file of the
+  project and never deletes it; the Experiment deletes the files of earlier runs, so a
+  thousand slider changes leave the cache as large as one. :meth:`Experiment.prepare`
+  builds without simulating; a build switches Brian2's process-wide device while it lasts,
+  so call it from the thread that runs the user's Brian2 code (a notebook's main thread).
 * ``'cython'`` / ``'numpy'`` (Brian2 runtime): ``run(..., callback=f)`` calls ``f(partial
   recording)`` every ``chunk`` of simulated time (``recording.progress`` is the fraction
   done), so a plot can stream while a long run goes on.
@@ -40,11 +49,15 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import shutil
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -127,6 +140,38 @@ class InputSpec:
     times: tuple[float, ...] = ()
     weight: int = 1
     independent: bool = True
+
+
+def _delete_run_files(directory: Path, names: set[str] | None = None) -> None:
+    """Delete run-argument files (``static_arrays/init_*``) of a standalone project.
+
+    Parameters
+    ----------
+    directory : Path
+        The project directory.
+    names : set of str, optional
+        The files to delete (with their ``.lock`` files); default: every run-argument file.
+    """
+    folder = Path(directory) / "static_arrays"
+    if names is None:
+        names = {p.name.removesuffix(".lock") for p in folder.glob("init_*")}
+    for name in names:
+        for path in (folder / name, folder / f"{name}.lock"):
+            path.unlink(missing_ok=True)
+
+
+def _delete_stale_results(directory: Path) -> None:
+    """Delete the ``results_<pid>`` folders of processes that have ended."""
+    for path in Path(directory).glob("results_*"):
+        pid = path.name.removeprefix("results_")
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # alive (another user's) or not checkable here: keep it
+            continue
 
 
 def _duration_s(duration: object) -> float:
@@ -364,10 +409,57 @@ class Experiment:
     def _recording(self, objects: dict[str, Any], progress: float) -> Recording:
         states, spikes = objects["states"], objects["spikes"]
         return Recording(
-            t=states.t[:], neuron_ids=self.global_ids.copy(),
-            currents={v: getattr(states, v)[:] for v in self.record},
-            spike_indices=np.asarray(spikes.i[:], dtype=np.int64), spike_times=spikes.t[:],
-            progress=progress)
+            t=states.t[:].copy(), neuron_ids=self.global_ids.copy(),
+            currents={v: getattr(states, v)[:].copy() for v in self.record},
+            # copies: the monitors' arrays are reused (overwritten) by the next run
+            spike_indices=np.array(spikes.i[:], dtype=np.int64),
+            spike_times=spikes.t[:].copy(), progress=progress)
+
+    # ------------------------------------------------------------------ build
+    def _n_steps(self, duration: Quantity) -> int:
+        n_steps = round(_duration_s(duration) / self._dt_s)
+        if n_steps < 1:
+            raise InvalidSettingError(f"duration {duration} is shorter than dt {self.dt}")
+        return n_steps
+
+    def needs_build(self, duration: Quantity = 1 * second) -> bool:
+        """Return whether a run of ``duration`` would first build (standalone: compile).
+
+        True before the first run, after a change of duration, and (standalone) when another
+        Experiment has built Brian2's standalone project since this one did.
+        """
+        n_steps = self._n_steps(duration)
+        if self.engine == STANDALONE:
+            return not self._owns_standalone(("standalone", n_steps))
+        return self._built is None or self._built["key"] != ("runtime", self.engine, n_steps)
+
+    def prepare(self, duration: Quantity = 1 * second) -> bool:
+        """Build what a run of ``duration`` needs, without simulating.
+
+        Standalone: generate and compile the project now (seconds when cold, under a second
+        when the compiled files are in the cache), so that the next :meth:`run` only runs the
+        program. Runtime engines: create the network (Brian2 compiles its code objects during
+        the first run). A build switches Brian2's process-wide device while it lasts, so call
+        this from the thread that runs the user's Brian2 code.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Duration of the runs to prepare for (default 1 s).
+
+        Returns
+        -------
+        bool
+            Whether something was built.
+        """
+        if not self.needs_build(duration):
+            return False
+        n_steps = self._n_steps(duration)
+        if self.engine == STANDALONE:
+            self._build_standalone(n_steps)
+        else:
+            self._build_runtime(n_steps)
+        return True
 
     # ------------------------------------------------------------------ run
     def run(self, duration: Quantity = 1 * second, *,
@@ -391,10 +483,7 @@ class Experiment:
         Recording
             Currents of every neuron (with units) and their spikes.
         """
-        length = _duration_s(duration)
-        n_steps = round(length / self._dt_s)
-        if n_steps < 1:
-            raise InvalidSettingError(f"duration {duration} is shorter than dt {self.dt}")
+        n_steps = self._n_steps(duration)
         chunk_s = 0.05 if chunk is None else _duration_s(chunk)
         if callback is not None and not callable(callback):
             raise InvalidSettingError("callback must be callable")
@@ -410,13 +499,8 @@ class Experiment:
 
     def _run_runtime(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray],
                      callback: Callable[[Recording], Any] | None, chunk_s: float) -> Recording:
-        key = ("runtime", self.engine, n_steps)
-        if self._built is None or self._built["key"] != key:
-            objects = self._make_objects(n_steps, codeobj_class(self.engine))
-            network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
-                              name=f"{self.name}_network")
-            network.store("initial")
-            self._built = {"key": key, "objects": objects, "network": network}
+        if self._built is None or self._built["key"] != ("runtime", self.engine, n_steps):
+            self._build_runtime(n_steps)
         objects, network = self._built["objects"], self._built["network"]
         network.restore("initial")
         neurons = objects["neurons"]
@@ -442,7 +526,34 @@ class Experiment:
                 network.remove(operation)
         return self._recording(objects, 1.0)
 
+    def _build_runtime(self, n_steps: int) -> None:
+        objects = self._make_objects(n_steps, codeobj_class(self.engine))
+        network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
+                          name=f"{self.name}_network")
+        network.store("initial")
+        self._built = {"key": ("runtime", self.engine, n_steps), "objects": objects,
+                       "network": network}
+
     # ------------------------------------------------------------------ standalone
+    def _project_path(self, n_steps: int) -> Path:
+        parts = [self.name, f"{self.n_neurons}n", f"{n_steps}steps",
+                 f"dt{round(self._dt_s * 1e9)}ns"]
+        if self.record != tuple(physics.STATE_VARIABLES):
+            parts.append("-".join(self.record))
+        return standalone_dir("_".join(parts))
+
+    @property
+    def project_dir(self) -> Path | None:
+        """Directory of the standalone project built last (``None`` before a build)."""
+        if self._built is None or "directory" not in self._built:
+            return None
+        return self._built["directory"]
+
+    def _owns_standalone(self, key: tuple) -> bool:
+        owner = _STANDALONE_OWNER["experiment"]
+        return (self._built is not None and self._built["key"] == key and owner is not None
+                and owner() is self and _STANDALONE_OWNER["key"] == key)
+
     def _build_standalone(self, n_steps: int) -> None:
         from brian2.devices.device import all_devices, get_device, reset_device, set_device
 
@@ -453,9 +564,17 @@ class Experiment:
                 "Brian2's standalone device is active in this process (set_device("
                 "'cpp_standalone')); an Experiment with engine='standalone' needs that device "
                 "for its own project. Use engine='cython' here, or reset_device() first.")
-        # Free the names of this experiment's previous objects: Brian2 numbers code objects
-        # whose names are still taken, and new file names would mean a full recompilation.
+        # Free the names of this experiment's previous objects, and of the objects of the
+        # Experiment that owns the project now (it must rebuild anyway: the device is
+        # re-initialised): Brian2 numbers code objects whose names are still taken, and new
+        # file names would mean a full recompilation, e.g. each time two Experiments of the
+        # same name take turns.
         self._built = None
+        owner = _STANDALONE_OWNER["experiment"]
+        other = owner() if owner is not None else None
+        if other is not None and other is not self:
+            other._built = None
+        _STANDALONE_OWNER["experiment"] = _STANDALONE_OWNER["key"] = None
         gc.collect()
         device.reinit()
         set_device(device, build_on_run=False)
@@ -464,21 +583,22 @@ class Experiment:
             network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
                               name=f"{self.name}_network")
             network.run(n_steps * self._dt_s * second)
-            device.build(directory=str(standalone_dir(self.name)), compile=True, run=False,
+            directory = self._project_path(n_steps)
+            device.build(directory=str(directory), compile=True, run=False,
                          with_output=False)
         finally:
             reset_device(previous)
+        _delete_run_files(directory)  # left by earlier runs (or earlier processes)
+        _delete_stale_results(directory)
         key = ("standalone", n_steps)
-        self._built = {"key": key, "objects": objects, "network": network, "device": device}
+        self._built = {"key": key, "objects": objects, "network": network, "device": device,
+                       "directory": directory, "run_files": ()}
         _STANDALONE_OWNER["experiment"] = weakref.ref(self)
         _STANDALONE_OWNER["key"] = key
 
     def _run_standalone(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray]
                         ) -> Recording:
-        key = ("standalone", n_steps)
-        owner = _STANDALONE_OWNER["experiment"]
-        if (self._built is None or self._built["key"] != key or owner is None
-                or owner() is not self or _STANDALONE_OWNER["key"] != key):
+        if not self._owns_standalone(("standalone", n_steps)):
             self._build_standalone(n_steps)
         objects, device = self._built["objects"], self._built["device"]
         neurons = objects["neurons"]
@@ -486,7 +606,15 @@ class Experiment:
         for variable in sorted(BIAS_PARAMETERS):
             dim = neurons.variables[variable].dim
             run_args[getattr(neurons, variable)] = Quantity(values[variable], dim=dim)
-        device.run(run_args=run_args, with_output=False)
+        results = f"results_{os.getpid()}"  # another kernel may run this project meanwhile
+        if not (self._built["directory"] / results).exists():
+            atexit.register(shutil.rmtree, self._built["directory"] / results, True)
+        device.run(results_directory=results, run_args=run_args, with_output=False)
+        # Brian2 keeps one file per distinct array value given as a run argument and never
+        # deletes it: delete the previous run's files that this run did not use.
+        used = tuple(device.run_args_arrays)
+        _delete_run_files(self._built["directory"], set(self._built["run_files"]) - set(used))
+        self._built["run_files"] = used
         return self._recording(objects, 1.0)
 
     def __repr__(self) -> str:

@@ -312,7 +312,7 @@ def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[s
     step = float(dt / second)
     out: dict[str, np.ndarray] = {}
     for name in ("Ith_mem", "Idc", "Inmda_thr"):
-        out[name] = np.asarray(currents[name], dtype=float)
+        out[name] = np.ascontiguousarray(currents[name], dtype=float)
     out["Itau_mem"] = np.maximum(np.asarray(currents["Itau_mem"], dtype=float), floor)
     out["t_refr"] = float(REFRACTORY_CHARGE / amp / second) / np.maximum(
         np.asarray(currents["Iref"], dtype=float), floor
@@ -322,8 +322,8 @@ def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[s
         itau = np.maximum(np.asarray(currents[f"Itau_{circuit}"], dtype=float), floor)
         tau = c[circuit] * u_t / (KAPPA * itau)
         out[f"Itau_{circuit}"] = itau
-        out[f"Ith_{circuit}"] = np.asarray(currents[f"Ith_{circuit}"], dtype=float)
-        out[f"Iw_{circuit}"] = np.asarray(currents[f"Iw_{circuit}"], dtype=float)
+        out[f"Ith_{circuit}"] = np.ascontiguousarray(currents[f"Ith_{circuit}"], dtype=float)
+        out[f"Iw_{circuit}"] = np.ascontiguousarray(currents[f"Iw_{circuit}"], dtype=float)
         out[f"k_{circuit}"] = -np.expm1(-step / tau) / step
         out[f"Ijump_{circuit}"] = out[f"Ith_{circuit}"] / itau * out[f"Iw_{circuit}"]
     return out

@@ -1,0 +1,98 @@
+"""The DYNAP-SE bench in a real browser: JupyterLab and Voila.
+
+The fixture notebook ``fixtures/dynapse_lab.ipynb`` makes ``DynapseLab()`` (numpy engine
+under the test suite) and waits for its first run. A test moves a bias slider as a student
+does and checks that the ``dynsim-currents`` data changed and the plot's pixels changed, that
+the status line reports the run, that an error shows in the bench's error box and clears
+after a good value, and that nothing else went wrong; screenshots go to the artifacts.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import FIXTURE_DIR
+from labdriver import (
+    assert_no_errors,
+    bokeh_data,
+    check_control_updates_plot,
+    open_notebook,
+    open_voila,
+    run_all_cells,
+    save_screenshot,
+    set_widget_value,
+    wait_for_element,
+)
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = f"{FIXTURE_DIR}/dynapse_lab.ipynb"
+SOURCE = "dynsim-currents"
+SLIDER = "dynsim-bias-IF_DC_P-fine"
+
+
+def wait_for_first_data(page, timeout: float = 120) -> dict:
+    """The currents of the first run (also when they were assigned before the view existed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = bokeh_data(page, SOURCE)
+        if len(data.get("t", [])) > 100:
+            return data
+        time.sleep(0.25)
+    raise AssertionError(f"the bench showed no currents within {timeout} s")
+
+
+def status_text(page) -> str:
+    return page.locator(".dynsim-bench .dynsim-status").inner_text().strip()
+
+
+def wait_for_status(page, fragment: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = status_text(page)
+        if fragment in text:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"status line never showed {fragment!r}; it shows {status_text(page)!r}")
+
+
+def check_bench(page, artifacts, label: str) -> None:
+    wait_for_element(page, ".dynsim-bench .bk-Figure")
+    first = wait_for_first_data(page)
+    assert {"t", "Imem_0", "I_ampa_0", "I_nmda_0", "I_gaba_a_0", "I_gaba_b_0"} <= set(first)
+    assert max(first["t"]) > 490  # the whole 500 ms run
+    assert len(bokeh_data(page, "dynsim-spikes")["t"]) > 0
+    wait_for_status(page, "simulated in")
+    after = check_control_updates_plot(page, SLIDER, 200, SOURCE, timeout=120)
+    assert after["Imem_0"] != first["Imem_0"]
+    wait_for_status(page, "simulated in")
+    assert page.locator(".dynsim-bench .dynsim-error").inner_text().strip() == ""
+    save_screenshot(page, artifacts, f"dynapse-lab-{label}", ".dynsim-bench")
+
+    # a bad value: the error shows in the bench, then a good value clears it
+    set_widget_value(page, "dynsim-input-AMPA-weight", 70)
+    error = page.locator(".dynsim-bench .dynsim-error")
+    deadline = time.monotonic() + 60
+    while "CAMLimitError" not in error.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "CAMLimitError" in error.inner_text()
+    save_screenshot(page, artifacts, f"dynapse-lab-{label}-error", ".dynsim-bench")
+    set_widget_value(page, "dynsim-input-AMPA-weight", 6)
+    deadline = time.monotonic() + 120
+    while error.inner_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert error.inner_text().strip() == ""
+    assert_no_errors(page)
+
+
+def test_dynapse_lab_in_jupyterlab(lab, page, artifacts):
+    open_notebook(page, lab, NOTEBOOK)
+    state = run_all_cells(page, timeout=300)
+    print(f"\n[browser] DynapseLab notebook ran in {state['seconds']} s")
+    check_bench(page, artifacts, "jupyterlab")
+
+
+def test_dynapse_lab_in_voila(lab, page, artifacts):
+    open_voila(page, lab, NOTEBOOK, timeout=300)
+    check_bench(page, artifacts, "voila")

@@ -1,0 +1,69 @@
+"""Live lab widgets: bias panels, input panels and Bokeh scopes over the dynsim emulators.
+
+``dynsim.widgets`` is the Jupyter layer of dynsim (the library itself never imports it). One
+line in a notebook gives a bench::
+
+    from dynsim.widgets import DynapseLab
+    lab = DynapseLab()
+    lab
+
+Public names
+------------
+DYNAP-SE (:mod:`dynsim.widgets.dynapse`)
+    :class:`DynapseLab` (the composed bench), :class:`BiasPanel`, :class:`InputPanel`,
+    :class:`CurrentScope`.
+Shared infrastructure (for every bench, DYNAP-SE and Loihi)
+    :class:`Bench` (base bench: worker, status line, error box, ``wait``/``run``),
+    :class:`StatusArea`, :class:`Host` / :class:`DirectHost` (who applies a panel's changes),
+    :class:`BokehScope` (base scope: thread-safe data updates, fresh snapshot for each new
+    view), :func:`decimate`, :func:`load_bokehjs`, :class:`LatestWinsRunner`,
+    :func:`simulation_lock`.
+
+Adding a bench for another chip (the Loihi ``TraceScope`` / ``LoihiLab`` drop in this way)
+---------------------------------------------------------------------------------------
+* Scope: subclass :class:`BokehScope`; build the Bokeh layout in ``_build_root`` with a
+  ``ColumnDataSource(name="dynsim-loihi-traces")``, controls in ``_build_controls``; update
+  with ``self.assign(source, data)`` (any thread; decimate with :func:`decimate`); swap a
+  figure with ``self.replace(index, figure)``. New views get fresh snapshots by themselves.
+* Panels: take a ``host`` (:class:`Host`); observers call ``host.request({key: value})``
+  wrapped in ``host.guard``; programmatic control updates go inside ``host.quiet()``; give
+  each control its CSS class (``dynsim-param-<name>``). Without a bench, use a
+  :class:`DirectHost` (applies at once, own status line and error box).
+* Bench: subclass :class:`Bench`; implement ``_snapshot``/``_restore``, ``_apply(changes)``
+  (through the model's validated calls), ``_sync_controls``, ``_simulate`` (report progress
+  with ``self.status.progress(fraction)``, stream with ``scope.assign``), ``_show``; lay out
+  with ``self.set_children([... self.status.line, scope.widget, self.status.error, ...])``;
+  build anything that changes Brian2's device on the caller's thread in ``__init__`` (under
+  :func:`simulation_lock`) and end ``__init__`` with ``self.request()``.
+
+See ARCHITECTURE.md, "From a slider to a plot", for the path of a slider change.
+"""
+
+from __future__ import annotations
+
+from ._bokeh import BokehScope, decimate, format_current, format_time, in_kernel, load_bokehjs
+from ._worker import LatestWinsRunner, Outcome, simulation_lock
+from .bench import Bench, DirectHost, Host, StatusArea
+from .dynapse import CURRENTS, DEFAULT_INPUTS, BiasPanel, CurrentScope, DynapseLab, InputPanel
+
+__all__ = [
+    "CURRENTS",
+    "DEFAULT_INPUTS",
+    "Bench",
+    "BiasPanel",
+    "BokehScope",
+    "CurrentScope",
+    "DirectHost",
+    "DynapseLab",
+    "Host",
+    "InputPanel",
+    "LatestWinsRunner",
+    "Outcome",
+    "StatusArea",
+    "decimate",
+    "format_current",
+    "format_time",
+    "in_kernel",
+    "load_bokehjs",
+    "simulation_lock",
+]
