@@ -1,0 +1,1040 @@
+"""Self-checks of the DYNAP-SE exercises (course notebooks 1-4).
+
+Every check compares a student's answer with the DPI physics of the emulated chip
+(:mod:`dynsim.dynapse.physics`: ``tau = C U_T/(kappa Itau)``, the pulse of one CAM entry
+``(Ith/Itau) Iw``, the sub-threshold steady state of the membrane DPI, the refractory bound
+``1/t_refr``) or with an independent computation on the student's own data (firing rates,
+coefficients of variation), never with a stored number. It returns a
+:class:`~dynsim.checks.CheckResult`: a pass that says what the answer means, or a hint that
+names the likely mistake ("did you measure to 1/e of the peak *above the floor I0*?").
+
+Answers may be Brian2 quantities (``3.5*ms``) or plain numbers in SI units (seconds, amperes,
+hertz). A check returns "NOT YET" for an unanswered stub (``...`` or ``None``) and for a wrong
+value; it raises a :class:`dynsim.errors.DynsimError` only for arguments that make no sense
+(a current where a time is needed, a string, an unknown bias or synapse type).
+
+========================================  ====================================================
+notebook                                  checks
+========================================  ====================================================
+1  DPI neuron and synapses                :func:`check_dpi_time_constant`,
+                                          :func:`check_measured_time_constant`,
+                                          :func:`check_epsc_jump`,
+                                          :func:`check_bias_for_time_constant`
+2  Characterizing silicon neurons         :func:`check_rheobase`,
+                                          :func:`check_saturation_rate`,
+                                          :func:`check_mean_synaptic_current`
+3  Spike-frequency adaptation             :func:`check_instantaneous_rate`,
+                                          :func:`check_ahp_steady_state`,
+                                          :func:`check_measured_time_constant` (AHP)
+4  A network on the chip                  :func:`check_fan_in`, :func:`check_group_rates`,
+                                          :func:`check_coefficient_of_variation`,
+                                          :func:`check_population_size`
+========================================  ====================================================
+
+References
+----------
+Chicca E., Stefanini F., Bartolozzi C., Indiveri G. (2014). Neuromorphic electronic circuits
+for building autonomous cognitive systems. Proc. IEEE 102(9), 1367-1388.
+
+Examples
+--------
+>>> from brian2 import ms, pA, pF
+>>> from dynsim.checks.dynapse import check_dpi_time_constant
+>>> check_dpi_time_constant(3.55 * ms, itau=20 * pA, capacitance=2 * pF)
+PASS [DPI time constant] 3.55 ms = C U_T/(kappa Itau) with C = 2 pF, Itau = 20 pA
+>>> bool(check_dpi_time_constant(2.5 * ms, itau=20 * pA, capacitance=2 * pF))
+False
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from brian2 import Quantity, amp, farad, hertz, second, volt
+from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+
+from dynsim.checks import CheckResult, fail, relative_error, success
+from dynsim.dynapse import physics
+from dynsim.dynapse.biases import (
+    bias_current,
+    bias_spec,
+    get_coarse_fine_table,
+    resolve_biases,
+    time_constant,
+)
+from dynsim.dynapse.config import Dynapse1Parameter, Dynapse1ParameterGroup, synapse_type
+from dynsim.dynapse.constants import CAMS_PER_NEURON, FINE_MAX, NEURONS_PER_CORE
+from dynsim.errors import InvalidSettingError
+
+__all__ = [
+    "check_ahp_steady_state",
+    "check_bias_for_time_constant",
+    "check_coefficient_of_variation",
+    "check_dpi_time_constant",
+    "check_epsc_jump",
+    "check_fan_in",
+    "check_group_rates",
+    "check_instantaneous_rate",
+    "check_mean_synaptic_current",
+    "check_measured_time_constant",
+    "check_population_size",
+    "check_rheobase",
+    "check_saturation_rate",
+]
+
+_UNITS = {"s": second, "A": amp, "F": farad, "Hz": hertz}
+_PREFIXES = ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"), (1e-3, "m"), (1.0, ""),
+             (1e3, "k"), (1e6, "M"))
+_UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
+
+
+# --------------------------------------------------------------------------- helpers
+def _fmt(value: float, unit: str = "") -> str:
+    """Format a value with 3 significant digits and an SI prefix (``3.52 ms``)."""
+    if not np.isfinite(value):
+        return f"{value} {unit}".strip()
+    if unit == "" or value == 0:
+        return f"{value:.3g} {unit}".strip()
+    rounded = float(f"{value:.3g}")
+    scale, prefix = _PREFIXES[0]
+    for factor, name in _PREFIXES:
+        if abs(rounded) >= factor:
+            scale, prefix = factor, name
+    return f"{rounded / scale:.3g} {prefix}{unit}"
+
+
+def _pct(error: float) -> str:
+    return f"{100 * error:.0f} %" if error >= 0.01 else "< 1 %"
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2g}x"
+
+
+def _unanswered(value: object) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _number(value: object, unit: str, what: str, *, positive: bool = False) -> float:
+    """Return ``value`` as a float in SI ``unit`` (``'s'``, ``'A'``, ``'F'``, ``'Hz'`` or ``''``).
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For a quantity of the wrong dimension, a non-number, several values where one is
+        needed, or (``positive``) a value <= 0 or not finite.
+    """
+    wanted = _UNITS[unit].dim if unit else DIMENSIONLESS
+    if isinstance(value, Quantity):
+        if get_dimensions(value) is not wanted:
+            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value}")
+        array = np.asarray(value / (_UNITS[unit] if unit else 1), dtype=float)
+    elif isinstance(value, bool | str | bytes) or value is None or value is Ellipsis:
+        raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value!r}")
+    else:
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got "
+                                      f"{type(value).__name__}") from None
+    if array.size != 1:
+        raise InvalidSettingError(f"{what} must be one number, got {array.size} values")
+    number = float(array.reshape(-1)[0])
+    if positive and not (np.isfinite(number) and number > 0):
+        raise InvalidSettingError(f"{what} must be a finite value > 0, got {value}")
+    return number
+
+
+def _describe_unit(unit: str) -> str:
+    return {"s": "a time (seconds, or a Brian2 quantity such as 3*ms)",
+            "A": "a current (amperes, or a Brian2 quantity such as 20*pA)",
+            "F": "a capacitance (farads, or a Brian2 quantity such as 2*pF)",
+            "Hz": "a rate (hertz, or a Brian2 quantity such as 50*Hz)",
+            "": "a plain number"}[unit]
+
+
+def _array(value: object, unit: str, what: str) -> np.ndarray:
+    """Return a 1-d float array in SI ``unit``; raises for the wrong dimension or type."""
+    wanted = _UNITS[unit].dim if unit else DIMENSIONLESS
+    if isinstance(value, Quantity):
+        if get_dimensions(value) is not wanted:
+            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value}")
+        return np.asarray(value / (_UNITS[unit] if unit else 1), dtype=float).reshape(-1)
+    if isinstance(value, str | bytes | bool) or value is None:
+        raise InvalidSettingError(f"{what} must be an array of numbers, got {value!r}")
+    try:
+        return np.asarray(value, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InvalidSettingError(f"{what} must be an array of numbers") from None
+
+
+def _answer(value: object, unit: str, what: str) -> float | None:
+    """Return a student's scalar answer in SI units (``None`` for an unanswered stub)."""
+    if _unanswered(value):
+        return None
+    return _number(value, unit, what)
+
+
+def _diagnose(value: float, reference: float, variants: Sequence[tuple[float, str]],
+              rtol: float) -> str | None:
+    """Return the hint of the first variant (a wrong reference value) that ``value`` matches."""
+    for wrong, hint in variants:
+        if wrong != 0 and np.isfinite(wrong) and relative_error(value, wrong) <= rtol:
+            return hint
+    return None
+
+
+def _unit_variants(reference: float, unit: str, symbol: str) -> list[tuple[float, str]]:
+    """Wrong answers that are right in another prefix (a plain number in ms or pA...)."""
+    out = []
+    for factor, prefix in ((1e3, "m"), (1e6, "u"), (1e9, "n"), (1e12, "p"), (1e-3, "k")):
+        out.append((reference * factor, f"your number is the right {symbol} in {prefix}{unit}: "
+                    f"plain numbers are read in {unit} (SI); multiply by a Brian2 unit "
+                    f"(e.g. {prefix}{unit} from brian2) or convert"))
+    return out
+
+
+def _bias_group(biases: Any) -> Dynapse1ParameterGroup:
+    """Return default biases updated with ``biases``.
+
+    ``biases`` may be ``None`` (the defaults), a :class:`Dynapse1ParameterGroup`, anything
+    with a ``parameter_group`` (an :class:`~dynsim.dynapse.Experiment`), a mapping of bias
+    names to ``(coarse, fine)`` or currents, or a list of ``Dynapse1Parameter``.
+    """
+    group = Dynapse1ParameterGroup()
+    if biases is None:
+        return group
+    if isinstance(getattr(biases, "parameter_group", None), Dynapse1ParameterGroup):
+        biases = biases.parameter_group
+    for name, (coarse, fine) in resolve_biases(biases).items():
+        group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+    return group
+
+
+def _coarse_fine(bias: object, name: str) -> tuple[int, int] | None:
+    if _unanswered(bias):
+        return None
+    if isinstance(bias, Dynapse1Parameter):
+        return resolve_biases([bias])[bias_spec(bias.param_name).samna_name]
+    if isinstance(bias, tuple | list) and len(bias) == 2:
+        return resolve_biases({name: tuple(bias)})[bias_spec(name).samna_name]
+    raise InvalidSettingError(f"give the bias as (coarse, fine) or a Dynapse1Parameter, got "
+                              f"{bias!r}")
+
+
+# --------------------------------------------------------------------------- notebook 1
+def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SYN
+                            ) -> CheckResult:
+    """Check a time constant computed from the DPI formula ``tau = C U_T/(kappa Itau)``.
+
+    Parameters
+    ----------
+    tau : Quantity or float
+        The student's value (seconds).
+    itau : Quantity or float
+        The leak current of the circuit (amperes, > 0).
+    capacitance : Quantity or float
+        Its capacitance (farads, > 0); default the synaptic 2 pF.
+
+    Returns
+    -------
+    CheckResult
+        A pass within 1 % of the formula (U_T = 25 mV, kappa = 0.705, the mean of the n- and
+        p-FET slope factors).
+
+    Examples
+    --------
+    >>> from brian2 import ms, pA
+    >>> bool(check_dpi_time_constant(14.18 * ms, itau=5 * pA))
+    True
+    """
+    name = "DPI time constant"
+    itau_a = _number(itau, "A", "itau", positive=True)
+    c_f = _number(capacitance, "F", "capacitance", positive=True)
+    value = _answer(tau, "s", "tau")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    u_t, kappa = float(physics.U_T / volt), physics.KAPPA
+    expected = c_f * u_t / (kappa * itau_a)
+    where = f"C = {_fmt(c_f, 'F')}, Itau = {_fmt(itau_a, 'A')}"
+    if relative_error(value, expected) <= 0.01:
+        return success(name, f"{_fmt(value, 's')} = C U_T/(kappa Itau) with {where}")
+    variants = [
+        (expected * kappa, "you left out kappa: tau = C U_T/(kappa Itau), kappa = 0.705"),
+        (expected * kappa**2, "kappa divides: tau = C U_T/(kappa Itau), not C U_T kappa/Itau"),
+        (expected * kappa / physics.KAPPA_N, "use the mean slope factor kappa = (kappa_n + "
+         "kappa_p)/2 = 0.705 (dynsim.dynapse.physics.KAPPA), not kappa_n = 0.75"),
+        (expected * kappa / physics.KAPPA_P, "use the mean slope factor kappa = (kappa_n + "
+         "kappa_p)/2 = 0.705 (dynsim.dynapse.physics.KAPPA), not kappa_p = 0.66"),
+        (expected * 26 / 25, "the emulator uses U_T = 25 mV (dynsim.dynapse.physics.U_T)"),
+        (itau_a * u_t / (kappa * c_f), "C and Itau are swapped: tau = C U_T/(kappa Itau)"),
+        *_unit_variants(expected, "s", "time constant"),
+    ]
+    hint = _diagnose(value, expected, variants, 0.01)
+    return fail(name, hint or f"your tau is {_ratio(value, expected)} the formula's value for "
+                f"{where}: tau = C U_T/(kappa Itau) with U_T = 25 mV and kappa = 0.705")
+
+
+def check_measured_time_constant(tau_estimate: Any, itau: Any,
+                                 capacitance: Any = physics.C_SYN, circuit: str = "synapse",
+                                 rtol: float = 0.1) -> CheckResult:
+    """Check a time constant measured on a recorded decay against ``C U_T/(kappa Itau)``.
+
+    The decay of a DPI above its floor is exponential: ``I(t) - I0 = (I_peak - I0)
+    exp(-t/tau)``. A measurement to 1/e (37 %) of the peak *above the floor I0* gives tau.
+
+    Parameters
+    ----------
+    tau_estimate : Quantity or float
+        The measured time constant (seconds).
+    itau : Quantity or float
+        The leak current of the recorded circuit (amperes).
+    capacitance : Quantity or float
+        Its capacitance (farads): 2 pF for a synapse, 4 pF for the AHP circuit
+        (:data:`dynsim.dynapse.physics.CAPACITANCE`).
+    circuit : str
+        A name for the messages (``'AMPA synapse'``, ``'AHP'``).
+    rtol : float
+        Accepted relative error (default 10 %: a sampled trace).
+
+    Examples
+    --------
+    >>> from brian2 import ms, pA
+    >>> check_measured_time_constant(3.4 * ms, itau=20 * pA, circuit="AMPA")
+    PASS [AMPA time constant] measured 3.4 ms; C U_T/(kappa Itau) = 3.55 ms (4 % off)
+    """
+    name = f"{circuit} time constant"
+    itau_a = _number(itau, "A", "itau", positive=True)
+    c_f = _number(capacitance, "F", "capacitance", positive=True)
+    rtol = _number(rtol, "", "rtol", positive=True)
+    value = _answer(tau_estimate, "s", "tau_estimate")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    expected = float(physics.dpi_time_constant(c_f * farad, itau_a * amp) / second)
+    error = relative_error(value, expected)
+    if error <= rtol:
+        return success(name, f"measured {_fmt(value, 's')}; C U_T/(kappa Itau) = "
+                       f"{_fmt(expected, 's')} ({_pct(error)} off)")
+    if not np.isfinite(value) or value <= 0:
+        return fail(name, f"got {value}: the trace must fall below the 1/e level after its "
+                    "peak; start searching at the peak, and record long enough (several tau)")
+    variants = [
+        (expected * math.log(2), "that is the half-life (the fall to 50 %): tau is the time "
+         "to fall to 1/e = 37 % of the peak above the floor I0 (half-life = tau ln 2)"),
+        (expected * math.log(10), "that is the fall to 10 %: tau is the time to fall to 1/e "
+         "= 37 % of the peak above the floor I0"),
+        (expected * math.log(20), "that is the fall to 5 %: tau is the time to fall to 1/e = "
+         "37 % of the peak above the floor I0"),
+        *_unit_variants(expected, "s", "time constant"),
+    ]
+    hint = _diagnose(value, expected, variants, max(rtol, 0.05))
+    if hint is None:
+        ratio = _ratio(value, expected)
+        if 1 < value / expected < 3:
+            hint = (f"your tau is {ratio} the expected value: did you measure to 1/e (37 %) "
+                    "of the peak above the resting floor I0, not to 37 % of the whole peak "
+                    "or to half? (subtract I0 = 1 pA before taking the ratio)")
+        elif value < expected:
+            hint = (f"your tau is {ratio} the expected value: measure from the peak (not "
+                    "from the input event or the start of the run) to the first sample "
+                    "below I0 + (I_peak - I0)/e")
+        else:
+            hint = (f"your tau is {ratio} the expected value: is it the right circuit and "
+                    "trace? The recording must start at the peak and end after the fall")
+    return fail(name, hint)
+
+
+def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> CheckResult:
+    """Check the jump of a synaptic DPI current caused by one input event.
+
+    One event adds ``weight (Ith/Itau) Iw`` to the DPI: the weight counts the CAM entries of
+    the connection, ``Iw`` is the weight bias (one entry), ``Ith/Itau`` the DPI's gain.
+
+    Parameters
+    ----------
+    jump : Quantity or float
+        The student's jump (amperes).
+    weight : int
+        CAM entries of the connection (>= 1).
+    ith, itau, iw : Quantity or float
+        Gain, leak and weight bias currents of the synapse type (amperes).
+
+    Examples
+    --------
+    >>> from brian2 import pA
+    >>> bool(check_epsc_jump(200 * pA, 2, ith=80 * pA, itau=20 * pA, iw=25 * pA))
+    True
+    """
+    name = "EPSC jump"
+    if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
+        raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
+                                  f"{weight!r}")
+    ith_a = _number(ith, "A", "ith", positive=True)
+    itau_a = _number(itau, "A", "itau", positive=True)
+    iw_a = _number(iw, "A", "iw", positive=True)
+    value = _answer(jump, "A", "jump")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    w = int(weight)
+    expected = w * ith_a / itau_a * iw_a
+    if relative_error(value, expected) <= 0.02:
+        return success(name, f"{_fmt(value, 'A')} = weight x (Ith/Itau) x Iw = {w} x "
+                       f"{ith_a / itau_a:.3g} x {_fmt(iw_a, 'A')}")
+    variants = [
+        (expected / w, f"that is the jump of ONE CAM entry: the connection has weight {w}, "
+         "i.e. the event arrives on that many CAM entries"),
+        (w * iw_a, "you left out the DPI gain Ith/Itau: an event adds (Ith/Itau) Iw per CAM "
+         "entry"),
+        (iw_a, "an event adds weight x (Ith/Itau) x Iw: both the weight (CAM entries) and the "
+         "gain Ith/Itau are missing"),
+        (w * itau_a / ith_a * iw_a, "the gain is Ith/Itau, not Itau/Ith"),
+        (w * w * ith_a / itau_a * iw_a, "the weight counts once: weight x (Ith/Itau) x Iw"),
+        *_unit_variants(expected, "A", "jump"),
+    ]
+    hint = _diagnose(value, expected, variants, 0.02)
+    return fail(name, hint or f"your jump is {_ratio(value, expected)} the expected value: "
+                "one event adds weight x (Ith/Itau) x Iw to the DPI current")
+
+
+def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU_S_P"
+                                 ) -> CheckResult:
+    """Check a ``(coarse, fine)`` chosen so that a leak bias sets a target time constant.
+
+    The check finds the best ``(coarse, fine)`` the bias grid allows and passes any choice
+    within 2 % of the target (or as close as the best one allows).
+
+    Parameters
+    ----------
+    bias : tuple of int or Dynapse1Parameter
+        The student's ``(coarse, fine)``.
+    target : Quantity or float
+        Wanted time constant (seconds).
+    name : str
+        The leak bias (``'NPDPIE_TAU_S_P'`` for NMDA, ``'IF_TAU1_N'``, ``'IF_AHTAU_N'``, ...).
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For a bias that sets no time constant, or a target that is not a time > 0.
+    dynsim.errors.BiasRangeError
+        For a coarse value outside 0..7 or a fine value outside 0..255.
+
+    Examples
+    --------
+    >>> from brian2 import ms
+    >>> check_bias_for_time_constant((0, 24), 50 * ms)
+    PASS [bias for tau] NPDPIE_TAU_S_P = (0, 24) gives 50.2 ms (target 50 ms)
+    """
+    label = "bias for tau"
+    spec = bias_spec(name)
+    if spec.kind != "tau":
+        raise InvalidSettingError(f"{spec.samna_name} is not a leak bias: it sets no time "
+                                  "constant (choose IF_TAU1_N, IF_AHTAU_N or a *_TAU_* bias)")
+    goal = _number(target, "s", "target", positive=True)
+    chosen = _coarse_fine(bias, spec.samna_name)
+    if chosen is None:
+        return fail(label, _UNANSWERED)
+    tau = float(time_constant(spec.samna_name, *chosen) / second)
+    table = get_coarse_fine_table()  # every (coarse, fine > 0) the bias can take, at once
+    leaks = np.concatenate([table.current(c, np.arange(1, FINE_MAX + 1)) for c in range(8)])
+    grid = float(physics.CAPACITANCE[spec.circuit] * physics.U_T / farad / volt) / (
+        physics.KAPPA * np.maximum(leaks * spec.scale, float(physics.I0 / amp)))
+    best = float(np.min(np.abs(grid - goal)) / goal)
+    error = relative_error(tau, goal)
+    message = (f"{spec.samna_name} = {chosen} gives {_fmt(tau, 's')} (target "
+               f"{_fmt(goal, 's')})")
+    if error <= max(0.02, 1.5 * best):
+        return success(label, message)
+    if chosen[1] == 0:
+        return fail(label, f"{message}: fine = 0 means no current; the leak falls to the "
+                    "transistor leakage I0 and tau becomes as long as it can be")
+    own, synapse = (float(physics.CAPACITANCE[spec.circuit] / farad),
+                    float(physics.C_SYN / farad))
+    leak = float(bias_current(spec.samna_name, *chosen) / amp)
+    i0, u_t = float(physics.I0 / amp), float(physics.U_T / volt)
+    floor_note = ""
+    if leak < i0:
+        longest = own * u_t / (physics.KAPPA * i0)
+        floor_note = (f" (its current, {_fmt(leak, 'A')}, is below the transistor leakage I0 = "
+                      f"{_fmt(i0, 'A')}: no leak is smaller than that, so tau cannot exceed "
+                      f"C U_T/(kappa I0) = {_fmt(longest, 's')})")
+    unfloored = own * u_t / (physics.KAPPA * leak)
+    if own != synapse and relative_error(unfloored * synapse / own, goal) <= max(0.02, 1.5 * best):
+        return fail(label, f"{message}: your bias is right for the {_fmt(synapse, 'F')} of a "
+                    f"synapse, but the {spec.circuit.upper()} circuit has C = {_fmt(own, 'F')} "
+                    f"(dynsim.dynapse.physics.CAPACITANCE){floor_note}")
+    if tau > goal:
+        hint = ("tau is too long: a shorter time constant needs a LARGER leak current "
+                "(tau = C U_T/(kappa Itau)); raise the fine value")
+    else:
+        hint = ("tau is too short: a longer time constant needs a SMALLER leak current "
+                "(tau = C U_T/(kappa Itau)); lower the fine value")
+    if tau / goal > 4 or goal / tau > 4:
+        hint += (", or change the coarse value: one coarse step changes the current about "
+                 "8-fold")
+    return fail(label, f"{message}{floor_note}: {hint}. Compute the current you need first, "
+                "then nearest_coarse_fine(current)")
+
+
+# --------------------------------------------------------------------------- notebook 2
+def _rheobase(currents: Mapping[str, float]) -> float:
+    """Smallest DC input (A) for which the membrane DPI has no sub-threshold fixed point.
+
+    Below threshold, with the synapses and the AHP at their floor I0, the membrane equation
+    ``dImem/dt = 0`` reads ``Ith Idc + G(Imem) = 0`` (see :mod:`dynsim.dynapse.physics`),
+    affine in ``Idc``. The neuron fires for any ``Idc`` above ``max(-G/Ith)`` over the
+    sub-threshold range ``I0 .. Ispk``.
+    """
+    i0 = float(physics.I0 / amp)
+    imem = np.geomspace(i0, float(physics.SPIKE_THRESHOLD / amp), 40000)
+    ith, itau = currents["Ith_mem"], max(currents["Itau_mem"], i0)
+    gated = i0 * imem / (imem + currents["Inmda_thr"])  # resting NMDA DPI through its gate
+    ipfb = float(physics.PFB_GAIN / amp) / (1 + np.exp(
+        (float(physics.PFB_THRESHOLD / amp) - imem) / float(physics.PFB_NORM / amp)))
+    shunt = i0 + i0  # AHP and GABA_A at their floor
+    # AMPA (I0) and GABA_B (I0) cancel in Iin
+    g = ith * (gated - shunt - itau) - imem * (itau + shunt) + ipfb * (imem + ith)
+    return float(np.max(-g / ith))
+
+
+def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> CheckResult:
+    """Check a rheobase (smallest DC input that makes the neuron fire) against the physics.
+
+    The reference is computed from the steady-state equation of the membrane DPI (with its
+    positive feedback): the smallest ``Idc`` for which ``dImem/dt = 0`` has no solution
+    below the spike threshold. It is independent of any simulation.
+
+    Parameters
+    ----------
+    rheobase : Quantity or float
+        The student's rheobase (amperes).
+    biases : optional
+        The core's biases: ``None`` (defaults), a ``Dynapse1ParameterGroup``, an
+        ``Experiment``, or a ``{name: (coarse, fine) or current}`` dictionary applied on the
+        defaults.
+    rtol : float
+        Accepted relative error (default 5 %: a measurement on a grid of DC values).
+
+    Examples
+    --------
+    >>> from brian2 import pA
+    >>> check_rheobase(305 * pA)
+    PASS [rheobase] 305 pA; the steady-state equation gives 301 pA (1 % off)
+    """
+    name = "rheobase"
+    group = _bias_group(biases)
+    rtol = _number(rtol, "", "rtol", positive=True)
+    value = _answer(rheobase, "A", "rheobase")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    currents = group.currents()
+    if currents["Ith_mem"] <= 0:
+        return fail(name, "with IF_THR_N = (0, 0) the membrane DPI has no gain: no DC input "
+                    "can make this neuron fire; set IF_THR_N first")
+    expected = _rheobase(currents)
+    error = relative_error(value, expected)
+    if not np.isfinite(value):
+        return fail(name, f"got {value}: did the neuron never fire in your sweep? Extend the DC "
+                    "range upwards until it fires, then refine")
+    if error <= rtol:
+        return success(name, f"{_fmt(value, 'A')}; the steady-state equation gives "
+                       f"{_fmt(expected, 'A')} ({_pct(error)} off)")
+    itau = currents["Itau_mem"]
+    variants = [
+        (itau, "Idc = Itau is where the steady state (Ith/Itau)(Iin - Itau) rises above "
+         "zero; the neuron fires only when it reaches the positive-feedback region"),
+        *_unit_variants(expected, "A", "rheobase"),
+    ]
+    hint = _diagnose(value, expected, variants, rtol)
+    if hint is None:
+        ratio = _ratio(value, expected)
+        if value > expected:
+            hint = (f"your rheobase is {ratio} the expected value: near the rheobase the "
+                    "first spike comes late (the latency diverges), so a short run misses it. "
+                    "Refine the DC grid between the last silent and the first firing level "
+                    "and make sure the run is long enough")
+        else:
+            hint = (f"your rheobase is {ratio} the expected value: is the neuron really "
+                    "firing there? Take the smallest DC with at least one spike (or the "
+                    "midpoint between the last silent and the first firing level), with "
+                    "all synaptic inputs off")
+    return fail(name, hint)
+
+
+def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
+    """Check the saturation (maximum) firing rate ``1/t_refr`` set by the refractory bias.
+
+    Parameters
+    ----------
+    max_rate : Quantity or float
+        The student's predicted saturation rate (hertz).
+    refractory : tuple of int, Dynapse1Parameter or Quantity
+        ``(coarse, fine)`` of ``IF_RFR_N``, or the refractory period itself.
+
+    Examples
+    --------
+    >>> from brian2 import Hz
+    >>> check_saturation_rate(200 * Hz, (0, 85))
+    PASS [saturation rate] 200 Hz = 1/t_refr with t_refr = 5 ms (IF_RFR_N = (0, 85))
+    """
+    name = "saturation rate"
+    if isinstance(refractory, Quantity):
+        t_refr = _number(refractory, "s", "refractory", positive=True)
+        source = ""
+    else:
+        chosen = _coarse_fine(refractory, "IF_RFR_N")
+        if chosen is None:
+            raise InvalidSettingError("give the refractory bias as (coarse, fine)")
+        t_refr = float(physics.refractory_period_of(bias_current("IF_RFR_N", *chosen)) / second)
+        source = f" (IF_RFR_N = {chosen})"
+    value = _answer(max_rate, "Hz", "max_rate")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    expected = 1 / t_refr
+    if relative_error(value, expected) <= 0.02:
+        return success(name, f"{_fmt(value, 'Hz')} = 1/t_refr with t_refr = "
+                       f"{_fmt(t_refr, 's')}{source}")
+    variants = [
+        (t_refr, "that is the refractory period itself: the rate is its inverse, 1/t_refr"),
+        (expected / 2, "one spike per refractory period: the bound is 1/t_refr, not "
+         "1/(2 t_refr)"),
+        (expected / 1e3, "your number is 1/t_refr with t_refr in ms: convert to seconds"),
+        *_unit_variants(expected, "Hz", "rate"),
+    ]
+    hint = _diagnose(value, expected, variants, 0.02)
+    if hint is None and 0.4 < value / expected < 1:
+        hint = (f"your rate is {_ratio(value, expected)} the bound: that is a rate measured "
+                "at a finite input, which approaches the bound only as the input grows. "
+                "Predict the bound from the refractory period: 1/t_refr")
+    return fail(name, hint or f"your rate is {_ratio(value, expected)} the expected bound: "
+                "after each spike the neuron is silent for t_refr, so it cannot fire faster "
+                "than 1/t_refr; t_refr = Q_refr/Iref (refractory_period)")
+
+
+def _mean_dpi_excess(currents: Mapping[str, float], circuit: str, rate: float,
+                     weight: int) -> tuple[float, float, float]:
+    """Mean excess above I0 of a linear DPI driven at ``rate``: ``weight J tau rate``."""
+    i0 = float(physics.I0 / amp)
+    itau = max(currents[f"Itau_{circuit}"], i0)
+    jump = currents[f"Ith_{circuit}"] / itau * currents[f"Iw_{circuit}"]
+    tau = float(physics.dpi_time_constant(physics.CAPACITANCE[circuit], itau * amp) / second)
+    return weight * jump * tau * rate, jump, tau
+
+
+def _mean_current_variants(expected: float, jump: float, tau: float, rate: float,
+                           weight: int) -> list[tuple[float, str]]:
+    return [
+        (weight * jump * rate, "your value has no tau: each event adds a jump J that decays "
+         "with tau, i.e. the charge J tau; the mean is weight x J x tau x rate"),
+        (jump * tau * rate, f"the weight is missing: each event arrives on {weight} CAM "
+         "entries (weight x J x tau x rate)"),
+        (weight * jump, "that is the jump of one event: the mean over time is the jump times "
+         "tau times the rate"),
+        (weight * jump * tau * rate * 2, "no factor 2: the area under one exponential pulse "
+         "J exp(-t/tau) is J tau"),
+        (weight * jump * tau * rate / math.e, "no 1/e here: the area under one pulse "
+         "J exp(-t/tau) is exactly J tau"),
+        *_unit_variants(expected, "A", "mean current"),
+    ]
+
+
+def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
+                                synapse: str = "AMPA", biases: Any = None) -> CheckResult:
+    """Check the mean current of a synaptic DPI driven at a constant input rate.
+
+    Above its threshold the DPI is linear: each event adds ``J = weight (Ith/Itau) Iw``,
+    which decays with ``tau``; the mean current above the floor I0 is ``J tau rate``
+    (Campbell's theorem; it holds for regular and Poisson inputs).
+
+    Parameters
+    ----------
+    mean_current : Quantity or float
+        The student's mean current above I0 (amperes; the total, with I0, passes too).
+    rate : Quantity or float
+        Input rate (hertz).
+    weight : int
+        CAM entries of the input.
+    synapse : str
+        ``'AMPA'``, ``'NMDA'``, ``'GABA_A'`` or ``'GABA_B'``.
+    biases : optional
+        The core's biases (as for :func:`check_rheobase`).
+
+    Examples
+    --------
+    >>> from brian2 import Hz, pA
+    >>> check_mean_synaptic_current(34.8 * pA, 100 * Hz)
+    PASS [mean AMPA current] 34.8 pA = weight x J x tau x rate (J = 99.4 pA, tau = 3.52 ms)
+    """
+    kind = synapse_type(synapse).name
+    name = f"mean {kind} current"
+    if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
+        raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
+                                  f"{weight!r}")
+    rate_hz = _number(rate, "Hz", "rate")
+    if rate_hz < 0 or not np.isfinite(rate_hz):
+        raise InvalidSettingError(f"rate must be >= 0, got {rate}")
+    currents = _bias_group(biases).currents()
+    value = _answer(mean_current, "A", "mean_current")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    expected, jump, tau = _mean_dpi_excess(currents, kind.lower(), rate_hz, int(weight))
+    i0 = float(physics.I0 / amp)
+    if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
+        return success(name, f"{_fmt(value, 'A')} = weight x J x tau x rate (J = "
+                       f"{_fmt(jump, 'A')}, tau = {_fmt(tau, 's')})")
+    variants = _mean_current_variants(expected, jump, tau, rate_hz, int(weight))
+    hint = _diagnose(value, expected, variants, 0.03)
+    return fail(name, hint or f"your mean current is {_ratio(value, expected)} the expected "
+                "value: each event adds J = weight (Ith/Itau) Iw, which decays with tau; "
+                "the mean above I0 is J x tau x rate")
+
+
+# --------------------------------------------------------------------------- notebook 3
+def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult:
+    """Check instantaneous firing rates ``1/ISI`` computed from spike times.
+
+    The rate of interval k is ``1/(t[k+1] - t[k])``; it is known at the end of the interval
+    (``t[k+1]``; the interval's midpoint is accepted too).
+
+    Parameters
+    ----------
+    t, rate : array
+        The student's times (seconds) and rates (hertz), one per interval.
+    spike_times : array or Quantity
+        The spike times of one neuron (seconds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.array([0.01, 0.03, 0.06])
+    >>> check_instantaneous_rate(s[1:], 1 / np.diff(s), s)
+    PASS [instantaneous rate] 2 intervals; rate falls from 50 Hz to 33.3 Hz
+    """
+    name = "instantaneous rate"
+    spikes = np.sort(_array(spike_times, "s", "spike_times"))
+    if len(spikes) < 2:
+        raise InvalidSettingError("spike_times needs at least 2 spikes (one interval)")
+    if _unanswered(t) or _unanswered(rate):
+        return fail(name, _UNANSWERED)
+    times, rates = _array(t, "s", "t"), _array(rate, "Hz", "rate")
+    isi = np.diff(spikes)
+    expected = 1 / isi
+    n = len(isi)
+    if len(rates) != n or len(times) != n:
+        return fail(name, f"{len(spikes)} spikes make {n} intervals, so {n} rates and {n} "
+                    f"times; got {len(rates)} rates and {len(times)} times (np.diff gives "
+                    "the intervals)")
+    if not np.allclose(rates, expected, rtol=1e-6):
+        if np.allclose(rates, isi, rtol=1e-6):
+            return fail(name, "those are the intervals (s); the rate is their inverse, 1/ISI")
+        if np.allclose(rates, expected / 1e3, rtol=1e-6):
+            return fail(name, "your rates are in kHz (intervals in ms?): use seconds, rate = "
+                        "1/ISI in Hz")
+        if np.allclose(rates, 1 / (spikes[1:] - spikes[0]), rtol=1e-6):
+            return fail(name, "each rate must use its own interval t[k+1] - t[k], not the time "
+                        "since the first spike")
+        return fail(name, "rate[k] should be 1/(t[k+1] - t[k]) for the spike times given "
+                    "(sorted)")
+    ends, middles = spikes[1:], (spikes[1:] + spikes[:-1]) / 2
+    tol = 1e-6 * max(1.0, float(np.max(np.abs(spikes))))
+    if not (np.allclose(times, ends, atol=tol) or np.allclose(times, middles, atol=tol)):
+        if np.allclose(times, spikes[:-1], atol=tol):
+            return fail(name, "time each rate at the END of its interval (t[k+1], when the "
+                        "interval is known) or at its middle, not at its start")
+        return fail(name, "times should be t[k+1] (the end of each interval) or the middles")
+    return success(name, f"{n} intervals; rate falls from {_fmt(expected[0], 'Hz')} to "
+                   f"{_fmt(expected[-1], 'Hz')}")
+
+
+def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
+                           ) -> CheckResult:
+    """Check the mean adaptation current at a steady firing rate: ``J_ahp tau_ahp f``.
+
+    Every spike adds ``J_ahp = (Ith_ahp/Itau_ahp) Iw_ahp`` to the AHP DPI, which decays with
+    ``tau_ahp = C_ahp U_T/(kappa Itau_ahp)``; at a steady rate ``f`` the mean excess above I0
+    is ``J_ahp tau_ahp f``: charge in per second = charge out per second.
+
+    Parameters
+    ----------
+    iahp_mean : Quantity or float
+        The student's prediction of the mean ``Iahp`` above I0 (amperes; with I0 passes too).
+    steady_rate : Quantity or float
+        The steady (adapted) firing rate (hertz).
+    biases : optional
+        The core's biases (as for :func:`check_rheobase`).
+
+    Examples
+    --------
+    >>> from brian2 import Hz, pA
+    >>> bool(check_ahp_steady_state(16.4 * pA, 38.3 * Hz, {"Iw_ahp": 1.5 * pA}))
+    True
+    """
+    name = "steady-state AHP current"
+    rate_hz = _number(steady_rate, "Hz", "steady_rate")
+    if rate_hz < 0 or not np.isfinite(rate_hz):
+        raise InvalidSettingError(f"steady_rate must be >= 0, got {steady_rate}")
+    currents = _bias_group(biases).currents()
+    value = _answer(iahp_mean, "A", "iahp_mean")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    expected, jump, tau = _mean_dpi_excess(currents, "ahp", rate_hz, 1)
+    i0 = float(physics.I0 / amp)
+    if expected <= 0:
+        return fail(name, "with no adaptation pulse (IF_AHW_P = 0 or no spikes) the mean is 0")
+    if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
+        return success(name, f"{_fmt(value, 'A')} = J_ahp x tau_ahp x f (J_ahp = "
+                       f"{_fmt(jump, 'A')}, tau_ahp = {_fmt(tau, 's')})")
+    variants = _mean_current_variants(expected, jump, tau, rate_hz, 1)
+    variants.insert(0, (jump * rate_hz * float(physics.dpi_time_constant(
+        physics.C_SYN, max(currents["Itau_ahp"], i0) * amp) / second),
+        "the AHP circuit has its own capacitance C_ahp = 4 pF (physics.C_AHP), not the 2 pF "
+        "of a synapse"))
+    hint = _diagnose(value, expected, variants, 0.03)
+    return fail(name, hint or f"your value is {_ratio(value, expected)} the expected one: in "
+                "the steady state every spike adds J_ahp, and the AHP DPI loses the same "
+                "charge in between: mean = J_ahp x tau_ahp x f")
+
+
+# --------------------------------------------------------------------------- notebook 4
+def _fan_in_of(network: Any, post: Any) -> int:
+    """CAM entries of ``post`` in a NetworkGenerator or a Dynapse1Configuration."""
+    from dynsim.dynapse.config import Dynapse1Configuration
+    from dynsim.dynapse.netgen import NetworkGenerator, Neuron
+
+    if isinstance(network, NetworkGenerator):
+        if not isinstance(post, Neuron):
+            raise InvalidSettingError("neuron must be a dynsim.dynapse.Neuron of the network")
+        return sum(1 for _, target, _ in network.connections if target == post)
+    if isinstance(network, Dynapse1Configuration):
+        if isinstance(post, Neuron):
+            chip, core, neuron = post.chip_id, post.core_id, post.neuron_id
+        else:
+            raise InvalidSettingError("neuron must be a dynsim.dynapse.Neuron")
+        return network.chips[chip].cores[core].neurons[neuron].cams_in_use()
+    raise InvalidSettingError("network must be a NetworkGenerator or a Dynapse1Configuration, "
+                              f"got {type(network).__name__}")
+
+
+def check_fan_in(fan_in: Any, network: Any, neuron: Any,
+                 weights: Mapping[str, int] | None = None) -> CheckResult:
+    """Check a count of the CAM entries (fan-in) one neuron uses, and the 64-entry budget.
+
+    The reference is counted on the network itself (every ``add_connection`` is one CAM
+    entry; a weight of w is w repeated connections).
+
+    Parameters
+    ----------
+    fan_in : int
+        The student's count.
+    network : NetworkGenerator or Dynapse1Configuration
+        The network the neuron belongs to.
+    neuron : dynsim.dynapse.Neuron
+        The post-synaptic neuron.
+    weights : dict, optional
+        The design's weights (``{'input': 4, 'inhibition': 2}``), used only for hints.
+
+    Examples
+    --------
+    >>> from dynsim.dynapse import NetworkGenerator, Neuron
+    >>> net = NetworkGenerator()
+    >>> post = Neuron(0, 1, 3)
+    >>> for _ in range(3):
+    ...     net.add_connection(Neuron(0, 0, 5), post, "AMPA")
+    >>> check_fan_in(3, net, post)
+    PASS [fan-in] 3 CAM entries of 64 (61 free)
+    """
+    name = "fan-in"
+    expected = _fan_in_of(network, neuron)
+    if _unanswered(fan_in):
+        return fail(name, _UNANSWERED)
+    value = _number(fan_in, "", "fan_in")
+    if value == expected:
+        return success(name, f"{expected} CAM entries of {CAMS_PER_NEURON} "
+                       f"({CAMS_PER_NEURON - expected} free)")
+    hint = None
+    for label, w in (weights or {}).items():
+        if int(w) > 1 and value == expected - int(w) + 1:
+            hint = (f"the {label} connection has weight {w}: it uses {w} CAM entries, not one")
+    if hint is None and value == expected + 1:
+        hint = ("one too many: does your count include a connection from the neuron to "
+                "itself? A group of n neurons gives each member n - 1 partners")
+    if hint is None and value == expected - 1:
+        hint = ("one too few: a group of n neurons gives each member n - 1 partners; did you "
+                "leave out one input?")
+    direction = "more" if value < expected else "fewer"
+    return fail(name, hint or f"you counted {value:g}; the network uses {direction}: count "
+                "CAM entries, not connections: a connection of weight w uses w entries, and "
+                "all synapse types (AMPA, NMDA, GABA_A, GABA_B) share the same 64")
+
+
+def _group_lists(groups: Any) -> tuple[list[str], list[np.ndarray]]:
+    if isinstance(groups, Mapping):
+        names = [str(k) for k in groups]
+        members = [np.asarray(list(v), dtype=np.int64).reshape(-1) for v in groups.values()]
+    elif isinstance(groups, Iterable) and not isinstance(groups, str | bytes):
+        members = [np.asarray(list(v), dtype=np.int64).reshape(-1) for v in groups]
+        names = [str(k) for k in range(len(members))]
+    else:
+        raise InvalidSettingError("groups must be a dict {name: global neuron ids} or a list "
+                                  "of lists of global ids")
+    if not members or any(len(m) == 0 for m in members):
+        raise InvalidSettingError("every group needs at least one neuron")
+    return names, members
+
+
+def check_group_rates(rates: Any, events: Any, groups: Any, duration: Any) -> CheckResult:
+    """Check the mean firing rate per neuron of each group, from a list of spike events.
+
+    Parameters
+    ----------
+    rates : dict or array
+        The student's mean rate (hertz) per group: a dict with the same keys as ``groups``
+        or a sequence in the same order.
+    events : list of Spike
+        Events from ``model.run`` or a sink (``chip_id``, ``core_id``, ``neuron_id``,
+        ``timestamp`` in microseconds).
+    groups : dict or list
+        Global neuron ids (``neuron + 256 core + 1024 chip``) of each group.
+    duration : Quantity or float
+        The time the events were counted over (seconds).
+
+    Examples
+    --------
+    >>> from dynsim.dynapse import Spike
+    >>> events = [Spike(0, 1, 2, 1000), Spike(0, 1, 2, 5000), Spike(0, 1, 3, 7000)]
+    >>> check_group_rates({"A": 15.0}, events, {"A": [258, 259]}, 0.1)
+    PASS [group rates] A: 15 Hz
+    """
+    name = "group rates"
+    names, members = _group_lists(groups)
+    length = _number(duration, "s", "duration", positive=True)
+    try:
+        ids = np.array([e.global_id for e in events], dtype=np.int64)
+    except (AttributeError, TypeError):
+        raise InvalidSettingError("events must be a list of dynsim.dynapse.Spike") from None
+    expected = np.array([np.isin(ids, m).sum() / (len(m) * length) for m in members])
+    if _unanswered(rates):
+        return fail(name, _UNANSWERED)
+    if isinstance(rates, Mapping):
+        missing = [k for k in names if k not in {str(r) for r in rates}]
+        if missing:
+            return fail(name, f"no rate for the group(s) {', '.join(missing)}")
+        by_name = {str(k): v for k, v in rates.items()}
+        values = np.array([_number(by_name[k], "Hz", f"rates[{k!r}]") for k in names])
+    else:
+        values = _array(rates, "Hz", "rates")
+        if len(values) != len(names):
+            return fail(name, f"expected {len(names)} rates (one per group), got {len(values)}")
+    if np.allclose(values, expected, rtol=0.01, atol=1e-9):
+        return success(name, ", ".join(f"{k}: {_fmt(v, 'Hz')}" for k, v in
+                                       zip(names, expected, strict=True)))
+    sizes = np.array([len(m) for m in members], dtype=float)
+    counts = expected * sizes * length
+    if np.allclose(values, expected * sizes, rtol=0.01):
+        return fail(name, "divide by the number of neurons of each group too: the mean rate "
+                    "PER NEURON")
+    if np.allclose(values, counts, rtol=0.01):
+        return fail(name, "those are spike counts: divide by the number of neurons and by the "
+                    "duration")
+    if np.allclose(values, counts / sizes, rtol=0.01):
+        return fail(name, "those are spikes per neuron: divide by the duration (seconds)")
+    if np.allclose(values, expected * 1e-3, rtol=0.01) or np.allclose(values, expected * 1e3,
+                                                                          rtol=0.01):
+        return fail(name, "check the time unit: Spike.timestamp is in microseconds, the "
+                    "duration in seconds")
+    return fail(name, "count the events whose global_id is in each group, then divide by "
+                "(neurons in the group x duration)")
+
+
+def check_coefficient_of_variation(cv: Any, rates: Any) -> CheckResult:
+    """Check the coefficient of variation (std/mean) of the rates of a population.
+
+    Parameters
+    ----------
+    cv : float
+        The student's value (a fraction, e.g. 0.15).
+    rates : array
+        The firing rates of the neurons (hertz).
+
+    Examples
+    --------
+    >>> check_coefficient_of_variation(0.1, [90.0, 100.0, 110.0])
+    PASS [coefficient of variation] 0.1 = std/mean of 3 rates (neurons differ by about 10 %)
+    """
+    name = "coefficient of variation"
+    values = _array(rates, "Hz", "rates")
+    if len(values) < 2 or not np.all(np.isfinite(values)):
+        raise InvalidSettingError("rates needs at least 2 finite rates")
+    mean = float(np.mean(values))
+    if mean <= 0:
+        raise InvalidSettingError("the mean rate is 0: no neuron fired, so there is no CV")
+    value = _answer(cv, "", "cv")
+    if value is None:
+        return fail(name, _UNANSWERED)
+    population = float(np.std(values)) / mean
+    sample = float(np.std(values, ddof=1)) / mean
+    if relative_error(value, population) <= 0.02 or relative_error(value, sample) <= 0.02:
+        return success(name, f"{value:.2g} = std/mean of {len(values)} rates (neurons differ "
+                       f"by about {100 * value:.0f} %)")
+    variants = [
+        (population * 100, "the CV is a fraction (std/mean), not a percentage"),
+        (population**2, "that is the variance over the squared mean: the CV is std/mean"),
+        (float(np.var(values)) / mean, "that is variance/mean (a Fano factor): the CV is "
+         "std/mean"),
+        (float(np.std(values)), "that is the standard deviation in Hz: divide by the mean"),
+        (mean / float(np.std(values)) if np.std(values) > 0 else math.nan,
+         "upside down: the CV is std/mean"),
+    ]
+    hint = _diagnose(value, population, variants, 0.02)
+    return fail(name, hint or "the coefficient of variation is np.std(rates)/np.mean(rates)")
+
+
+def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
+    """Check the smallest population whose mean rate has a relative spread <= ``target``.
+
+    The mean of N neurons with independent mismatch has a spread ``cv/sqrt(N)``, so the
+    smallest N is ``ceil((cv/target)^2)``; it must also fit on one core (256 neurons).
+
+    Parameters
+    ----------
+    n : int
+        The student's population size.
+    cv : float
+        Coefficient of variation of single neurons (fraction).
+    target : float
+        Wanted relative spread of the population mean (fraction).
+
+    Examples
+    --------
+    >>> check_population_size(16, 0.2, 0.05)
+    PASS [population size] 16 neurons: spread 0.2/sqrt(16) = 0.05 <= 0.05
+    """
+    name = "population size"
+    cv_v = _number(cv, "", "cv", positive=True)
+    goal = _number(target, "", "target", positive=True)
+    if _unanswered(n):
+        return fail(name, _UNANSWERED)
+    value = _number(n, "", "n")
+    expected = max(1, math.ceil((cv_v / goal) ** 2 - 1e-9))
+    if value != int(value) or value < 1:
+        return fail(name, f"a population size is a whole number of neurons >= 1, got {n!r}")
+    size = int(value)
+    spread = cv_v / math.sqrt(size)
+    if size in (expected, expected + 1):
+        note = "" if expected <= NEURONS_PER_CORE else (
+            f"; more than the {NEURONS_PER_CORE} neurons of one core: split it over cores "
+            "(each core has its own biases: set them alike)")
+        return success(name, f"{size} neurons: spread {cv_v:.2g}/sqrt({size}) = "
+                       f"{spread:.2g} <= {goal:.2g}{note}")
+    if size > expected:
+        return fail(name, f"{size} neurons work (spread {spread:.2g}) but fewer do: find the "
+                    "smallest N with cv/sqrt(N) <= target")
+    if abs(size - math.ceil(cv_v / goal)) <= 1:
+        return fail(name, "averaging N independent neurons divides the spread by sqrt(N), not "
+                    "by N: solve cv/sqrt(N) <= target")
+    return fail(name, f"with {size} neurons the spread of the mean is cv/sqrt(N) = "
+                f"{spread:.2g} > {goal:.2g}: you need more neurons")
+

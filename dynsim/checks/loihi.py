@@ -1,0 +1,1058 @@
+"""Self-checks of the Loihi exercises (course notebooks 5 and 6).
+
+Every check compares a student's answer with the chip's integer arithmetic (Davies et al.
+2018: ``decay(x, d) = sign(x) ((|x| (4096 - d)) >> 12)``, ``vth = vth_mant << 6``,
+``w_act = w_mant 2**(6 + w_exp)``, a 21-bit + sign dendritic accumulator, 24-bit u), with
+the physics of the float model it stands for (``exp(-1/tau)`` per 1 ms step), or with an
+independent computation, never with a stored number. The integer arithmetic is written out
+here again, in plain Python integers, rather than taken from the emulator, so a check also
+tests the emulator it is used next to. It returns a :class:`~dynsim.checks.CheckResult`: a
+pass that says what the answer means, or a hint that names the likely mistake ("you
+rounded toward minus infinity: >> on a negative number floors").
+
+A check returns "NOT YET" for an unanswered stub (``...``, ``None``, a function that raises
+``NotImplementedError``) and for any wrong answer, including a student function that
+raises; it raises a :class:`dynsim.errors.DynsimError` only for the arguments the notebook
+supplies when they make no sense (a negative time constant, a scale of zero, a string where
+a number is needed).
+
+Time constants are in 1 ms steps (plain numbers, or Brian2 times such as ``20*ms``).
+
+========================================  ====================================================
+notebook                                  checks
+========================================  ====================================================
+5  Loihi fixed point                      :func:`check_integer_decay`,
+                                          :func:`check_decay_register`,
+                                          :func:`check_weight_encoding`,
+                                          :func:`check_convention_difference`
+6  Learning on Loihi                      :func:`check_trace_time_constant`,
+                                          :func:`check_stdp_rule`,
+                                          :func:`check_stdp_prediction`,
+                                          :func:`check_reproducibility`
+========================================  ====================================================
+
+References
+----------
+Davies, M. et al. (2018). Loihi: a neuromorphic manycore processor with on-chip learning.
+IEEE Micro 38(1), 82-99. Michaelis, C. et al. (2022). Brian2Loihi: an emulator for the
+neuromorphic chip Loihi using the spiking neural network simulator Brian. Front.
+Neuroinform. 16:1015624. nengo-loihi ``discretize.py`` (decays, weight exponents).
+
+Examples
+--------
+>>> from dynsim.checks.loihi import check_decay_register
+>>> check_decay_register(200, tau=20)
+PASS [decay register] decay = 200 keeps 3896/4096 = 0.95117 of the value per step: tau = 19.98 ms (target 20 ms)
+>>> bool(check_decay_register(205, tau=20))
+False
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from brian2 import Quantity, ms
+from brian2.units.fundamentalunits import get_dimensions
+
+from dynsim.checks import CheckResult, fail, relative_error, success
+from dynsim.errors import LearningRuleError, RegisterRangeError
+from dynsim.loihi.learning import parse_rule
+
+__all__ = [
+    "check_convention_difference",
+    "check_decay_register",
+    "check_integer_decay",
+    "check_reproducibility",
+    "check_stdp_prediction",
+    "check_stdp_rule",
+    "check_trace_time_constant",
+    "check_weight_encoding",
+]
+
+_UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
+#: 12-bit decay fractions: a decay d keeps (4096 - d) / 4096 per step.
+_UNITY = 4096
+#: The effective decays decay_v / decay_I run 0..4096.
+_DECAY_MAX = 4096
+#: Weights: actual weight = w_mant * 2**(6 + w_exp).
+_ACT_SHIFT = 6
+_W_EXP_MIN, _W_EXP_MAX = -8, 7
+#: Excitatory 8-bit mantissas.
+_MANT_MAX = 255
+#: Dendritic accumulator: 21 bits + sign (silicon); u: 24 bits two's complement.
+_ACC_BITS, _UV_BITS = 21, 24
+_CONVENTIONS = ("silicon", "lava", "brian2_loihi")
+
+
+# --------------------------------------------------------------------------- helpers
+def _unanswered(value: object) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _steps(value: object, what: str) -> float:
+    """Return a time constant in 1 ms steps (a plain number or a Brian2 time), > 0.
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        For anything but one finite positive number or time.
+    """
+    if isinstance(value, Quantity):
+        if get_dimensions(value) is not get_dimensions(ms):
+            raise RegisterRangeError(f"{what} must be a time (steps of 1 ms, or a Brian2 "
+                                     f"time such as 20*ms), got {value}")
+        value = np.asarray(value / ms, dtype=float)
+    number = _plain_number(value, what)
+    if not (math.isfinite(number) and number > 0):
+        raise RegisterRangeError(f"{what} must be a finite number of steps > 0, got {value!r}")
+    return number
+
+
+def _plain_number(value: object, what: str) -> float:
+    """Return one plain number as a float; raise RegisterRangeError for anything else."""
+    if isinstance(value, bool | str | bytes) or value is None or value is Ellipsis:
+        raise RegisterRangeError(f"{what} must be a number, got {value!r}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise RegisterRangeError(f"{what} must be a number, got {type(value).__name__}"
+                                 ) from None
+    if array.size != 1:
+        raise RegisterRangeError(f"{what} must be one number, got {array.size} values")
+    return float(array.reshape(-1)[0])
+
+
+def _answer_number(value: object) -> float | None:
+    """Return a student's scalar answer as a float, or None if it is not one number."""
+    if isinstance(value, bool | str | bytes):
+        return None
+    if isinstance(value, Quantity):
+        value = np.asarray(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if array.size != 1:
+        return None
+    return float(array.reshape(-1)[0])
+
+
+def _whole(value: float) -> bool:
+    return math.isfinite(value) and value == round(value)
+
+
+def _ratio(value: float, reference: float) -> str:
+    return f"{value / reference:.2g}x"
+
+
+def _call(func: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
+    """Call a student's function; return ``(result, None)`` or ``(None, problem)``.
+
+    The problem is ``"unanswered"`` for ``NotImplementedError`` (the stub), otherwise a
+    one-line description of the exception (the check must not raise for a wrong answer).
+    """
+    try:
+        return func(*args), None
+    except NotImplementedError:
+        return None, "unanswered"
+    except Exception as exc:  # a student's bug is a wrong answer, not a crash of the check
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        return None, f"{type(exc).__name__}: {text}"[:200]
+
+
+def _decay_int(x: int, d: int) -> int:
+    """Return the chip's decay of one integer (magnitude truncated, sign put back)."""
+    magnitude = (abs(x) * (_UNITY - d)) >> 12
+    return magnitude if x >= 0 else -magnitude
+
+
+def _tau_of_decay(decay: float) -> float:
+    """Time constant (steps) of a decay: the chip keeps (4096 - d)/4096 per step."""
+    keep = 1 - decay / _UNITY
+    if keep >= 1:
+        return math.inf
+    if keep <= 0:
+        return 0.0
+    return -1.0 / math.log(keep)
+
+
+def _fmt_tau(tau: float) -> str:
+    if math.isinf(tau):
+        return "infinite (no decay)"
+    return f"{tau:.4g} ms"
+
+
+# --------------------------------------------------------------------------- notebook 5
+#: Test values of the decay check: signs, odd values, 24-bit extremes.
+_DECAY_X = (0, 1, -1, 7, -7, 100, -100, 4095, -4095, 4097, -4097, 12800, -12800, 54321,
+            -54321, 1000003, -1000003, 2**23 - 1, -(2**23 - 1))
+_DECAY_D = (0, 1, 200, 742, 2048, 4000, 4095, 4096)
+
+
+def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> CheckResult:
+    """Check a student's integer decay ``decay(x, d)`` against the chip's arithmetic.
+
+    The chip keeps ``(4096 - d) / 4096`` of a register per step, in integers, rounding the
+    magnitude down (toward zero): ``sign(x) * ((|x| * (4096 - d)) >> 12)``.
+
+    Parameters
+    ----------
+    decay_function : callable
+        ``decay_function(x, d)`` with ``x`` an int64 numpy array (register values, negative
+        ones included, up to 24 bits) and ``d`` an int 0..4096; it returns an array of the
+        decayed values. It is called for several ``d``.
+
+    Returns
+    -------
+    CheckResult
+        A pass when every value matches; otherwise the likely mistake (rounding toward minus
+        infinity, to nearest, keeping floats, the leaked part instead of the kept part,
+        32-bit overflow).
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If ``decay_function`` is not callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def decay(x, d):
+    ...     return np.sign(x) * ((np.abs(x) * (4096 - d)) >> 12)
+    >>> check_integer_decay(decay)
+    PASS [integer decay] all 152 values match the chip: the magnitude is truncated (toward zero), so -4097 decays like +4097
+    >>> bool(check_integer_decay(lambda x, d: (x * (4096 - d)) >> 12))
+    False
+    """  # noqa: E501
+    name = "integer decay"
+    if _unanswered(decay_function):
+        return fail(name, _UNANSWERED)
+    if not callable(decay_function):
+        raise RegisterRangeError(f"give the decay function itself (check_integer_decay("
+                                 f"loihi_decay)), got {decay_function!r}")
+    x = np.array(_DECAY_X, dtype=np.int64)
+    triples: list[tuple[int, int, float]] = []
+    for d in _DECAY_D:
+        result, problem = _call(decay_function, x.copy(), d)
+        if problem == "unanswered":
+            return fail(name, _UNANSWERED)
+        if problem is not None:
+            return fail(name, f"decay(x, {d}) raised {problem}; x is an int64 numpy array, d "
+                        "an int: use numpy operations (np.abs, np.sign, >>, //)")
+        if result is None:
+            return fail(name, f"decay(x, {d}) returned None: return the array of decayed "
+                        "values")
+        try:
+            got = np.asarray(result, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            return fail(name, f"decay(x, {d}) returned {type(result).__name__}: return an "
+                        "array with one decayed value per element of x")
+        if got.shape != x.shape:
+            return fail(name, f"decay(x, {d}) returned {got.size} values for {x.size} inputs: "
+                        "return one decayed value per element of x")
+        triples += [(xi, d, gi) for xi, gi in zip(x.tolist(), got.tolist(), strict=True)]
+    wrong = [(xi, d, gi) for xi, d, gi in triples if gi != _decay_int(xi, d)]
+    if not wrong:
+        return success(name, f"all {len(triples)} values match the chip: the magnitude is "
+                       "truncated (toward zero), so -4097 decays like +4097")
+    xi, d, gi = wrong[0]
+    example = (f"e.g. x = {xi}, d = {d}: yours gives {gi:.6g}, "
+               f"{'higher' if gi > _decay_int(xi, d) else 'lower'} than the chip")
+    hint = next((text for predicate, text in _DECAY_MISTAKES
+                 if all(predicate(*triple) for triple in triples)), None)
+    if hint is None:
+        if all(abs(xi) * (_UNITY - d) >= 2**31 for xi, d, _ in wrong):
+            hint = ("wrong only for large |x|: |x| (4096 - d) needs up to 36 bits; does your "
+                    "product overflow a 32-bit integer? Compute in int64")
+        elif any(not _whole(gi) for _, _, gi in wrong):
+            hint = ("your values have fractions: registers hold integers; drop the low 12 "
+                    "bits of |x| (4096 - d) with >> 12 (or // 4096)")
+        else:
+            hint = "compute sign(x) * ((|x| * (4096 - d)) >> 12)"
+    return fail(name, f"{len(wrong)} of {len(triples)} values differ ({example}): {hint}")
+
+
+def _exact(x: int, d: int) -> float:
+    return x * (_UNITY - d) / _UNITY
+
+
+def _is_leak(x: int, d: int, g: float) -> bool:
+    leaked = (abs(x) * d) >> 12
+    return g in (leaked if x >= 0 else -leaked, (x * d) >> 12, round(x * d / _UNITY),
+                 x * d / _UNITY)
+
+
+#: (predicate true for every value, hint): the mistakes a decay function can make.
+_DECAY_MISTAKES: tuple[tuple[Callable[[int, int, float], bool], str], ...] = (
+    (lambda x, d, g: g == (x * (_UNITY - d)) >> 12,
+     "negative values come out one too low: >> (and //) on a negative number rounds toward "
+     "minus infinity; the chip decays the magnitude |x| and puts the sign back, so it "
+     "rounds toward zero"),
+    (lambda x, d, g: abs(g - _exact(x, d)) < 1e-6,
+     "your values have fractions: registers hold integers; drop the low 12 bits of "
+     "|x| (4096 - d) with >> 12 (or // 4096)"),
+    (lambda x, d, g: g in (round(_exact(x, d)), math.floor(_exact(x, d) + 0.5)),
+     "you rounded to the nearest integer; the chip drops the low 12 bits (truncation of "
+     "the magnitude, toward zero)"),
+    (lambda x, d, g: g in (math.ceil(_exact(x, d)),
+                           math.copysign(math.ceil(abs(_exact(x, d))), x)),
+     "you rounded up (or away from zero); the chip drops the low 12 bits (truncation of "
+     "the magnitude, toward zero)"),
+    (_is_leak,
+     "you computed the part that leaks away, x d / 4096; the chip KEEPS x (4096 - d) / 4096"),
+    (lambda x, d, g: g == x,
+     "nothing decays: multiply by (4096 - d) and shift right by 12"),
+)
+
+
+def check_decay_register(decay: Any, tau: Any) -> CheckResult:
+    """Check a decay register value (``decay_v`` or ``decay_I``) for a time constant.
+
+    A float LIF model decays by ``exp(-1/tau)`` per 1 ms step; the chip keeps
+    ``(4096 - d) / 4096``. The register that matches is ``d = 4096 (1 - exp(-1/tau))``; any
+    integer within one of it passes (it is the register's resolution). The first-order
+    mapping ``4096/tau`` (brian2-loihi's documentation: "tau_v = 4096/decay_v") is not
+    accepted where it is more than one unit off: the check explains the difference.
+
+    Parameters
+    ----------
+    decay : int
+        The student's effective decay (0..4096; ``decay_I = du + 1`` on the chip).
+    tau : float or Quantity
+        The model's time constant in 1 ms steps (or a Brian2 time).
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If ``tau`` is not a time constant > 0.
+
+    Examples
+    --------
+    >>> check_decay_register(742, tau=5)
+    PASS [decay register] decay = 742 keeps 3354/4096 = 0.81885 of the value per step: tau = 5.004 ms (target 5 ms)
+    """  # noqa: E501
+    name = "decay register"
+    tau_steps = _steps(tau, "tau")
+    if _unanswered(decay):
+        return fail(name, _UNANSWERED)
+    value = _answer_number(decay)
+    if value is None:
+        return fail(name, f"give the decay as one integer, got {decay!r}")
+    exact = _UNITY * (1 - math.exp(-1 / tau_steps))
+    target = f"tau = {tau_steps:g} ms"
+    if not _whole(value):
+        hint = (f"{value:g} is not an integer: the register holds whole numbers; round "
+                "your formula's result")
+        if abs(value - exact) < 1:
+            hint += " (your formula is right)"
+        elif abs(value - 1 / tau_steps) < 1e-6 or abs(value - (1 - math.exp(-1 / tau_steps))
+                                                        ) < 1e-6:
+            hint += ("; and decays are 12-bit fractions: the register holds 4096 times the "
+                     "fraction that leaks away per step")
+        return fail(name, hint)
+    d = int(value)
+    if not 0 <= d <= _DECAY_MAX:
+        hint = (f"decay = {d} is outside the register's range 0..4096 (a decay is the part "
+                "of 4096 that leaks away per step)")
+        if abs(d - _UNITY * tau_steps) < 1:
+            hint += ": you multiplied 4096 by tau; a LONG tau leaks LITTLE per step"
+        return fail(name, hint)
+    tau_eff = _tau_of_decay(d)
+    keep = _UNITY - d
+    meaning = (f"decay = {d} keeps {keep}/4096 = {keep / _UNITY:.5f} of the value per step: "
+               f"tau = {_fmt_tau(tau_eff)}")
+    if abs(d - exact) < 1:
+        return success(name, f"{meaning} (target {tau_steps:g} ms)")
+    first_order = _UNITY / tau_steps
+    variants: list[tuple[float, str]] = [
+        (first_order, f"{meaning}, not {tau_steps:g} ms: {d} = 4096/tau is the first-order "
+         "(Euler) approximation (what brian2-loihi's documentation writes); the float model "
+         "keeps exp(-1/tau) per step: solve (4096 - d)/4096 = exp(-1/tau) for d"),
+        (_UNITY * math.exp(-1 / tau_steps), f"{meaning}: that is the part KEPT per step, "
+         "4096 exp(-1/tau); the register holds the part that leaks away"),
+        (_UNITY * (1 - math.exp(-1 / (tau_steps * 1e-3))), f"{meaning}: is your tau in "
+         "seconds? Loihi steps are 1 ms, and tau is given in steps (ms)"),
+        (_UNITY * (1 - math.exp(-1 / (tau_steps * 1e3))), f"{meaning}: your tau is 1000x "
+         "too long; tau is given in steps of 1 ms"),
+        (tau_steps, f"{meaning}: you returned tau itself; the register is 4096 times the "
+         "fraction that leaks away per step"),
+        (_UNITY * (1 - math.exp(-tau_steps)), f"{meaning}: the exponent is -1/tau "
+         "(one step divided by tau), not -tau"),
+    ]
+    for wrong, hint in variants:
+        if abs(d - wrong) < 1:
+            return fail(name, hint)
+    direction = ("too short: it leaks too much per step; a smaller decay"
+                 if tau_eff < tau_steps else
+                 "too long: it leaks too little per step; a larger decay")
+    return fail(name, f"{meaning}, but the target is {target}: {direction} is needed. Solve "
+                "(4096 - d)/4096 = exp(-1/tau) for d")
+
+
+def _actual_weight(w_mant: int, w_exp: int) -> int:
+    """Return the actual weight of an excitatory synapse on silicon (units of u).
+
+    ``w_mant << (6 + w_exp)`` for ``w_exp >= 0``; for ``w_exp < 0`` the chip shifts the
+    mantissa right first, ``floor(w_mant 2**w_exp) << 6`` (nengo-loihi's "two-part shift"),
+    so a negative exponent drops bits instead of adding resolution.
+    """
+    if w_exp >= 0:
+        return w_mant << (_ACT_SHIFT + w_exp)
+    return (w_mant >> -w_exp) << _ACT_SHIFT
+
+
+def _best_weight(units: float) -> tuple[float, int, float]:
+    """Return (smallest error of any encoding, finest useful exponent, its step) for units."""
+    best = min(abs(_actual_weight(m, e) - units) for e in range(_W_EXP_MIN, _W_EXP_MAX + 1)
+               for m in range(_MANT_MAX + 1))
+    for e in range(_W_EXP_MAX + 1):
+        if units / 2.0 ** (_ACT_SHIFT + e) <= _MANT_MAX + 0.5:
+            return best, e, 2.0 ** (_ACT_SHIFT + e)
+    raise RegisterRangeError(f"{units:g} units of u do not fit an 8-bit mantissa even with "
+                             "w_exp = 7 (255 * 2**13): use a smaller scale")
+
+
+def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: Any,
+                          weights: Sequence[float] | None = None) -> CheckResult:
+    """Check a student's ``encode_weight(weight, scale) -> (w_mant, w_exp)``.
+
+    An excitatory Loihi synapse has an 8-bit mantissa (0..255) and an exponent -8..7; its
+    actual weight in units of u is ``w_mant * 2**(6 + w_exp)`` for ``w_exp >= 0``. For a
+    negative exponent the chip shifts the mantissa right FIRST, ``floor(w_mant 2**w_exp)
+    << 6`` (the two-part shift nengo-loihi documents): bits are lost and the finest step of
+    an actual weight stays 64 units. The best encoding of ``weight * scale`` therefore uses
+    the smallest exponent >= 0 whose mantissa fits, and rounds the mantissa. The check
+    computes the actual weight of the student's pair the chip's way and passes it when it is
+    within half a step of ``weight * scale`` at that exponent (no encoding is closer).
+
+    Parameters
+    ----------
+    encode_weight : callable
+        The student's function, called as ``encode_weight(weight, scale)`` for each weight.
+    scale : float
+        Integer units of u per model unit (> 0).
+    weights : sequence of float, optional
+        Positive model weights to try (default: six weights whose best exponents span 0..7
+        at this scale).
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        For a scale <= 0, or weights that are not positive or cannot be encoded.
+
+    Examples
+    --------
+    >>> import math
+    >>> def encode(weight, scale):
+    ...     units = weight * scale
+    ...     w_exp = max(0, math.ceil(math.log2(units / 255.5)) - 6)
+    ...     return round(units / 2 ** (6 + w_exp)), w_exp
+    >>> check_weight_encoding(encode, scale=2**14)
+    PASS [weight encoding] all 6 weights: the actual weight w_mant * 2**(6 + w_exp) is within half a step of weight x scale, at the finest step that fits
+    """  # noqa: E501
+    name = "weight encoding"
+    s = _plain_number(scale, "scale")
+    if not (math.isfinite(s) and s > 0):
+        raise RegisterRangeError(f"scale must be a finite number > 0, got {scale!r}")
+    if weights is None:
+        # actual weights (units of u) whose best exponents are 0, 0, 0, 2, 5, 7
+        trial = [u / s for u in (100.0, 1000.0, 7000.0, 60000.0, 5.0e5, 1.6e6)]
+    else:
+        trial = [_plain_number(w, "weight") for w in weights]
+        if not trial or any(not (math.isfinite(w) and w > 0) for w in trial):
+            raise RegisterRangeError(f"weights must be finite numbers > 0, got {weights!r}")
+    cases = [(w, w * s, *_best_weight(w * s)) for w in trial]
+    if _unanswered(encode_weight):
+        return fail(name, _UNANSWERED)
+    if not callable(encode_weight):
+        raise RegisterRangeError(f"give the function itself (check_weight_encoding("
+                                 f"encode_weight, scale)), got {encode_weight!r}")
+    for weight, units, best, e_best, step in cases:
+        result, problem = _call(encode_weight, weight, s)
+        if problem == "unanswered":
+            return fail(name, _UNANSWERED)
+        where = f"for weight {weight:.4g} (x scale = {units:.4g} units of u)"
+        if problem is not None:
+            return fail(name, f"encode_weight raised {problem} {where}")
+        try:
+            w_mant_raw, w_exp_raw = result
+        except (TypeError, ValueError):
+            return fail(name, f"encode_weight returned {result!r} {where}: return the pair "
+                        "(w_mant, w_exp)")
+        w_mant, w_exp = _answer_number(w_mant_raw), _answer_number(w_exp_raw)
+        if w_mant is None or w_exp is None or not (_whole(w_mant) and _whole(w_exp)):
+            return fail(name, f"(w_mant, w_exp) = ({w_mant_raw!r}, {w_exp_raw!r}) {where}: "
+                        "both are integers on the chip; round the mantissa")
+        m, e = int(w_mant), int(w_exp)
+        if not _W_EXP_MIN <= e <= _W_EXP_MAX:
+            return fail(name, f"w_exp = {e} {where} is outside the register range -8..7")
+        if not 0 <= m <= _MANT_MAX:
+            return fail(name, f"w_mant = {m} {where} does not fit the 8-bit mantissa "
+                        "(0..255): choose a larger w_exp")
+        act = _actual_weight(m, e)
+        error = abs(act - units)
+        if error <= best + 1e-9 * units or error <= step / 2:
+            continue
+        pair = f"(w_mant, w_exp) = ({m}, {e}) {where}"
+        if units > 0 and abs(m * 2.0 ** (_ACT_SHIFT + e) / units - 64) < 3.2:
+            return fail(name, f"{pair} gives w_mant * 2**(6 + w_exp) = "
+                        f"{m * 2.0 ** (_ACT_SHIFT + e):.6g} units, 64x the weight x scale: "
+                        "the chip shifts the mantissa by 6 bits MORE than the exponent, so "
+                        "the mantissa is weight x scale / 2**(6 + w_exp)")
+        if e < 0:
+            return fail(name, f"{pair}: with a negative exponent the chip computes "
+                        f"floor(w_mant * 2**w_exp) << 6 = {act} units (the two-part shift): "
+                        "the fraction is lost, so a negative exponent never gives a step "
+                        "finer than 64 units. Use the smallest exponent >= 0 whose mantissa "
+                        "fits")
+        if e == e_best and act == math.floor(units / step) * step:
+            return fail(name, f"{pair} gives {act} units: the mantissa is truncated (int() "
+                        "or // drop the fraction); round it to the nearest integer, which "
+                        "halves the worst error")
+        if e > e_best:
+            lost = " (the weight rounds to 0 and vanishes)" if act == 0 else ""
+            return fail(name, f"{pair} gives {act} units{lost}: a valid but coarse "
+                        f"encoding; with w_exp = {e_best} the mantissa still fits 8 bits and "
+                        f"the step is {step:g} units instead of {2 ** (_ACT_SHIFT + e)}. Take "
+                        "the smallest exponent whose mantissa fits")
+        return fail(name, f"{pair} gives w_act = w_mant * 2**(6 + w_exp) = {act} units, "
+                    f"{_ratio(act, units) if units else act} the weight x scale: the mantissa "
+                    "is weight x scale / 2**(6 + w_exp), rounded")
+    count = f"all {len(cases)} weights" if len(cases) > 1 else "the weight"
+    return success(name, f"{count}: the actual weight w_mant * 2**(6 + "
+                   "w_exp) is within half a step of weight x scale, at the finest step that "
+                   "fits")
+
+
+def _wrap(x: int, bits: int) -> int:
+    """Two's complement wrap into ``bits`` bits (sign included)."""
+    span, half = 1 << bits, 1 << (bits - 1)
+    return x - span * ((x + half) // span)
+
+
+def _u_after_one_step(weights: list[int], w_exp: int, convention: str) -> tuple[int, str]:
+    """Return u after one step from rest in which every synapse delivers one spike."""
+    mul, div = 2 ** max(w_exp, 0), 2 ** max(-w_exp, 0)
+    if convention == "lava":
+        q = ((sum(weights) * mul) // div) << _ACT_SHIFT  # exponent on the projection's sum
+        half = 1 << (_UV_BITS - 1)
+        u = q - (1 << _UV_BITS) * (int(q > half) - int(q <= -half))  # one correction
+        return u, "lava"
+    per_synapse = [((w * mul) // div) << _ACT_SHIFT for w in weights]
+    if convention == "brian2_loihi":
+        limit = (1 << 21) - (1 << _ACT_SHIFT)
+        return sum(min(a, limit) for a in per_synapse), convention
+    q = _wrap(sum(per_synapse), _ACC_BITS + 1)  # 21 bits + sign accumulator
+    return _wrap(q, _UV_BITS), convention
+
+
+def check_convention_difference(weights: Any, w_exp: Any,
+                                conventions: tuple[str, str] = ("silicon", "lava")
+                                ) -> CheckResult:
+    """Check an input on which two arithmetic conventions put different numbers into u.
+
+    The input: excitatory synapses (8-bit mantissas ``weights``, one exponent ``w_exp``) onto
+    one compartment at rest, all delivering a spike in the same step. The check computes u
+    after that step in each convention (see :mod:`dynsim.loihi.conventions`): 'silicon'
+    applies the exponent per synapse (``floor(w 2**w_exp) << 6``) and wraps the 21-bit + sign
+    accumulator and the 24-bit u; 'lava' sums the mantissas of the projection, then applies
+    the exponent, and does not wrap the accumulator; 'brian2_loihi' applies it per synapse,
+    clips each actual weight to ``2**21 - 64`` and never wraps.
+
+    Parameters
+    ----------
+    weights : sequence of int
+        The student's weight mantissas (0..255), one per synapse (1..64 synapses).
+    w_exp : int
+        The student's weight exponent (-8..7).
+    conventions : pair of str
+        The two conventions to compare (default 'silicon' and 'lava').
+
+    Returns
+    -------
+    CheckResult
+        A pass when u differs, naming the mechanism; otherwise a hint where to look.
+
+    Raises
+    ------
+    dynsim.errors.UnknownConventionError
+        For a convention name other than the three.
+
+    Examples
+    --------
+    >>> check_convention_difference([1, 1, 1], -1)
+    PASS [convention difference] u after the step: silicon 0, lava 64. The exponent is applied per synapse on silicon (each floor(w 2**w_exp) loses its fraction) but to the projection's sum in lava
+    """  # noqa: E501
+    from dynsim.loihi.conventions import get_convention
+
+    name = "convention difference"
+    pair = tuple(conventions)
+    if len(pair) != 2:
+        raise RegisterRangeError(f"conventions must be two names, got {conventions!r}")
+    a, b = (get_convention(c).name for c in pair)
+    if _unanswered(weights) or _unanswered(w_exp):
+        return fail(name, _UNANSWERED)
+    e = _answer_number(w_exp)
+    if e is None or not _whole(e):
+        return fail(name, f"w_exp must be one integer, got {w_exp!r}")
+    e_int = int(e)
+    if not _W_EXP_MIN <= e_int <= _W_EXP_MAX:
+        return fail(name, f"w_exp = {e_int} is outside the register's range -8..7")
+    try:
+        w_arr = np.asarray(weights, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return fail(name, f"weights must be a list of integers, got {weights!r}")
+    if w_arr.size == 0 or w_arr.size > 64:
+        return fail(name, f"give 1..64 weight mantissas (one per synapse), got {w_arr.size}")
+    if not all(_whole(w) for w in w_arr.tolist()):
+        return fail(name, "weight mantissas are integers")
+    w_list = [int(w) for w in w_arr.tolist()]
+    if min(w_list) < 0 or max(w_list) > _MANT_MAX:
+        return fail(name, f"excitatory weight mantissas are 0..255, got {min(w_list)}.."
+                    f"{max(w_list)}")
+    u_a, _ = _u_after_one_step(w_list, e_int, a)
+    u_b, _ = _u_after_one_step(w_list, e_int, b)
+    mul, div = 2 ** max(e_int, 0), 2 ** max(-e_int, 0)
+    per_synapse = sum(((w * mul) // div) << _ACT_SHIFT for w in w_list)
+    per_projection = ((sum(w_list) * mul) // div) << _ACT_SHIFT
+    result = f"u after the step: {a} {u_a}, {b} {u_b}"
+    if u_a != u_b:
+        reasons = []
+        if "lava" in (a, b) and per_synapse != per_projection:
+            reasons.append("The exponent is applied per synapse on "
+                           f"{a if b == 'lava' else b} (each floor(w 2**w_exp) loses its "
+                           "fraction) but to the projection's sum in lava")
+        if "silicon" in (a, b) and _wrap(per_synapse, _ACC_BITS + 1) != per_synapse:
+            reasons.append(f"the step's input {per_synapse} overflows silicon's 21-bit + sign "
+                           "dendritic accumulator, which wraps around (two's complement)")
+        elif "silicon" in (a, b) and _wrap(per_synapse, _UV_BITS) != per_synapse:
+            reasons.append("u overflows 24 bits and wraps around on silicon")
+        if "brian2_loihi" in (a, b) and any(((w * mul) // div) << _ACT_SHIFT
+                                            > (1 << 21) - 64 for w in w_list):
+            reasons.append("brian2-loihi clips each actual weight to 2**21 - 64")
+        why = "; ".join(reasons) if reasons else "see conventions_table()"
+        return success(name, f"{result}. {why[0].upper() + why[1:]}")
+    if e_int >= 0 and per_synapse < (1 << _ACC_BITS):
+        hint = ("with w_exp >= 0 the exponent is an exact left shift, so applying it per "
+                "synapse or to the sum gives the same number, and the sum fits every "
+                "register. Look at conventions_table(): where is the exponent applied, and "
+                "how wide is the dendritic accumulator?")
+    elif e_int < 0 and all((w * mul) % div == 0 for w in w_list):
+        hint = (f"every weight is a multiple of 2**{-e_int}, so no fraction is lost per "
+                "synapse; try weights whose product with 2**w_exp is not whole, several "
+                "of them in the same step")
+    elif e_int < 0 and len(w_list) == 1:
+        hint = ("with a single synapse, 'per synapse' and 'per projection' are the same "
+                "thing; several synapses must deliver in the same step")
+    else:
+        hint = ("try a negative w_exp with several small weights (fractions lost per "
+                "synapse), or large weights with w_exp = 7 (the accumulator's range)")
+    return fail(name, f"{result}: they agree. {hint[0].upper() + hint[1:]}")
+
+
+# --------------------------------------------------------------------------- notebook 6
+def check_trace_time_constant(tau_estimate: Any, tau: Any, rtol: float = 0.1) -> CheckResult:
+    """Check a time constant measured on the average of many stochastically rounded traces.
+
+    A trace decays by ``exp(-1/tau)`` per step on average (stochastic rounding makes the
+    integer trace unbiased), so the mean over many synapses falls to ``1/e`` of its impulse
+    after ``tau`` steps.
+
+    Parameters
+    ----------
+    tau_estimate : float or Quantity
+        The student's measurement (steps of 1 ms, or a Brian2 time).
+    tau : float or Quantity
+        The trace's ``tau_x1`` (steps).
+    rtol : float
+        Accepted relative error (default 10 %: an average of random roundings).
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If ``tau`` or ``rtol`` are not numbers > 0.
+
+    Examples
+    --------
+    >>> check_trace_time_constant(10.3, tau=10)
+    PASS [trace time constant] measured 10.3 steps; the trace's tau is 10 steps (3 % off)
+    """
+    name = "trace time constant"
+    tau_steps = _steps(tau, "tau")
+    tolerance = _plain_number(rtol, "rtol")
+    if not tolerance > 0:
+        raise RegisterRangeError(f"rtol must be > 0, got {rtol!r}")
+    if _unanswered(tau_estimate):
+        return fail(name, _UNANSWERED)
+    if isinstance(tau_estimate, Quantity):
+        if get_dimensions(tau_estimate) is not get_dimensions(ms):
+            return fail(name, f"give a time constant (steps or a Brian2 time), got "
+                        f"{tau_estimate}")
+        tau_estimate = float(np.asarray(tau_estimate / ms))
+    value = _answer_number(tau_estimate)
+    if value is None:
+        return fail(name, f"give one number (steps), got {tau_estimate!r}")
+    if not (math.isfinite(value) and value > 0):
+        return fail(name, f"got {value}: the mean trace must fall below 1/e of its peak; "
+                    "search from the peak onwards, and record long enough (several tau)")
+    error = relative_error(value, tau_steps)
+    if error <= tolerance:
+        pct = f"{100 * error:.0f} %" if error >= 0.01 else "< 1 %"
+        return success(name, f"measured {value:.3g} steps; the trace's tau is {tau_steps:g} "
+                       f"steps ({pct} off)")
+    variants = [
+        (tau_steps * math.log(2), "that is the half-life (the fall to 50 %): tau is the time "
+         "to fall to 1/e = 37 % of the impulse (half-life = tau ln 2)"),
+        (tau_steps * math.log(10), "that is the fall to 10 % (or a fit with log10 instead of "
+         "the natural log): tau is the time to fall to 1/e = 37 %"),
+        (tau_steps / math.log(10), "did you fit with log10? The slope of ln(trace) is -1/tau; "
+         "with log10 it is -1/(tau ln 10)"),
+        (1 / tau_steps, "that is a rate (1/tau), not a time constant"),
+        (tau_steps * 1e-3, "your number is in seconds: give the time constant in steps "
+         "(1 step = 1 ms)"),
+    ]
+    for wrong, hint in variants:
+        if relative_error(value, wrong) <= max(tolerance, 0.03):
+            return fail(name, hint)
+    if value < tau_steps:
+        hint = (f"your tau is {_ratio(value, tau_steps)} the trace's: measure from the peak "
+                "(the step of the impulse), on the AVERAGE of many synapses; a single "
+                "integer trace jumps by whole units and reaches 0 early")
+    else:
+        hint = (f"your tau is {_ratio(value, tau_steps)} the trace's: did you start at the "
+                "impulse and stop at the first step below peak/e?")
+    return fail(name, hint)
+
+
+def _power_of_two(value: Any, what: str) -> Fraction:
+    number = _plain_number(value, what)
+    if not (math.isfinite(number) and number > 0):
+        raise RegisterRangeError(f"{what} must be a power of two > 0, got {value!r}")
+    k = round(math.log2(number))
+    if 2.0**k != number or not -7 <= k <= 9:
+        raise RegisterRangeError(f"{what} must be 2**k with k in -7..9 (a learning rule "
+                                 f"can only scale by 2^k), got {value!r}")
+    return Fraction(2) ** k
+
+
+def _rule_polynomial(rule: Any) -> dict[tuple[str, ...], Fraction]:
+    """Return ``{monomial: coefficient}`` of a parsed rule (``dw`` itself, not scaled)."""
+    den = 1 << rule.denominator_bits
+    return {mono: Fraction(coef, den) for mono, coef in rule.polynomial}
+
+
+def _fmt_coef(c: Fraction) -> str:
+    if c.denominator == 1:
+        return str(c.numerator)
+    k = c.denominator.bit_length() - 1
+    if abs(c.numerator) == 1 and c.denominator == 1 << k:
+        return f"{'-' if c < 0 else ''}2^-{k}"
+    return str(c)
+
+
+def _show_polynomial(poly: dict[tuple[str, ...], Fraction]) -> str:
+    """Return a polynomial in the rule grammar, positive terms first (``2^-2*x1*y0 - ...``)."""
+    terms = sorted(poly.items(), key=lambda mc: (mc[1] < 0, mc[0]))
+    out = ""
+    for i, (mono, c) in enumerate(terms):
+        factors = [_fmt_coef(abs(c))] if abs(c) != 1 or not mono else []
+        body = "*".join(factors + list(mono))
+        sign = ("-" if c < 0 else "") if i == 0 else (" - " if c < 0 else " + ")
+        out += sign + body
+    return out or "0"
+
+
+def check_stdp_rule(dw: Any, a_plus: Any = 0.25, a_minus: Any = 0.25) -> CheckResult:
+    """Check a pair-based STDP rule written as a Loihi ``dw`` string.
+
+    The rule must be ``a_plus * x1 * y0 - a_minus * y1 * x0`` (in any form the grammar
+    accepts: ``2^-2*x1*y0 - 2^-2*y1*x0``, ``2^-2*(x1*y0 - x0*y1)`` ...): potentiation by
+    the pre-synaptic trace x1 when the post neuron spikes (y0), depression by the
+    post-synaptic trace y1 when the pre neuron spikes (x0). The check parses it with the
+    chip's grammar (:func:`dynsim.loihi.parse_rule`) and compares the expanded polynomials.
+
+    Parameters
+    ----------
+    dw : str
+        The student's rule.
+    a_plus, a_minus : float
+        The wanted amplitudes, powers of two (2**-7 .. 2**9).
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If an amplitude is not a power of two in range.
+
+    Examples
+    --------
+    >>> check_stdp_rule("2^-2*x1*y0 - 2^-2*y1*x0")
+    PASS [STDP rule] dw = 2^-2*x1*y0 - 2^-2*x0*y1: pre-before-post potentiates, post-before-pre depresses
+    >>> bool(check_stdp_rule("2^-2*y1*x0 - 2^-2*x1*y0"))
+    False
+    """  # noqa: E501
+    name = "STDP rule"
+    ap = _power_of_two(a_plus, "a_plus")
+    am = _power_of_two(a_minus, "a_minus")
+    if _unanswered(dw):
+        return fail(name, _UNANSWERED)
+    if not isinstance(dw, str):
+        return fail(name, f"dw is a string such as '2^-3*x0', got {type(dw).__name__}")
+    try:
+        rule = parse_rule(dw)
+    except LearningRuleError as exc:
+        return fail(name, f"the chip does not accept it: {exc}")
+    poly = _rule_polynomial(rule)
+    if rule.signs:
+        return fail(name, "pair-based STDP needs no sign(): write dw as a sum of products of "
+                    "a trace and a spike indicator")
+    ltp_key, ltd_key = ("x1", "y0"), ("x0", "y1")
+    ltp, ltd = poly.get(ltp_key, Fraction(0)), poly.get(ltd_key, Fraction(0))
+    shown = _show_polynomial(poly)
+    extra = sorted(m for m in poly if m not in (ltp_key, ltd_key))
+    if ltp == ap and ltd == -am and not extra:
+        return success(name, f"dw = {shown}: pre-before-post potentiates, post-before-pre "
+                       "depresses")
+    if ltp < 0 < ltd:
+        return fail(name, f"dw = {shown} is anti-Hebbian: signs swapped. x1 * y0 is the pre "
+                    "trace read when the post neuron fires (pre came first): it must "
+                    "POTENTIATE; y1 * x0 must depress")
+    odd = {("x0", "x1"): "x1 * x0 reads the pre trace when the pre neuron fires: it does "
+                         "not depend on the post neuron at all",
+           ("y0", "y1"): "y1 * y0 reads the post trace when the post neuron fires: it does "
+                         "not depend on the pre neuron at all",
+           ("x1", "y1"): "x1 * y1 has no spike indicator (x0, y0): the grammar rejects it",
+           ("x0", "y0"): "x0 * y0 is 1 only when both fire in the same step"}
+    for mono in extra:
+        if mono in odd:
+            return fail(name, f"dw = {shown}: {odd[mono]}. Pair the PRE trace with the POST "
+                        "spike (x1 * y0) and the POST trace with the PRE spike (y1 * x0)")
+    if extra:
+        terms = ", ".join("*".join(m) if m else "a constant" for m in extra)
+        return fail(name, f"dw = {shown} has terms a pair-based STDP rule does not have "
+                    f"({terms}); keep only x1 * y0 and y1 * x0")
+    if ltp == 0:
+        return fail(name, f"dw = {shown} has no potentiation: add a term x1 * y0 (the pre "
+                    "trace when the post neuron fires)")
+    if ltd == 0:
+        return fail(name, f"dw = {shown} has no depression: subtract a term y1 * x0 (the "
+                    "post trace when the pre neuron fires)")
+    if ltp < 0 and ltd < 0:
+        return fail(name, f"dw = {shown} depresses in both orders: pre-before-post (x1 * y0) "
+                    "must increase the weight")
+    if ltp > 0 and ltd > 0:
+        return fail(name, f"dw = {shown} potentiates in both orders: post-before-pre "
+                    "(y1 * x0) must decrease the weight")
+    return fail(name, f"dw = {shown}: the signs are right but the amplitudes are "
+                f"{_fmt_coef(ltp)} and {_fmt_coef(-ltd)}, wanted {_fmt_coef(ap)} and "
+                f"{_fmt_coef(am)} (write them as 2^k)")
+
+
+def check_stdp_prediction(predicted: Any, deltas: Any, *, a_plus: float, a_minus: float,
+                          imp: float, tau: Any) -> CheckResult:
+    """Check a predicted STDP window: the weight change of one pre/post pairing.
+
+    With traces that jump by ``imp`` and decay with ``tau``, and the rule
+    ``dw = a_plus x1 y0 - a_minus y1 x0``, a pairing with ``delta = t_post - t_pre`` changes
+    the weight by ``a_plus imp exp(-delta/tau)`` for ``delta > 0`` and by
+    ``-a_minus imp exp(delta/tau)`` for ``delta < 0`` (ignoring the integer rounding).
+    Entries at ``delta = 0`` are not checked.
+
+    Parameters
+    ----------
+    predicted : array_like of float
+        The student's predicted weight change, one per delay.
+    deltas : array_like of int
+        The delays ``t_post - t_pre`` in steps.
+    a_plus, a_minus : float
+        Amplitudes of the rule (> 0).
+    imp : float
+        Trace impulse (> 0).
+    tau : float or Quantity
+        Trace time constant (steps).
+
+    Returns
+    -------
+    CheckResult
+        A pass within 2 % (or 0.01) of the formula at every delay.
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        For amplitudes, impulse or tau that are not numbers > 0, or non-integer delays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([-10, -5, 5, 10])
+    >>> pred = np.sign(d) * 16 * np.exp(-np.abs(d) / 16)
+    >>> check_stdp_prediction(pred, d, a_plus=0.25, a_minus=0.25, imp=64, tau=16)
+    PASS [STDP window] all 4 delays: dw = +a_plus imp exp(-delta/tau) for pre before post, -a_minus imp exp(delta/tau) for post before pre
+    """  # noqa: E501
+    name = "STDP window"
+    ap = _plain_number(a_plus, "a_plus")
+    am = _plain_number(a_minus, "a_minus")
+    amp = _plain_number(imp, "imp")
+    for what, v in (("a_plus", ap), ("a_minus", am), ("imp", amp)):
+        if not (math.isfinite(v) and v > 0):
+            raise RegisterRangeError(f"{what} must be a number > 0, got {v!r}")
+    tau_steps = _steps(tau, "tau")
+    try:
+        d = np.asarray(deltas, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}") from None
+    if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d != np.round(d)):
+        raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}")
+    if _unanswered(predicted):
+        return fail(name, _UNANSWERED)
+    try:
+        p = np.asarray(predicted, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return fail(name, f"give an array of numbers (one per delay), got {predicted!r}")
+    if p.shape != d.shape:
+        return fail(name, f"{p.size} predictions for {d.size} delays: give one per delay")
+    mask = d != 0
+    if not np.any(mask):
+        raise RegisterRangeError("deltas must contain a non-zero delay")
+    d, p = d[mask], p[mask]
+    if not np.all(np.isfinite(p)):
+        return fail(name, "your prediction has nan or inf values")
+
+    def window(dd: np.ndarray, ap_: float = ap, am_: float = am, amp_: float = amp,
+               tau_: float = tau_steps) -> np.ndarray:
+        return np.where(dd > 0, ap_ * amp_ * np.exp(-np.abs(dd) / tau_),
+                        -am_ * amp_ * np.exp(-np.abs(dd) / tau_))
+
+    expected = window(d)
+
+    def matches(candidate: np.ndarray, reference: np.ndarray) -> bool:
+        return bool(np.all(np.abs(candidate - reference)
+                           <= np.maximum(0.02 * np.abs(reference), 0.01)))
+
+    if matches(p, expected):
+        return success(name, f"all {d.size} delays: dw = +a_plus imp exp(-delta/tau) for pre "
+                       "before post, -a_minus imp exp(delta/tau) for post before pre")
+    variants = [
+        (-expected, "the signs are swapped: pre before post (delta = t_post - t_pre > 0) "
+         "potentiates, post before pre depresses"),
+        (np.sign(d) * ap * amp * np.exp(-d / tau_steps), "for delta < 0 use |delta|: the "
+         "trace has decayed for |delta| steps, so the window falls off on both sides"),
+        (expected / amp, "the trace jumps by imp on a spike: multiply by the impulse"),
+        (window(d, 1.0, 1.0), "multiply by the rule's amplitudes a_plus and a_minus"),
+        (window(d, tau_=1 / tau_steps), "the exponent is -|delta|/tau, not -|delta| * tau"),
+        (window(d, ap_=am, am_=ap), "a_plus scales potentiation (delta > 0), a_minus "
+         "depression (delta < 0): you swapped them"),
+    ]
+    for candidate, hint in variants:
+        if matches(p, candidate):
+            return fail(name, hint)
+    wrong = np.flatnonzero(~(np.abs(p - expected) <= np.maximum(0.02 * np.abs(expected),
+                                                                 0.01)))
+    k = int(wrong[0])
+    side = "pre before post" if d[k] > 0 else "post before pre"
+    return fail(name, f"{wrong.size} of {d.size} delays differ, e.g. delta = {d[k]:g} "
+                f"({side}): yours {p[k]:.3g}. At delta = t_post - t_pre the other neuron's "
+                "trace has decayed from imp for |delta| steps; the rule multiplies it by "
+                "its amplitude")
+
+
+def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, int] = (1, 2)
+                          ) -> CheckResult:
+    """Check that a learning experiment is reproducible from its seed, and depends on it.
+
+    Calls ``run_learning(seeds[0])`` twice and ``run_learning(seeds[1])`` once: the same
+    seed must give identical weights (stochastic rounding is seeded), another seed different
+    ones (stochastic rounding is used).
+
+    Parameters
+    ----------
+    run_learning : callable
+        The student's function: builds and runs the experiment with the chip seed ``seed``
+        and returns the final weights (one integer per synapse).
+    seeds : pair of int
+        Two different seeds to try.
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If ``run_learning`` is not callable or the seeds are not two different integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_reproducibility(lambda seed: np.random.default_rng(seed).integers(0, 9, 5))
+    PASS [reproducibility] same seed: identical weights (5 synapses); seed 2 instead of 1: 5 of 5 weights differ
+    """  # noqa: E501
+    name = "reproducibility"
+    pair = tuple(seeds)
+    if (len(pair) != 2 or any(isinstance(s, bool) or not isinstance(s, int | np.integer)
+                              for s in pair) or pair[0] == pair[1]):
+        raise RegisterRangeError(f"seeds must be two different integers, got {seeds!r}")
+    if _unanswered(run_learning):
+        return fail(name, _UNANSWERED)
+    if not callable(run_learning):
+        raise RegisterRangeError(f"give the function itself (check_reproducibility("
+                                 f"run_learning)), got {run_learning!r}")
+    results = []
+    for seed in (pair[0], pair[0], pair[1]):
+        result, problem = _call(run_learning, int(seed))
+        if problem == "unanswered":
+            return fail(name, _UNANSWERED)
+        if problem is not None:
+            return fail(name, f"run_learning({seed}) raised {problem}")
+        if _unanswered(result):
+            return fail(name, f"run_learning({seed}) returned {result!r}: return the final "
+                        "weights (e.g. a copy of S.w)")
+        try:
+            arr = np.array(result, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            return fail(name, f"run_learning({seed}) returned {type(result).__name__}: "
+                        "return the final weights as an array of numbers")
+        results.append(arr)
+    first, again, other = results
+    if first.shape != again.shape or first.shape != other.shape:
+        return fail(name, f"the runs returned different numbers of weights ({first.size}, "
+                    f"{again.size}, {other.size}): build the same network every call")
+    if first.size == 0:
+        return fail(name, "no weights returned: return one weight per synapse")
+    if not np.array_equal(first, again):
+        n = int(np.count_nonzero(first != again))
+        return fail(name, f"the same seed gave different weights ({n} of {first.size}): "
+                    "is there other randomness? The input spikes must be the same in every "
+                    "call (make them from a fixed seed, not np.random without one), and the "
+                    "random numbers of the chip depend on the seed AND the names of the "
+                    "synapse objects: give them fixed names (name='...')")
+    if np.array_equal(first, other) and np.unique(first).size == 1:
+        return fail(name, f"every weight is {first[0]:g}, with either seed: did anything "
+                    "learn? Check that spikes reach the plastic synapses, the rule, and that "
+                    "the run is long enough; then pass seed=seed to LoihiNetwork")
+    if np.array_equal(first, other):
+        return fail(name, f"seeds {pair[0]} and {pair[1]} gave identical weights: did you "
+                    "pass seed=seed to LoihiNetwork? (Stochastic rounding of traces and "
+                    "weight updates is what depends on it.)")
+    n = int(np.count_nonzero(first != other))
+    return success(name, f"same seed: identical weights ({first.size} synapses); seed "
+                   f"{pair[1]} instead of {pair[0]}: {n} of {first.size} weights differ")
