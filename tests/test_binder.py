@@ -9,9 +9,11 @@
    JupyterLab, jupyter_server and ipywidgets at those pins.
 3. The image, emulated (slow): a fresh venv with the base pins, then repo2docker's pip command,
    a copy of the repository as the home directory, ``binder/postBuild`` (which warms Brian2's
-   Cython cache through ``binder/warm_cache.py``), then ``binder/start`` for the first
-   simulation of exercise 1 (which must compile nothing) and for JupyterLab at the Binder
-   link's URL.
+   Cython cache and the benches' standalone projects through ``binder/warm_cache.py``), then
+   ``binder/start`` for the first simulation and the bench of exercise 1 (which must compile
+   nothing) and for JupyterLab at the Binder link's URL. To keep CI short, postBuild warms
+   exercise 1 only here (``DYNSIM_WARM_ONLY``); the other notebooks take the same path, and
+   their execution is tested in ``tests/test_exercises.py``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ BASE_PACKAGES = ("jupyterlab", "jupyter-server", "ipywidgets", "notebook", "ipyk
 NAMED_IN_REQUIREMENTS = ("jupyterlab", "ipywidgets", "ipykernel")
 #: Tag of the cell, in exercise 1's solution notebook, that runs its first simulation.
 FIRST_SIMULATION_TAG = "first-simulation"
+#: Text of the cell, in exercise 1's solution notebook, that builds its bench.
+BENCH_SOURCE = "DynapseLab("
+#: The notebooks the emulated image's postBuild warms (glob; all of them on Binder).
+WARMED_HERE = "01_*"
 
 
 def _norm(name: str) -> str:
@@ -215,13 +221,21 @@ STAND_IN = [
 ]
 
 FIRST_SIMULATION = textwrap.dedent("""\
-    # Executes a notebook up to its cell tagged first-simulation, as a kernel of the image.
+    # Executes a notebook up to a cell, as a kernel of the image: the cell tagged TAG, or
+    # the first whose source contains TEXT (argument "tag:TAG" or "source:TEXT").
     import json, sys, time
     from pathlib import Path
     import nbformat
     from nbclient import NotebookClient
 
-    path, tag, params = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+    path, stop, params = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+    kind, _, value = stop.partition(":")
+
+    def is_stop(cell):
+        if kind == "tag":
+            return value in cell.metadata.get("tags", [])
+        return value in cell.source
+
     nb = nbformat.read(path, as_version=4)
     where = next((i + 1 for i, c in enumerate(nb.cells)
                   if "parameters" in c.metadata.get("tags", [])), 0)
@@ -237,7 +251,7 @@ FIRST_SIMULATION = textwrap.dedent("""\
                 continue
             t0 = time.perf_counter()
             client.execute_cell(cell, index)
-            if tag in cell.metadata.get("tags", []):
+            if is_stop(cell):
                 result.update(tagged=True, first_simulation_s=time.perf_counter() - t0)
                 break
     result["until_then_s"] = time.perf_counter() - start
@@ -273,7 +287,7 @@ class Image:
     def env(self) -> dict[str, str]:
         drop = ("DYNSIM_", "JUPYTER", "PYTHON", "VIRTUAL_ENV", "IPYTHON", "XDG_", "CONDA")
         env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-        env.update(HOME=str(self.home),
+        env.update(HOME=str(self.home), DYNSIM_WARM_ONLY=WARMED_HERE,
                    PATH=f"{self.venv / 'bin'}{os.pathsep}{_without_dev_venv(env['PATH'])}")
         return env
 
@@ -289,6 +303,24 @@ class Image:
     def cython_modules(self) -> set[str]:
         folder = self.home / ".cache" / "dynsim" / "brian2-cython"
         return {p.name for p in folder.rglob("*.so")} if folder.exists() else set()
+
+    def standalone_binaries(self) -> dict[str, int]:
+        """Path -> modification time (ns) of each built standalone project's binary."""
+        folder = self.home / ".cache" / "dynsim" / "brian2-standalone"
+        return {str(p): p.stat().st_mtime_ns for p in folder.glob("*/main")} \
+            if folder.exists() else {}
+
+    def execute_until(self, notebook: Path, stop: str, runner: Path) -> dict:
+        """Execute ``notebook`` in a kernel of the image up to the cell ``stop`` (see above)."""
+        sys.path.insert(0, str(ROOT / "binder"))
+        try:
+            from warm_cache import PARAMETERS
+        finally:
+            sys.path.pop(0)
+        runner.write_text(FIRST_SIMULATION)
+        out = self.run(["binder/start", "python", str(runner), str(notebook), stop,
+                        json.dumps(PARAMETERS)], f"execute until {stop}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -335,35 +367,51 @@ def test_image_keeps_the_base_pins(image, base_pins):
 def test_post_build_warmed_the_cache(image):
     log = image.post_build_log
     assert "[warm_cache]" in log
-    notebooks = sorted((image.home / "exercises" / "solutions").glob("*.ipynb"))
+    notebooks = sorted((image.home / "exercises" / "solutions").glob(WARMED_HERE + ".ipynb"))
+    assert notebooks
     for number, notebook in enumerate(notebooks, 1):
         assert f"{number}/{len(notebooks)} {notebook.name} ok" in log, log[-3000:]
     assert image.cython_modules(), "postBuild compiled nothing into ~/.cache/dynsim"
+    if not image.stand_in:  # exercise 1's bench runs a standalone project
+        assert image.standalone_binaries(), "postBuild built no standalone project"
     print("\n" + "\n".join(line for line in log.splitlines() if "[warm_cache]" in line))
+
+
+def _first_notebook(image: Image) -> Path:
+    return sorted((image.home / "exercises" / "solutions").glob("01*.ipynb"))[0]
 
 
 @pytest.mark.slow
 def test_first_simulation_of_exercise_1_starts_warm(image, tmp_path):
     """The first simulation of exercise 1 compiles nothing: the cache was warmed at build."""
-    sys.path.insert(0, str(ROOT / "binder"))
-    try:
-        from warm_cache import PARAMETERS
-    finally:
-        sys.path.pop(0)
-    notebook = sorted((image.home / "exercises" / "solutions").glob("01*.ipynb"))[0]
-    runner = tmp_path / "first_simulation.py"
-    runner.write_text(FIRST_SIMULATION)
+    notebook = _first_notebook(image)
     before = image.cython_modules()
-    out = image.run(["binder/start", "python", str(runner), str(notebook),
-                     FIRST_SIMULATION_TAG, json.dumps(PARAMETERS)], "first simulation")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = image.execute_until(notebook, f"tag:{FIRST_SIMULATION_TAG}",
+                                 tmp_path / "first_simulation.py")
     new = image.cython_modules() - before
     what = "stand-in model (no exercise notebooks yet)" if image.stand_in else notebook.name
     print(f"\n[binder image] first simulation of {what}: "
           f"{result.get('first_simulation_s', float('nan')):.2f} s "
           f"(notebook up to it {result['until_then_s']:.1f} s, tagged cell: "
           f"{result['tagged']}), {len(new)} modules compiled")
+    assert result["tagged"]
     assert new == set(), f"the first simulation compiled {len(new)} modules: cache not warm"
+
+
+@pytest.mark.slow
+def test_bench_of_exercise_1_starts_warm(image, tmp_path):
+    """Exercise 1's bench reuses the standalone project built at build time: no recompile."""
+    if image.stand_in:
+        pytest.skip("no exercise notebooks yet")
+    notebook = _first_notebook(image)
+    before_modules, before = image.cython_modules(), image.standalone_binaries()
+    result = image.execute_until(notebook, f"source:{BENCH_SOURCE}", tmp_path / "bench.py")
+    after = image.standalone_binaries()
+    print(f"\n[binder image] notebook up to exercise 1's bench: {result['until_then_s']:.1f} s "
+          f"(bench cell {result.get('first_simulation_s', float('nan')):.2f} s)")
+    assert result["tagged"]
+    assert image.cython_modules() == before_modules
+    assert after == before, "the bench rebuilt its standalone project: not warmed at build"
 
 
 @pytest.mark.slow

@@ -7,20 +7,27 @@ line in a notebook gives a bench::
     lab = DynapseLab()
     lab
 
+    from dynsim.widgets import LoihiLab
+    lab = LoihiLab()                       # or LoihiLab(network, neurons=ng, synapses=syn)
+    lab
+
 Public names
 ------------
 DYNAP-SE (:mod:`dynsim.widgets.dynapse`)
     :class:`DynapseLab` (the composed bench), :class:`BiasPanel`, :class:`InputPanel`,
     :class:`CurrentScope`.
+Loihi (:mod:`dynsim.widgets.loihi`)
+    :class:`LoihiLab` (the composed bench; :meth:`LoihiLab.from_float` for the float-vs-Loihi
+    overlay), :class:`TraceScope`, :func:`param_range`, :func:`demo_network`.
 Shared infrastructure (for every bench, DYNAP-SE and Loihi)
     :class:`Bench` (base bench: worker, status line, error box, ``wait``/``run``),
     :class:`StatusArea`, :class:`Host` / :class:`DirectHost` (who applies a panel's changes),
     :class:`BokehScope` (base scope: thread-safe data updates, fresh snapshot for each new
-    view), :func:`decimate`, :func:`load_bokehjs`, :class:`LatestWinsRunner`,
+    view), :func:`decimate`, :func:`load_bokehjs`, :class:`LatestWinsRunner`, :func:`kernel_thread`,
     :func:`simulation_lock`.
 
-Adding a bench for another chip (the Loihi ``TraceScope`` / ``LoihiLab`` drop in this way)
----------------------------------------------------------------------------------------
+Adding a bench for another chip (the Loihi ``TraceScope`` / ``LoihiLab`` were added this way)
+--------------------------------------------------------------------------------------------
 * Scope: subclass :class:`BokehScope`; build the Bokeh layout in ``_build_root`` with a
   ``ColumnDataSource(name="dynsim-loihi-traces")``, controls in ``_build_controls``; update
   with ``self.assign(source, data)`` (any thread; decimate with :func:`decimate`); swap a
@@ -42,9 +49,10 @@ See ARCHITECTURE.md, "From a slider to a plot", for the path of a slider change.
 from __future__ import annotations
 
 from ._bokeh import BokehScope, decimate, format_current, format_time, in_kernel, load_bokehjs
-from ._worker import LatestWinsRunner, Outcome, simulation_lock
+from ._worker import LatestWinsRunner, Outcome, kernel_thread, simulation_lock
 from .bench import Bench, DirectHost, Host, StatusArea
 from .dynapse import CURRENTS, DEFAULT_INPUTS, BiasPanel, CurrentScope, DynapseLab, InputPanel
+from .loihi import LoihiLab, TraceScope, demo_network, param_range
 
 __all__ = [
     "CURRENTS",
@@ -58,12 +66,17 @@ __all__ = [
     "Host",
     "InputPanel",
     "LatestWinsRunner",
+    "LoihiLab",
     "Outcome",
     "StatusArea",
+    "TraceScope",
     "decimate",
+    "demo_network",
     "format_current",
     "format_time",
     "in_kernel",
+    "kernel_thread",
     "load_bokehjs",
+    "param_range",
     "simulation_lock",
 ]

@@ -28,17 +28,55 @@ True
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SIMULATION_LOCK", "LatestWinsRunner", "Outcome", "simulation_lock"]
+__all__ = ["SIMULATION_LOCK", "LatestWinsRunner", "Outcome", "kernel_thread", "simulation_lock"]
 
 #: Held by a bench's worker while it applies changes and simulates (one simulation at a time
 #: per kernel, whichever bench asks).
 SIMULATION_LOCK = threading.RLock()
+
+
+def kernel_thread(target: Callable[[], Any], name: str) -> threading.Thread:
+    """Start a daemon thread that runs ``target`` in a copy of the caller's context variables.
+
+    ipykernel routes a message sent from a thread (a widget or Bokeh update) through the
+    ``ContextVar`` of the shell's current parent message. A plain thread starts with an empty
+    context; ipykernel 7.0 (Binder's pin) then raises ``LookupError`` on every comm message
+    the thread sends (later versions fall back to the shell's context). Running the thread's
+    target in :func:`contextvars.copy_context` of the starting thread gives it that parent.
+
+    Parameters
+    ----------
+    target : callable
+        The thread's body (no arguments).
+    name : str
+        The thread's name (shown in tracebacks and ``threading.enumerate()``).
+
+    Returns
+    -------
+    threading.Thread
+        The started thread.
+
+    Examples
+    --------
+    >>> import contextvars
+    >>> var = contextvars.ContextVar("var")
+    >>> _ = var.set("parent message")
+    >>> seen = []
+    >>> kernel_thread(lambda: seen.append(var.get()), "demo").join()
+    >>> seen
+    ['parent message']
+    """
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(target,), name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def simulation_lock() -> threading.RLock:
@@ -147,9 +185,7 @@ class LatestWinsRunner:
             self._issued += 1
             self.requests += 1
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name=self._name,
-                                                daemon=True)
-                self._thread.start()
+                self._thread = kernel_thread(self._loop, self._name)
             self._cond.notify_all()
             return self._issued
 

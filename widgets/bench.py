@@ -81,7 +81,7 @@ from typing import Any
 from ipywidgets import HTML, FloatProgress, HBox, Layout, VBox, Widget
 
 from ._bokeh import format_time, load_bokehjs
-from ._worker import LatestWinsRunner
+from ._worker import LatestWinsRunner, kernel_thread
 
 __all__ = ["Bench", "DirectHost", "Host", "StatusArea", "close_tree", "error_html", "one_line"]
 
@@ -136,9 +136,7 @@ class _Ticker:
         with self._cond:
             self._areas.add(area)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="dynsim-ticker",
-                                                daemon=True)
-                self._thread.start()
+                self._thread = kernel_thread(self._loop, "dynsim-ticker")
 
     def _loop(self) -> None:
         while True:
@@ -488,6 +486,11 @@ class Bench(Host):
     def busy(self) -> bool:
         """Whether a run is going on or pending."""
         return self._runner.busy
+
+    @property
+    def pending(self) -> dict[Hashable, Any]:
+        """A copy of the changes waiting for the next run (empty when none are waiting)."""
+        return self._runner.pending
 
     @property
     def runs(self) -> int:

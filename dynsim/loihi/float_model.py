@@ -48,7 +48,7 @@ from dynsim.loihi.generators import LoihiSpikeGeneratorGroup
 from dynsim.loihi.monitors import LoihiSpikeMonitor, LoihiStateMonitor
 from dynsim.loihi.network import LoihiNetwork
 from dynsim.loihi.neurons import LoihiNeuronGroup
-from dynsim.loihi.synapses import LoihiSynapses
+from dynsim.loihi.synapses import LoihiSynapses, actual_weights
 
 __all__ = ["FloatLIF", "FloatLoihiComparison", "LoihiQuantization", "compare_float_loihi",
            "quantize_lif"]
@@ -119,8 +119,16 @@ class LoihiQuantization:
 
     @property
     def weights_effective(self) -> np.ndarray:
-        """The weights the chip applies, in model units (``w_mant 2**(6+w_exp) / scale``)."""
-        return self.w_mant * 2.0 ** (R.WEIGHT_ACT_SHIFT + self.w_exp) / self.scale
+        """The weights the chip applies, in model units (``w_act / scale``).
+
+        ``w_act = floor(w_t 2**w_exp) << 6`` is the chip's own formula
+        (:func:`~dynsim.loihi.synapses.actual_weights`, silicon convention); with the
+        exponents :func:`quantize_lif` picks (``w_exp >= 0``, mantissas on the precision
+        grid) it equals ``w_mant 2**(6 + w_exp) / scale`` exactly.
+        """
+        _, w_act = actual_weights(self.w_mant, self.w_exp, self.num_weight_bits,
+                                  self.sign_mode)
+        return w_act / self.scale
 
     @property
     def threshold_effective(self) -> float:
@@ -211,17 +219,25 @@ def quantize_lif(model: FloatLIF, weights: Any, scale: float | None = None, *,
         bias_exp += 1
     bias_mant = R.check_register("bias_mant", round(b / 2**bias_exp),
                                  description=f"bias {model.bias} x scale {scale:g}")
-    # smallest exponent whose mantissas fit: the finest weight resolution
-    w_exp = R.WEIGHT_EXP_MIN
-    while w_max * scale / 2.0 ** (R.WEIGHT_ACT_SHIFT + w_exp) > mant_max + 0.5:
+    # The smallest exponent >= 0 whose rounded mantissas fit: the finest weight resolution.
+    # A negative exponent never helps: floor(w_t 2**w_exp) drops the mantissa's low bits, so
+    # the applied weights are the integers 0..mant_max 2**w_exp, floored instead of rounded
+    # (the same grid as w_exp = 0, with up to twice the error). Mantissas are rounded onto
+    # the grid of the precision (multiples of 2**s, which the synapse keeps unchanged).
+    prec = 1 << R.precision_shift(nwb, mode)
+    lo_grid, hi_grid = -(-lo // prec) * prec, hi // prec * prec
+    w_exp = 0
+    while True:
+        mant = np.round(w * scale / 2.0 ** (R.WEIGHT_ACT_SHIFT + w_exp) / prec) * prec
+        if mant.size == 0 or (mant.min() >= lo_grid and mant.max() <= hi_grid):
+            break
         w_exp += 1
         if w_exp > R.WEIGHT_EXP_MAX:
             raise RegisterRangeError(
                 f"weights up to {w_max:g} x scale {scale:g} do not fit the weight mantissa "
-                f"even with w_exp={R.WEIGHT_EXP_MAX}; use a smaller scale")
-    prec = 1 << R.precision_shift(nwb, mode)
-    mant = np.round(w * scale / 2.0 ** (R.WEIGHT_ACT_SHIFT + w_exp) / prec) * prec
-    mant = np.clip(mant, lo, hi).astype(INT)
+                f"({lo_grid}..{hi_grid} at num_weight_bits={nwb}, sign_mode={mode}) even "
+                f"with w_exp={R.WEIGHT_EXP_MAX}; use a smaller scale")
+    mant = mant.astype(INT)
     return LoihiQuantization(
         scale=float(scale), decay_v=int(decay_v), decay_I=int(decay_I),
         threshold_v_mant=int(vth_mant), bias_mant=int(bias_mant), bias_exp=int(bias_exp),

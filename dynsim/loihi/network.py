@@ -30,6 +30,7 @@ Michaelis et al. (2022), Front. Neuroinform. 16:1015624 (the schedule); Davies e
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -45,11 +46,15 @@ from dynsim.loihi import registers as R
 from dynsim.loihi._core import LoihiObject, as_steps, loihi_clock
 from dynsim.loihi.conventions import Convention, get_convention
 
-__all__ = ["LOIHI_SCHEDULE", "LoihiNetwork", "RunProgress"]
+__all__ = ["LOIHI_SCHEDULE", "RUN_LOCK", "LoihiNetwork", "RunProgress"]
 
 #: The step order of the chip (brian2-loihi's schedule).
 LOIHI_SCHEDULE = ("start", "synapses", "groups", "thresholds", "resets", "end")
 _SNAPSHOT = "_dynsim_initial_state"
+#: Held while any LoihiNetwork runs or resets. Every Loihi object steps on one shared 1 ms
+#: clock (:func:`~dynsim.loihi._core.loihi_clock`), so two runs must never interleave: a run
+#: in a notebook cell waits for a live bench's run in its worker thread, and vice versa.
+RUN_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,15 @@ class LoihiNetwork(Network):
         """The network time in steps."""
         return round(float(self.t_) * 1000.0)
 
+    @property
+    def has_run(self) -> bool:
+        """Whether the network has run.
+
+        A network that has run takes no new objects: :meth:`reset` needs the objects of its
+        first run.
+        """
+        return self._loihi_has_run
+
     # ---------------------------------------------------------------- objects
     def add(self, *objs: Any) -> None:
         """Add objects; Loihi objects adopt this network's convention, engine and seed.
@@ -246,6 +260,13 @@ class LoihiNetwork(Network):
         steps = as_steps(duration)
         if namespace is None:
             namespace = self._caller_namespace(level + 1)
+        with RUN_LOCK:
+            self._run_locked(steps, report, report_period, namespace, profile, progress,
+                             progress_every)
+
+    def _run_locked(self, steps: int, report: Any, report_period: Any, namespace: dict,
+                    profile: bool | None, progress: Callable[[RunProgress], Any] | None,
+                    progress_every: int | None) -> None:
         if not self._loihi_has_run:
             # Prepare the code once (a run of 0 steps), then remember the initial state
             # for reset(): spike queues are stored in their prepared form.
@@ -358,16 +379,17 @@ class LoihiNetwork(Network):
         dynsim.errors.LoihiNetworkError
             If objects or connections were added after the first run.
         """
-        if _SNAPSHOT not in self._stored_state:
-            return  # never run: nothing to undo
-        if self._snapshot_fingerprint != self._topology():
-            raise LoihiNetworkError(
-                "objects or connections were added after the network's first run; reset() "
-                "cannot return to its initial state: make a new network")
-        Network.restore(self, _SNAPSHOT)
-        for obj in _get_all_objects(self.objects):
-            if isinstance(obj, LoihiObject):
-                obj._loihi_apply()  # parameters, weights, delays and spike lists set since
+        with RUN_LOCK:
+            if _SNAPSHOT not in self._stored_state:
+                return  # never run: nothing to undo
+            if self._snapshot_fingerprint != self._topology():
+                raise LoihiNetworkError(
+                    "objects or connections were added after the network's first run; "
+                    "reset() cannot return to its initial state: make a new network")
+            Network.restore(self, _SNAPSHOT)
+            for obj in _get_all_objects(self.objects):
+                if isinstance(obj, LoihiObject):
+                    obj._loihi_apply()  # parameters, weights, delays, spike lists set since
 
     def __repr__(self) -> str:
         return (f"<LoihiNetwork {self.name!r}: convention={self._loihi_conv.name!r}, "

@@ -371,6 +371,20 @@ class LoihiSynapses(LoihiObject, Synapses):
         self._update_weights()
 
     @property
+    def w_assigned(self) -> np.ndarray:
+        """The weight mantissas last assigned with ``S.w = ...`` (int64, read-only copy).
+
+        What :meth:`LoihiNetwork.reset` returns the weights to; :attr:`w` differs from it
+        after learning. Before any assignment: the weights the synapses hold.
+        """
+        if self._w_config is not None and len(self._w_config) == len(self):
+            arr = self._w_config.copy()
+        else:
+            arr = np.array(self.variables["w"].get_value(), dtype=INT)
+        arr.flags.writeable = False
+        return arr
+
+    @property
     def w_act(self) -> np.ndarray:
         """The current actual weights in units of u (int64, read-only)."""
         arr = np.array(self.variables["w_act"].get_value(), dtype=INT)

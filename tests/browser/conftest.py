@@ -61,6 +61,7 @@ import psutil
 import pytest
 from labdriver import (
     CHROMIUM_ARGS,
+    FIXTURE_DIR,
     copy_exercises,
     require_chromium,
     shutdown_kernels,
@@ -70,8 +71,6 @@ from labdriver import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-#: Where the fixture notebooks appear inside the served root.
-FIXTURE_DIR = "_dynsim_test"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -57,6 +57,8 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Where the fixture notebooks (``tests/browser/fixtures``) appear inside the served root.
+FIXTURE_DIR = "_dynsim_test"
 
 #: Debian's chromium, as the browser tests and CI use it.
 CHROMIUM = "/usr/bin/chromium"

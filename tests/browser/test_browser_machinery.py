@@ -11,8 +11,8 @@ import math
 
 import nbformat
 import pytest
-from conftest import FIXTURE_DIR
 from labdriver import (
+    FIXTURE_DIR,
     assert_no_errors,
     bokeh_data,
     check_control_updates_plot,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import FIXTURE_DIR
 from labdriver import (
+    FIXTURE_DIR,
     assert_no_errors,
     bokeh_data,
     check_control_updates_plot,

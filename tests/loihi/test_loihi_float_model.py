@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from dynsim.errors import RegisterRangeError
 from dynsim.loihi import (
@@ -15,6 +18,8 @@ from dynsim.loihi import (
     compare_float_loihi,
     quantize_lif,
 )
+from dynsim.loihi import registers as R
+from dynsim.loihi.synapses import actual_weights
 
 
 def test_quantization_formulas():
@@ -24,11 +29,11 @@ def test_quantization_formulas():
     assert q.decay_I == round(4096 * (1 - math.exp(-1 / 5)))
     assert q.threshold_v_mant == 2**14 // 64
     assert q.bias_mant == round(0.01 * 2**14) and q.bias_exp == 0
-    # w * scale = w_mant * 2**(6 + w_exp) with the smallest exponent whose mantissas fit
-    # 8 bits: 0.25 * 2**14 = 4096 = 128 * 2**5 -> w_exp = -1
-    assert q.sign_mode == 2 and q.w_exp == -1 and q.w_mant.tolist() == [[128, 51], [26, 102]]
+    # w * scale = w_mant * 2**(6 + w_exp) with the smallest exponent >= 0 whose mantissas
+    # fit 8 bits: 0.25 * 2**14 = 4096 = 64 * 2**6 -> w_exp = 0, mantissas round(w * 256)
+    assert q.sign_mode == 2 and q.w_exp == 0 and q.w_mant.tolist() == [[64, 26], [13, 51]]
     assert abs(q.tau_m_effective - 20) < 0.1 and abs(q.tau_syn_effective - 5) < 0.05
-    np.testing.assert_allclose(q.weights_effective, [[0.25, 51 / 512], [26 / 512, 102 / 512]])
+    np.testing.assert_allclose(q.weights_effective, [[0.25, 26 / 256], [13 / 256, 51 / 256]])
     assert q.threshold_effective == 1.0
     # the integers fit the classes
     ng = LoihiNeuronGroup(2, name="fm_q_ng", **q.neuron_kwargs())
@@ -69,3 +74,26 @@ def test_side_by_side_runs_are_aligned_and_the_error_is_small():
     coarse = compare_float_loihi(model, weights, idx, times, 200, scale=cmp.scale / 64,
                                  name="fm_cmp_coarse")
     assert np.abs(coarse.v_error[:, :first]).max() > err.max()
+
+
+@settings(max_examples=200, deadline=None)
+@given(weights=hnp.arrays(np.float64, st.integers(1, 6),
+                          elements=st.floats(-2.0, 2.0, allow_subnormal=False)),
+       log2_scale=st.floats(4.0, 14.0), num_weight_bits=st.integers(1, 8))
+def test_effective_weights_are_what_the_chip_applies_within_half_a_step(
+        weights, log2_scale, num_weight_bits):
+    """For every weight set: weights_effective is the chip's own w_act / scale, exactly,
+    and each is within half a mantissa step of the float weight (rounding, never flooring).
+    """
+    model = FloatLIF(tau_m=20.0, tau_syn=5.0, threshold=0.5)
+    try:
+        q = quantize_lif(model, weights, scale=2.0**log2_scale, num_weight_bits=num_weight_bits)
+    except RegisterRangeError:
+        return  # weights too large for any exponent at this scale: refused, checked above
+    _, w_act = actual_weights(q.w_mant, q.w_exp, q.num_weight_bits, q.sign_mode)
+    np.testing.assert_array_equal(q.weights_effective, w_act / q.scale)
+    np.testing.assert_array_equal(w_act, q.w_mant * 2 ** (6 + q.w_exp))  # nothing floored
+    step = 2.0 ** (R.precision_shift(num_weight_bits, q.sign_mode) + 6 + q.w_exp) / q.scale
+    assert np.all(np.abs(q.weights_effective - weights) <= step / 2 * (1 + 1e-12))
+    lo, hi = R.weight_range(q.sign_mode)
+    assert q.w_exp >= 0 and np.all((q.w_mant >= lo) & (q.w_mant <= hi))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -179,3 +180,47 @@ def test_status_shows_elapsed_time_of_long_runs():
     assert status.bar.layout.display == "" and status.bar.value == 0.5
     status.finish("done")
     assert status.text == "done" and status.bar.layout.display == "none" and not status.busy
+
+
+#: Stands in for ipykernel's ``_shell_parent``: ipykernel 7.0 (Binder's pin) reads it without
+#: a fallback in every comm message, so a thread that cannot see it cannot update a widget.
+SHELL_PARENT = contextvars.ContextVar("shell_parent")
+
+
+def test_the_worker_sees_the_kernel_context_of_the_request():
+    token = SHELL_PARENT.set({"msg_id": "cell-1"})
+    try:
+        runner = LatestWinsRunner(lambda changes: SHELL_PARENT.get()["msg_id"])
+        try:
+            outcome = runner.wait_ticket(runner.request({"x": 1}), 10)
+            assert outcome is not None and outcome.error is None
+            assert outcome.result == "cell-1"
+        finally:
+            runner.close()
+    finally:
+        SHELL_PARENT.reset(token)
+
+
+def test_the_status_ticker_sees_the_kernel_context():
+    """The elapsed-time ticker updates a widget from its own thread, too."""
+    seen = []
+
+    class Area(StatusArea):
+        def _tick(self):
+            seen.append(SHELL_PARENT.get(None))
+            return super()._tick()
+
+    from dynsim.widgets.bench import _TICKER
+
+    deadline = time.monotonic() + 5  # a ticker of an earlier test ends 0.5 s after its run
+    while _TICKER._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    token = SHELL_PARENT.set("cell-2")
+    try:
+        area = Area()
+        area.begin("simulating …")
+        time.sleep(1.2)
+        area.finish("done")
+    finally:
+        SHELL_PARENT.reset(token)
+    assert seen and set(seen) == {"cell-2"}

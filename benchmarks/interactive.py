@@ -1,0 +1,205 @@
+"""Interactive latency of the course: a slider to new plot data, a fresh kernel to a first plot.
+
+Both use the bench of exercise 1 exactly as the exercise builds it: the code of the cell that
+makes ``lab = DynapseLab(...)`` is read from ``exercises/source/01_*.ipynb`` (with the
+notebook's default parameters) and executed.
+
+Slider: the bench's ``NPDPIE_TAU_F_P`` fine slider (the exercise's first suggestion) gets a new
+value from Python, as a front-end message would set it, and the time until the plot's data
+source (``dynsim-currents``) holds new data is taken, as in ``tests/widgets``. Runtime engines
+stream: their first new data is a partial run; the time to the complete run is reported too.
+
+First plot: a real kernel (``jupyter_client.KernelManager``, this interpreter) is started and
+one cell imports ``dynsim.widgets``, builds the bench and waits until its data source has data;
+timed from the kernel's start. Cold = an empty cache directory (``DYNSIM_CACHE_DIR``);
+warm = a second kernel on the same cache.
+
+    python benchmarks/interactive.py slider --engine standalone --changes 30 --json out.json
+    python benchmarks/interactive.py first-plot --cache-dir /tmp/c --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISE1 = ROOT / "exercises" / "source" / "01_dpi_neuron_and_synapses.ipynb"
+#: The slider moved (the exercise's first suggestion: the AMPA leak).
+SLIDER = "NPDPIE_TAU_F_P"
+#: Used when the exercise notebook is not there: the bench as exercise 1 builds it.
+FALLBACK_BENCH = """from dynsim.widgets import DynapseLab
+
+lab = DynapseLab(n_neurons=1, core="Core_0", duration=200 * ms, seed=seed,
+                 inputs={"AMPA": {"kind": "spikes", "times": [20, 60, 65, 70], "weight": 2},
+                         "NMDA": {"kind": "spikes", "times": [120], "weight": 1}})
+"""
+
+
+def exercise1_bench_code(path: Path = EXERCISE1) -> tuple[str, str]:
+    """Return (parameters cell, bench cell) of exercise 1 (the fallback if it is missing)."""
+    parameters, bench = "duration = 0.3\nseed = 1\nengine = None\n", FALLBACK_BENCH
+    if path.exists():
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                parameters = source
+            elif cell["cell_type"] == "code" and "= DynapseLab(" in source:
+                bench = source
+                break
+    return parameters, bench
+
+
+def build_bench():
+    """Build exercise 1's bench in this process; return it (its first run is under way)."""
+    from brian2 import ms
+
+    parameters, bench = exercise1_bench_code()
+    namespace: dict = {"ms": ms}
+    exec(parameters, namespace)  # the course's own notebook cells
+    exec(bench, namespace)
+    return namespace["lab"]
+
+
+def slider_latency(changes: int = 30, warmup: int = 3, timeout: float = 600) -> dict:
+    """Move the slider ``changes`` times; return first-new-data and complete-run latencies.
+
+    The engine is the bench's default: ``$DYNSIM_ENGINE`` if set, else standalone.
+    """
+    start = time.perf_counter()
+    lab = build_bench()
+    assert lab.wait(timeout), "the first run did not finish"
+    construction = time.perf_counter() - start
+    fine = lab.bias_panel.controls[SLIDER].fine
+    first, complete = [], []
+    values = [v for v in range(10, 250) if v != fine.value]
+    for k in range(warmup + changes):
+        assert lab.wait(timeout)
+        before = lab.scope.updates
+        t0 = time.perf_counter()
+        fine.value = values[k % len(values)]
+        assert lab.scope.wait_for_update(before, timeout), "no new data"
+        t1 = time.perf_counter()
+        assert lab.wait(timeout)
+        t2 = time.perf_counter()
+        if k >= warmup:
+            first.append(t1 - t0)
+            complete.append(t2 - t0)
+    error = lab.error_text
+    engine = lab.experiment.engine
+    lab.close()
+    assert not error, error
+    return {"engine": engine, "changes": changes, "construction_s": construction,
+            "duration_s": lab.duration, **_percentiles("first_data", first),
+            **_percentiles("complete", complete)}
+
+
+def _percentiles(label: str, seconds: list[float]) -> dict:
+    p50, p95 = np.percentile(np.array(seconds) * 1000, [50, 95])
+    return {f"{label}_p50_ms": float(p50), f"{label}_p95_ms": float(p95),
+            f"{label}_ms": [s * 1000 for s in seconds]}
+
+
+_FIRST_PLOT_CELL = """
+import json as _json, time as _time
+_marks = {"cell_start": _time.time()}
+from brian2 import ms
+from dynsim.widgets import DynapseLab
+_marks["imported"] = _time.time()
+%(parameters)s
+%(bench)s
+_marks["constructed"] = _time.time()
+while not len(lab.scope.source.data["t"]):
+    assert lab.scope.wait_for_update(lab.scope.updates, 600), "no plot data"
+_marks["first_data"] = _time.time()
+print("BENCH_RESULT" + _json.dumps({"marks": _marks, "engine": lab.experiment.engine,
+                                     "points": len(lab.scope.source.data["t"])}))
+"""
+
+
+def first_plot(cache_dir: str, timeout: float = 900) -> dict:
+    """Start a fresh kernel on ``cache_dir``; time kernel start -> first plot data.
+
+    Returns the total and its parts (kernel ready, imports, bench built, first data).
+    """
+    from jupyter_client import KernelManager
+
+    parameters, bench = exercise1_bench_code()
+    env = dict(os.environ, DYNSIM_CACHE_DIR=cache_dir)
+    with tempfile.TemporaryDirectory(prefix="dynsim-kernel-") as tmp:
+        km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"))
+        start = time.time()
+        km.start_kernel(env=env, cwd=tmp)
+        client = km.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=timeout)
+            ready = time.time()
+            cell = _FIRST_PLOT_CELL % {"parameters": parameters, "bench": bench}
+            output: list[str] = []
+            reply = client.execute_interactive(
+                cell, timeout=timeout,
+                output_hook=lambda msg: output.append(msg["content"].get("text", "")
+                                                      if msg["msg_type"] == "stream" else ""))
+            done = time.time()
+        finally:
+            client.stop_channels()
+            km.shutdown_kernel(now=True)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the first-plot cell failed: {reply['content'].get('evalue')}\n"
+                           + "".join(output))
+    line = next(x for x in "".join(output).splitlines() if x.startswith("BENCH_RESULT"))
+    result = json.loads(line.removeprefix("BENCH_RESULT"))
+    marks = result.pop("marks")
+    return {**result, "total_s": marks["first_data"] - start, "kernel_ready_s": ready - start,
+            "import_s": marks["imported"] - marks["cell_start"],
+            "build_s": marks["constructed"] - marks["imported"],
+            "first_data_s": marks["first_data"] - marks["constructed"],
+            "cell_s": done - ready}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Command line: ``slider`` or ``first-plot``; prints and optionally writes JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    slider = sub.add_parser("slider", help="slider -> new plot data latency")
+    slider.add_argument("--engine", choices=["standalone", "cython", "numpy"],
+                        help="sets $DYNSIM_ENGINE (default: as set, else standalone)")
+    slider.add_argument("--changes", type=int, default=30)
+    slider.add_argument("--warmup", type=int, default=3)
+    plot = sub.add_parser("first-plot", help="fresh kernel -> first plot data")
+    plot.add_argument("--cache-dir", required=True)
+    for p in (slider, plot):
+        p.add_argument("--json", help="write the result to this file")
+    args = parser.parse_args(argv)
+    if args.what == "slider":
+        if args.engine == "standalone":
+            os.environ.pop("DYNSIM_ENGINE", None)  # this process only: the bench's default
+        elif args.engine:
+            os.environ["DYNSIM_ENGINE"] = args.engine
+        result = slider_latency(args.changes, args.warmup)
+        print(f"slider -> new data ({result['engine']}): p50 {result['first_data_p50_ms']:.0f} "
+              f"ms, p95 {result['first_data_p95_ms']:.0f} ms; complete run p50 "
+              f"{result['complete_p50_ms']:.0f} ms ({result['changes']} changes)")
+    else:
+        result = first_plot(args.cache_dir)
+        print(f"fresh kernel -> first plot data: {result['total_s']:.1f} s (kernel ready "
+              f"{result['kernel_ready_s']:.1f} s, imports {result['import_s']:.1f} s, bench "
+              f"{result['build_s']:.1f} s, first data {result['first_data_s']:.1f} s; engine "
+              f"{result['engine']})")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

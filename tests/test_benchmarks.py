@@ -1,0 +1,172 @@
+"""The benchmark suite: a quick smoke run of every section, and the levers it brought in.
+
+The real run is manual (``python3 tasks.py bench``, minutes); here ``benchmarks/run.py
+--quick`` runs every section with the numpy engine and short runs, and the JSON it writes must
+hold every section with numbers (no target is asserted: speed depends on the machine).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("dynsim_bench_run", RUN)
+
+
+def test_quick_run_writes_every_section_with_numbers(tmp_path, capsys):
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(RUN), "--quick", "--output", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "=== section dynapse ===" in proc.stdout  # progress is printed as it goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md", "results.json"]
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert list(report["sections"]) == list(bench.SECTIONS)
+    for name, section in report["sections"].items():
+        assert section["rows"], name
+        for r in section["rows"]:
+            assert isinstance(r["value"], int | float) and np.isfinite(r["value"]), (name, r)
+    meta = report["meta"]
+    assert meta["quick"] is True and meta["machine"]["cores"] >= 1
+    assert meta["machine"]["cpu"] and meta["machine"]["ram_gb"] > 0
+    assert len(meta["load_start"]) == 3 and len(meta["load_end"]) == 3
+    for library in ("python", "brian2", "numpy", "cython", "bokeh", "jupyterlab", "ipywidgets",
+                    "brian2-loihi"):
+        assert library in meta["versions"]
+    loihi = report["sections"]["loihi"]["details"]
+    assert all(run["identical"] is True for run in loihi.values())  # bit-exact in every run
+    text = (tmp_path / "RESULTS.md").read_text()
+    for heading in ("## Machine", "## Library versions", "## DYNAP-SE", "## Loihi",
+                    "## Interactive", "## Exercises", "## Memory", "| measurement |"):
+        assert heading in text
+    with capsys.disabled():
+        print(f"\n[benchmarks] quick run of every section in {seconds:.0f} s")
+
+
+def test_unknown_sections_are_refused():
+    with pytest.raises(SystemExit):
+        bench.parse(["--only", "dynapse,warp-drive"])
+    assert bench.parse(["--only", "loihi,memory", "--only", "dynapse"]).only == [
+        "loihi", "memory", "dynapse"]
+
+
+def test_markdown_shows_targets_anchors_and_failures():
+    report = {
+        "meta": {"command": "python3 tasks.py bench", "quick": False, "date": "today",
+                 "machine": {"cpu": "CPU", "cores": 2, "cores_usable": 2, "ram_gb": 24,
+                             "os": "Linux", "compiler": "gcc"},
+                 "versions": {"python": "3.11", "brian2-loihi": None},
+                 "load_start": [1.0, 1.0, 1.0], "load_end": [2.0, 2.0, 2.0], "wall_s": 10},
+        "sections": {"loihi": {"rows": [
+            bench.row("speed", 1234.5, "steps/s", ">= 10x", False, 100.0, "brian2-loihi", 12.3),
+            bench.row("no target", None, "s")],
+            "details": {"big": {"error": "out of memory"}}}},
+    }
+    text = bench.markdown(report)
+    assert "| speed | 1,234 | steps/s | >= 10x | **no** | 100 (brian2-loihi) | 12.3x |" in text
+    assert "| no target | n/a | s |" in text
+    assert "brian2-loihi not installed" in text
+    assert "big: out of memory" in text
+
+
+# --------------------------------------------------------------------------- levers
+def _reference_fpga_spikes(model, t0: float, t1: float) -> tuple[list, list]:
+    """The FPGA part of ``Dynapse1Model._virtual_spikes`` as it was: one event at a time."""
+    from brian2 import second
+
+    fpga = model.get_fpga_spike_gen()
+    indices, steps = [], []
+    for time_, event in fpga.event_times(t0, t1):
+        tag = (event.neuron_id // 256, event.neuron_id % 256)
+        step = int(np.floor((time_ - t0) / model._dt_s + 1e-9))
+        for core in range(4):
+            key = (event.target_chip, core, tag)
+            if event.core_mask >> core & 1 and key in model._virtual_index:
+                indices.append(model._virtual_index[key])
+                steps.append(step)
+    if not indices:
+        return [], []
+    pairs = np.unique(np.stack([np.array(steps), np.array(indices)]), axis=1)
+    base = float(model._net.t / second)
+    return pairs[1].tolist(), (base + pairs[0] * model._dt_s).tolist()
+
+
+def _reference_event_times(fpga, t0: float, t1: float) -> list:
+    """``FpgaSpikeGen.event_times`` as it was: a Python loop over passes and events."""
+    from dynsim.dynapse.constants import FPGA_CLOCK_HZ
+
+    if fpga._start is None or not fpga._events:
+        return []
+    unit = fpga._multiplier / FPGA_CLOCK_HZ
+    isis = np.array([e.isi if fpga._variable_isi else fpga._events[0].isi
+                     for e in fpga._events], dtype=float) * unit
+    offsets = np.cumsum(isis)
+    period = offsets[-1]
+    repeats = int(np.ceil((t1 - fpga._start) / period)) + 1 if fpga._repeat and period > 0 else 1
+    out = []
+    for r in range(repeats):
+        for time_, event in zip(fpga._start + r * period + offsets, fpga._events, strict=True):
+            if t0 <= time_ < t1:
+                out.append((float(time_), event))
+    return out
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_vectorised_fpga_stimulus_gives_the_same_events(trial):
+    """Lever 'vectorised FPGA stimulus' (dynsim/dynapse/model.py): same events, same spikes."""
+    from dynsim.dynapse import Dynapse1Model, FpgaSpikeEvent, NetworkGenerator, Neuron
+    from dynsim.errors import CAMAliasingError, CAMLimitError
+
+    rng = np.random.default_rng(trial)
+    net = NetworkGenerator()
+    sources = []
+    for chip in range(4):
+        for _ in range(12):
+            pre = Neuron(chip, int(rng.integers(0, 4)), int(rng.integers(1, 256)),
+                         is_spike_gen=True)
+            post = Neuron(chip, int(rng.integers(0, 4)), int(rng.integers(0, 256)))
+            try:
+                net.add_connection(pre, post, "AMPA")
+            except (CAMAliasingError, CAMLimitError):  # a draw the hardware refuses: skip it
+                continue
+            sources.append((chip, pre.core_id * 256 + pre.neuron_id))
+    model = Dynapse1Model(engine="numpy", name=f"bench_lever_fpga{trial}")
+    model.apply_configuration(net.make_dynapse1_configuration())
+    events = []
+    for _ in range(int(rng.integers(1, 300))):
+        chip, nid = (sources[int(rng.integers(len(sources)))] if rng.random() < 0.8
+                     else (int(rng.integers(0, 4)), int(rng.integers(0, 1024))))
+        events.append(FpgaSpikeEvent(int(rng.integers(0, 16)), chip, nid,
+                                     int(rng.integers(0, 300))))
+    fpga = model.get_fpga_spike_gen()
+    fpga.preload_stimulus(events)
+    fpga.set_isi_multiplier(int(rng.integers(1, 2000)))
+    fpga.set_repeat_mode(trial % 2 == 0)
+    fpga.set_variable_isi(trial % 3 != 0)
+    fpga.start()
+    fpga._start = float(rng.random() * 0.01)
+    model.simulated_neurons  # noqa: B018 - builds the network
+    for t0, t1 in [(0.0, 0.05), (0.05, 0.2), (0.2, 1.0), (0.0123, 0.0456)]:
+        assert fpga.event_times(t0, t1) == _reference_event_times(fpga, t0, t1)
+        indices, times = model._virtual_spikes(t0, t1)
+        assert (indices.tolist(), times.tolist()) == _reference_fpga_spikes(model, t0, t1)
