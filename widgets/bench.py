@@ -78,7 +78,7 @@ import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
-from ipywidgets import HTML, FloatProgress, HBox, Layout, VBox, Widget
+from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, VBox, Widget
 
 from ._bokeh import format_time, load_bokehjs
 from ._worker import LatestWinsRunner, kernel_thread
@@ -486,6 +486,21 @@ class Bench(Host):
     def busy(self) -> bool:
         """Whether a run is going on or pending."""
         return self._runner.busy
+
+    def _run_controls(self, control: Widget, key: str, css_class: str) -> Button:
+        """Wire a bench's run-length control and make its "run again" button.
+
+        A new value of ``control`` requests a run with ``{(key,): value}``; the button
+        (class ``dynsim-lab-run``) requests a run with no change. Both go through
+        :meth:`guard`.
+        """
+        control.add_class(css_class)
+        control.observe(self.guard(lambda change: self.request({(key,): change["new"]})),
+                        names="value")
+        button = Button(description="run again", icon="play", layout=Layout(width="110px"))
+        button.add_class("dynsim-lab-run")
+        button.on_click(self.guard(lambda _: self.request()))
+        return button
 
     @property
     def pending(self) -> dict[Hashable, Any]:

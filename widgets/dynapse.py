@@ -1095,14 +1095,8 @@ class DynapseLab(Bench):
         self.duration_control = Dropdown(
             options=[(format_time(d), d) for d in options], value=self._duration,
             description="duration", layout=Layout(width="170px"))
-        self.duration_control.add_class("dynsim-lab-duration")
-        self.duration_control.observe(
-            self.guard(lambda change: self.request({("duration",): change["new"]})),
-            names="value")
-        self.run_button = Button(description="run again", icon="play",
-                                 layout=Layout(width="110px"))
-        self.run_button.add_class("dynsim-lab-run")
-        self.run_button.on_click(self.guard(lambda _: self.request()))
+        self.run_button = self._run_controls(self.duration_control, "duration",
+                                             "dynsim-lab-duration")
 
     def _layout(self) -> list[Widget]:
         exp = self._experiment

@@ -41,7 +41,6 @@ from brian2 import SpikeMonitor, StateMonitor
 from brian2.groups.subgroup import Subgroup
 from ipywidgets import (
     HTML,
-    Button,
     Dropdown,
     FloatLogSlider,
     HBox,
@@ -1593,14 +1592,7 @@ class LoihiLab(Bench):
                                  for n in notes))
         self.steps_control = IntText(value=self._steps, description="steps",
                                      continuous_update=False, layout=Layout(width="170px"))
-        self.steps_control.add_class("dynsim-lab-steps")
-        self.steps_control.observe(
-            self.guard(lambda change: self.request({("steps",): change["new"]})),
-            names="value")
-        self.run_button = Button(description="run again", icon="play",
-                                 layout=Layout(width="110px"))
-        self.run_button.add_class("dynsim-lab-run")
-        self.run_button.on_click(self.guard(lambda _: self.request()))
+        self.run_button = self._run_controls(self.steps_control, "steps", "dynsim-lab-steps")
 
     def _layout(self) -> list[Widget]:
         side = VBox([*self.panel.rows,
