@@ -27,7 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CheckResult", "fail", "relative_error", "success"]
+__all__ = ["UNANSWERED", "CheckResult", "fail", "is_unanswered", "ratio_text", "relative_error",
+           "success"]
+
+#: The hint of every check for an exercise cell that still holds its stub.
+UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,16 @@ def success(name: str, message: str) -> CheckResult:
 def fail(name: str, hint: str) -> CheckResult:
     """Return a failing :class:`CheckResult` carrying a hint."""
     return CheckResult(name, False, hint)
+
+
+def is_unanswered(value: object) -> bool:
+    """Whether ``value`` is a stub's placeholder (``...`` or ``None``)."""
+    return value is None or value is Ellipsis
+
+
+def ratio_text(value: float, reference: float) -> str:
+    """Return ``value / reference`` as text, e.g. ``'2.5x'`` (two significant digits)."""
+    return f"{value / reference:.2g}x"
 
 
 def relative_error(value: float, reference: float) -> float:

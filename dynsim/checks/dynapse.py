@@ -56,7 +56,15 @@ import numpy as np
 from brian2 import Quantity, amp, farad, hertz, second, volt
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 
-from dynsim.checks import CheckResult, fail, relative_error, success
+from dynsim.checks import (
+    UNANSWERED,
+    CheckResult,
+    fail,
+    is_unanswered,
+    ratio_text,
+    relative_error,
+    success,
+)
 from dynsim.dynapse import physics
 from dynsim.dynapse.biases import (
     bias_current,
@@ -88,7 +96,6 @@ __all__ = [
 _UNITS = {"s": second, "A": amp, "F": farad, "Hz": hertz}
 _PREFIXES = ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"), (1e-3, "m"), (1.0, ""),
              (1e3, "k"), (1e6, "M"))
-_UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -108,14 +115,6 @@ def _fmt(value: float, unit: str = "") -> str:
 
 def _pct(error: float) -> str:
     return f"{100 * error:.0f} %" if error >= 0.01 else "< 1 %"
-
-
-def _ratio(value: float, reference: float) -> str:
-    return f"{value / reference:.2g}x"
-
-
-def _unanswered(value: object) -> bool:
-    return value is None or value is Ellipsis
 
 
 def _number(value: object, unit: str, what: str, *, positive: bool = False) -> float:
@@ -173,7 +172,7 @@ def _array(value: object, unit: str, what: str) -> np.ndarray:
 
 def _answer(value: object, unit: str, what: str) -> float | None:
     """Return a student's scalar answer in SI units (``None`` for an unanswered stub)."""
-    if _unanswered(value):
+    if is_unanswered(value):
         return None
     return _number(value, unit, what)
 
@@ -215,7 +214,7 @@ def _bias_group(biases: Any) -> Dynapse1ParameterGroup:
 
 
 def _coarse_fine(bias: object, name: str) -> tuple[int, int] | None:
-    if _unanswered(bias):
+    if is_unanswered(bias):
         return None
     if isinstance(bias, Dynapse1Parameter):
         return resolve_biases([bias])[bias_spec(bias.param_name).samna_name]
@@ -256,7 +255,7 @@ def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SY
     c_f = _number(capacitance, "F", "capacitance", positive=True)
     value = _answer(tau, "s", "tau")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     u_t, kappa = float(physics.U_T / volt), physics.KAPPA
     expected = c_f * u_t / (kappa * itau_a)
     where = f"C = {_fmt(c_f, 'F')}, Itau = {_fmt(itau_a, 'A')}"
@@ -274,7 +273,7 @@ def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SY
         *_unit_variants(expected, "s", "time constant"),
     ]
     hint = _diagnose(value, expected, variants, 0.01)
-    return fail(name, hint or f"your tau is {_ratio(value, expected)} the formula's value for "
+    return fail(name, hint or f"your tau is {ratio_text(value, expected)} the formula's value for "
                 f"{where}: tau = C U_T/(kappa Itau) with U_T = 25 mV and kappa = 0.705")
 
 
@@ -312,7 +311,7 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
     rtol = _number(rtol, "", "rtol", positive=True)
     value = _answer(tau_estimate, "s", "tau_estimate")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     expected = float(physics.dpi_time_constant(c_f * farad, itau_a * amp) / second)
     error = relative_error(value, expected)
     if error <= rtol:
@@ -332,7 +331,7 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
     ]
     hint = _diagnose(value, expected, variants, max(rtol, 0.05))
     if hint is None:
-        ratio = _ratio(value, expected)
+        ratio = ratio_text(value, expected)
         if 1 < value / expected < 3:
             hint = (f"your tau is {ratio} the expected value: did you measure to 1/e (37 %) "
                     "of the peak above the resting floor I0, not to 37 % of the whole peak "
@@ -377,7 +376,7 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> Che
     iw_a = _number(iw, "A", "iw", positive=True)
     value = _answer(jump, "A", "jump")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     w = int(weight)
     expected = w * ith_a / itau_a * iw_a
     if relative_error(value, expected) <= 0.02:
@@ -395,7 +394,7 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> Che
         *_unit_variants(expected, "A", "jump"),
     ]
     hint = _diagnose(value, expected, variants, 0.02)
-    return fail(name, hint or f"your jump is {_ratio(value, expected)} the expected value: "
+    return fail(name, hint or f"your jump is {ratio_text(value, expected)} the expected value: "
                 "one event adds weight x (Ith/Itau) x Iw to the DPI current")
 
 
@@ -436,7 +435,7 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
     goal = _number(target, "s", "target", positive=True)
     chosen = _coarse_fine(bias, spec.samna_name)
     if chosen is None:
-        return fail(label, _UNANSWERED)
+        return fail(label, UNANSWERED)
     tau = float(time_constant(spec.samna_name, *chosen) / second)
     table = get_coarse_fine_table()  # every (coarse, fine > 0) the bias can take, at once
     leaks = np.concatenate([table.current(c, np.arange(1, FINE_MAX + 1)) for c in range(8)])
@@ -529,7 +528,7 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> Che
     rtol = _number(rtol, "", "rtol", positive=True)
     value = _answer(rheobase, "A", "rheobase")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     currents = group.currents()
     if currents["Ith_mem"] <= 0:
         return fail(name, "with IF_THR_N = (0, 0) the membrane DPI has no gain: no DC input "
@@ -550,7 +549,7 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> Che
     ]
     hint = _diagnose(value, expected, variants, rtol)
     if hint is None:
-        ratio = _ratio(value, expected)
+        ratio = ratio_text(value, expected)
         if value > expected:
             hint = (f"your rheobase is {ratio} the expected value: near the rheobase the "
                     "first spike comes late (the latency diverges), so a short run misses it. "
@@ -592,7 +591,7 @@ def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
         source = f" (IF_RFR_N = {chosen})"
     value = _answer(max_rate, "Hz", "max_rate")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     expected = 1 / t_refr
     if relative_error(value, expected) <= 0.02:
         return success(name, f"{_fmt(value, 'Hz')} = 1/t_refr with t_refr = "
@@ -606,10 +605,10 @@ def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
     ]
     hint = _diagnose(value, expected, variants, 0.02)
     if hint is None and 0.4 < value / expected < 1:
-        hint = (f"your rate is {_ratio(value, expected)} the bound: that is a rate measured "
+        hint = (f"your rate is {ratio_text(value, expected)} the bound: that is a rate measured "
                 "at a finite input, which approaches the bound only as the input grows. "
                 "Predict the bound from the refractory period: 1/t_refr")
-    return fail(name, hint or f"your rate is {_ratio(value, expected)} the expected bound: "
+    return fail(name, hint or f"your rate is {ratio_text(value, expected)} the expected bound: "
                 "after each spike the neuron is silent for t_refr, so it cannot fire faster "
                 "than 1/t_refr; t_refr = Q_refr/Iref (refractory_period)")
 
@@ -679,7 +678,7 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
     currents = _bias_group(biases).currents()
     value = _answer(mean_current, "A", "mean_current")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     expected, jump, tau = _mean_dpi_excess(currents, kind.lower(), rate_hz, int(weight))
     i0 = float(physics.I0 / amp)
     if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
@@ -687,7 +686,7 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
                        f"{_fmt(jump, 'A')}, tau = {_fmt(tau, 's')})")
     variants = _mean_current_variants(expected, jump, tau, rate_hz, int(weight))
     hint = _diagnose(value, expected, variants, 0.03)
-    return fail(name, hint or f"your mean current is {_ratio(value, expected)} the expected "
+    return fail(name, hint or f"your mean current is {ratio_text(value, expected)} the expected "
                 "value: each event adds J = weight (Ith/Itau) Iw, which decays with tau; "
                 "the mean above I0 is J x tau x rate")
 
@@ -717,8 +716,8 @@ def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult
     spikes = np.sort(_array(spike_times, "s", "spike_times"))
     if len(spikes) < 2:
         raise InvalidSettingError("spike_times needs at least 2 spikes (one interval)")
-    if _unanswered(t) or _unanswered(rate):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(t) or is_unanswered(rate):
+        return fail(name, UNANSWERED)
     times, rates = _array(t, "s", "t"), _array(rate, "Hz", "rate")
     isi = np.diff(spikes)
     expected = 1 / isi
@@ -779,7 +778,7 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
     currents = _bias_group(biases).currents()
     value = _answer(iahp_mean, "A", "iahp_mean")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     expected, jump, tau = _mean_dpi_excess(currents, "ahp", rate_hz, 1)
     i0 = float(physics.I0 / amp)
     if expected <= 0:
@@ -793,7 +792,7 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
         "the AHP circuit has its own capacitance C_ahp = 4 pF (physics.C_AHP), not the 2 pF "
         "of a synapse"))
     hint = _diagnose(value, expected, variants, 0.03)
-    return fail(name, hint or f"your value is {_ratio(value, expected)} the expected one: in "
+    return fail(name, hint or f"your value is {ratio_text(value, expected)} the expected one: in "
                 "the steady state every spike adds J_ahp, and the AHP DPI loses the same "
                 "charge in between: mean = J_ahp x tau_ahp x f")
 
@@ -848,8 +847,8 @@ def check_fan_in(fan_in: Any, network: Any, neuron: Any,
     """
     name = "fan-in"
     expected = _fan_in_of(network, neuron)
-    if _unanswered(fan_in):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(fan_in):
+        return fail(name, UNANSWERED)
     value = _number(fan_in, "", "fan_in")
     if value == expected:
         return success(name, f"{expected} CAM entries of {CAMS_PER_NEURON} "
@@ -916,8 +915,8 @@ def check_group_rates(rates: Any, events: Any, groups: Any, duration: Any) -> Ch
     except (AttributeError, TypeError):
         raise InvalidSettingError("events must be a list of dynsim.dynapse.Spike") from None
     expected = np.array([np.isin(ids, m).sum() / (len(m) * length) for m in members])
-    if _unanswered(rates):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(rates):
+        return fail(name, UNANSWERED)
     if isinstance(rates, Mapping):
         missing = [k for k in names if k not in {str(r) for r in rates}]
         if missing:
@@ -973,7 +972,7 @@ def check_coefficient_of_variation(cv: Any, rates: Any) -> CheckResult:
         raise InvalidSettingError("the mean rate is 0: no neuron fired, so there is no CV")
     value = _answer(cv, "", "cv")
     if value is None:
-        return fail(name, _UNANSWERED)
+        return fail(name, UNANSWERED)
     population = float(np.std(values)) / mean
     sample = float(np.std(values, ddof=1)) / mean
     if relative_error(value, population) <= 0.02 or relative_error(value, sample) <= 0.02:
@@ -1015,8 +1014,8 @@ def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
     name = "population size"
     cv_v = _number(cv, "", "cv", positive=True)
     goal = _number(target, "", "target", positive=True)
-    if _unanswered(n):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(n):
+        return fail(name, UNANSWERED)
     value = _number(n, "", "n")
     expected = max(1, math.ceil((cv_v / goal) ** 2 - 1e-9))
     if value != int(value) or value < 1:

@@ -58,7 +58,15 @@ import numpy as np
 from brian2 import Quantity, ms
 from brian2.units.fundamentalunits import get_dimensions
 
-from dynsim.checks import CheckResult, fail, relative_error, success
+from dynsim.checks import (
+    UNANSWERED,
+    CheckResult,
+    fail,
+    is_unanswered,
+    ratio_text,
+    relative_error,
+    success,
+)
 from dynsim.errors import LearningRuleError, RegisterRangeError
 from dynsim.loihi.learning import parse_rule
 
@@ -73,7 +81,6 @@ __all__ = [
     "check_weight_encoding",
 ]
 
-_UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
 #: 12-bit decay fractions: a decay d keeps (4096 - d) / 4096 per step.
 _UNITY = 4096
 #: The effective decays decay_v / decay_I run 0..4096.
@@ -89,10 +96,6 @@ _CONVENTIONS = ("silicon", "lava", "brian2_loihi")
 
 
 # --------------------------------------------------------------------------- helpers
-def _unanswered(value: object) -> bool:
-    return value is None or value is Ellipsis
-
-
 def _steps(value: object, what: str) -> float:
     """Return a time constant in 1 ms steps (a plain number or a Brian2 time), > 0.
 
@@ -143,10 +146,6 @@ def _answer_number(value: object) -> float | None:
 
 def _whole(value: float) -> bool:
     return math.isfinite(value) and value == round(value)
-
-
-def _ratio(value: float, reference: float) -> str:
-    return f"{value / reference:.2g}x"
 
 
 def _call(func: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
@@ -229,8 +228,8 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
     False
     """  # noqa: E501
     name = "integer decay"
-    if _unanswered(decay_function):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(decay_function):
+        return fail(name, UNANSWERED)
     if not callable(decay_function):
         raise RegisterRangeError(f"give the decay function itself (check_integer_decay("
                                  f"loihi_decay)), got {decay_function!r}")
@@ -239,7 +238,7 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
     for d in _DECAY_D:
         result, problem = _call(decay_function, x.copy(), d)
         if problem == "unanswered":
-            return fail(name, _UNANSWERED)
+            return fail(name, UNANSWERED)
         if problem is not None:
             return fail(name, f"decay(x, {d}) raised {problem}; x is an int64 numpy array, d "
                         "an int: use numpy operations (np.abs, np.sign, >>, //)")
@@ -341,8 +340,8 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
     """  # noqa: E501
     name = "decay register"
     tau_steps = _steps(tau, "tau")
-    if _unanswered(decay):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(decay):
+        return fail(name, UNANSWERED)
     value = _answer_number(decay)
     if value is None:
         return fail(name, f"give the decay as one integer, got {decay!r}")
@@ -474,15 +473,15 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
         if not trial or any(not (math.isfinite(w) and w > 0) for w in trial):
             raise RegisterRangeError(f"weights must be finite numbers > 0, got {weights!r}")
     cases = [(w, w * s, *_best_weight(w * s)) for w in trial]
-    if _unanswered(encode_weight):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(encode_weight):
+        return fail(name, UNANSWERED)
     if not callable(encode_weight):
         raise RegisterRangeError(f"give the function itself (check_weight_encoding("
                                  f"encode_weight, scale)), got {encode_weight!r}")
     for weight, units, best, e_best, step in cases:
         result, problem = _call(encode_weight, weight, s)
         if problem == "unanswered":
-            return fail(name, _UNANSWERED)
+            return fail(name, UNANSWERED)
         where = f"for weight {weight:.4g} (x scale = {units:.4g} units of u)"
         if problem is not None:
             return fail(name, f"encode_weight raised {problem} {where}")
@@ -528,7 +527,7 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
                         f"the step is {step:g} units instead of {2 ** (_ACT_SHIFT + e)}. Take "
                         "the smallest exponent whose mantissa fits")
         return fail(name, f"{pair} gives w_act = w_mant * 2**(6 + w_exp) = {act} units, "
-                    f"{_ratio(act, units) if units else act} the weight x scale: the mantissa "
+                    f"{ratio_text(act, units) if units else act} the weight x scale: the mantissa "
                     "is weight x scale / 2**(6 + w_exp), rounded")
     count = f"all {len(cases)} weights" if len(cases) > 1 else "the weight"
     return success(name, f"{count}: the actual weight w_mant * 2**(6 + "
@@ -602,8 +601,8 @@ def check_convention_difference(weights: Any, w_exp: Any,
     if len(pair) != 2:
         raise RegisterRangeError(f"conventions must be two names, got {conventions!r}")
     a, b = (get_convention(c).name for c in pair)
-    if _unanswered(weights) or _unanswered(w_exp):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(weights) or is_unanswered(w_exp):
+        return fail(name, UNANSWERED)
     e = _answer_number(w_exp)
     if e is None or not _whole(e):
         return fail(name, f"w_exp must be one integer, got {w_exp!r}")
@@ -698,8 +697,8 @@ def check_trace_time_constant(tau_estimate: Any, tau: Any, rtol: float = 0.1) ->
     tolerance = _plain_number(rtol, "rtol")
     if not tolerance > 0:
         raise RegisterRangeError(f"rtol must be > 0, got {rtol!r}")
-    if _unanswered(tau_estimate):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(tau_estimate):
+        return fail(name, UNANSWERED)
     if isinstance(tau_estimate, Quantity):
         if get_dimensions(tau_estimate) is not get_dimensions(ms):
             return fail(name, f"give a time constant (steps or a Brian2 time), got "
@@ -731,11 +730,11 @@ def check_trace_time_constant(tau_estimate: Any, tau: Any, rtol: float = 0.1) ->
         if relative_error(value, wrong) <= max(tolerance, 0.03):
             return fail(name, hint)
     if value < tau_steps:
-        hint = (f"your tau is {_ratio(value, tau_steps)} the trace's: measure from the peak "
+        hint = (f"your tau is {ratio_text(value, tau_steps)} the trace's: measure from the peak "
                 "(the step of the impulse), on the AVERAGE of many synapses; a single "
                 "integer trace jumps by whole units and reaches 0 early")
     else:
-        hint = (f"your tau is {_ratio(value, tau_steps)} the trace's: did you start at the "
+        hint = (f"your tau is {ratio_text(value, tau_steps)} the trace's: did you start at the "
                 "impulse and stop at the first step below peak/e?")
     return fail(name, hint)
 
@@ -813,8 +812,8 @@ def check_stdp_rule(dw: Any, a_plus: Any = 0.25, a_minus: Any = 0.25) -> CheckRe
     name = "STDP rule"
     ap = _power_of_two(a_plus, "a_plus")
     am = _power_of_two(a_minus, "a_minus")
-    if _unanswered(dw):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(dw):
+        return fail(name, UNANSWERED)
     if not isinstance(dw, str):
         return fail(name, f"dw is a string such as '2^-3*x0', got {type(dw).__name__}")
     try:
@@ -922,8 +921,8 @@ def check_stdp_prediction(predicted: Any, deltas: Any, *, a_plus: float, a_minus
         raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}") from None
     if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d != np.round(d)):
         raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}")
-    if _unanswered(predicted):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(predicted):
+        return fail(name, UNANSWERED)
     try:
         p = np.asarray(predicted, dtype=float).reshape(-1)
     except (TypeError, ValueError):
@@ -1011,8 +1010,8 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     if (len(pair) != 2 or any(isinstance(s, bool) or not isinstance(s, int | np.integer)
                               for s in pair) or pair[0] == pair[1]):
         raise RegisterRangeError(f"seeds must be two different integers, got {seeds!r}")
-    if _unanswered(run_learning):
-        return fail(name, _UNANSWERED)
+    if is_unanswered(run_learning):
+        return fail(name, UNANSWERED)
     if not callable(run_learning):
         raise RegisterRangeError(f"give the function itself (check_reproducibility("
                                  f"run_learning)), got {run_learning!r}")
@@ -1020,10 +1019,10 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     for seed in (pair[0], pair[0], pair[1]):
         result, problem = _call(run_learning, int(seed))
         if problem == "unanswered":
-            return fail(name, _UNANSWERED)
+            return fail(name, UNANSWERED)
         if problem is not None:
             return fail(name, f"run_learning({seed}) raised {problem}")
-        if _unanswered(result):
+        if is_unanswered(result):
             return fail(name, f"run_learning({seed}) returned {result!r}: return the final "
                         "weights (e.g. a copy of S.w)")
         try:

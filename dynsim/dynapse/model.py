@@ -454,6 +454,10 @@ class Dynapse1Model:
         self._gids = np.array(sorted(used | set(self._monitored)), dtype=np.int64)
         self._net = None
         self._virtual_index: dict[tuple[int, int, tuple[int, int]], int] = {}
+        # the same index as an array: (target chip, core, tag) -> virtual index, -1 where no
+        # CAM listens to the tag (for the FPGA stimulus, selected with array operations)
+        self._virtual_lookup = np.full((NUM_CHIPS, CORES_PER_CHIP, NEURONS_PER_CHIP), -1,
+                                       dtype=np.int64)
         self._built = True
         if len(self._gids) == 0:
             return
@@ -495,6 +499,7 @@ class Dynapse1Model:
         for (chip, core), tags in sorted(listen.items()):
             for tag, posts in sorted(tags.items()):
                 source = self._virtual_index.setdefault((chip, core, tag), len(self._virtual_index))
+                self._virtual_lookup[chip, core, tag[0] * NEURONS_PER_CORE + tag[1]] = source
                 for (post, kind), count in posts.items():
                     external[(source, post, kind)] += count
         virtual = SpikeGeneratorGroup(max(1, len(self._virtual_index)), [], [] * second,
@@ -545,10 +550,7 @@ class Dynapse1Model:
                     steps.append(train)
         times, which = self._fpga._played(t0, t1)
         if len(which):
-            # virtual index of (target chip, core, tag), -1 where no CAM listens to the tag
-            lookup = np.full((NUM_CHIPS, CORES_PER_CHIP, NEURONS_PER_CHIP), -1, dtype=np.int64)
-            for (chip, core, (tag_core, tag_neuron)), index in self._virtual_index.items():
-                lookup[chip, core, tag_core * NEURONS_PER_CORE + tag_neuron] = index
+            lookup = self._virtual_lookup
             neuron_id, target_chip, core_mask = self._fpga._stimulus_arrays()[1][which].T
             step = np.floor((times - t0) / self._dt_s + 1e-9).astype(np.int64)
             for core in range(CORES_PER_CHIP):
