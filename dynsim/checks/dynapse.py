@@ -9,9 +9,14 @@ coefficients of variation), never with a stored number. It returns a
 names the likely mistake ("did you measure to 1/e of the peak *above the floor I0*?").
 
 Answers may be Brian2 quantities (``3.5*ms``) or plain numbers in SI units (seconds, amperes,
-hertz). A check returns "NOT YET" for an unanswered stub (``...`` or ``None``) and for a wrong
-value; it raises a :class:`dynsim.errors.DynsimError` only for arguments that make no sense
-(a current where a time is needed, a string, an unknown bias or synapse type).
+hertz); with ``units=True`` (or, where a check says so, when the data it is given carry
+units) a plain number is "NOT YET: give it with units". A check returns "NOT YET" with a hint
+for every answer it cannot accept: an unanswered stub (``...``, ``None``, an
+:func:`~dynsim.checks.answer_from` whose function raises ``NotImplementedError``), a string,
+a list or array where one number is asked, a quantity of the wrong dimension (a time where a
+rate is asked: "did you forget 1/t?"), a student function that raises. It raises a
+:class:`dynsim.errors.DynsimError` only for the arguments the notebook supplies, when they
+make no sense (a current where a time is needed, an unknown bias or synapse type).
 
 ========================================  ====================================================
 notebook                                  checks
@@ -53,17 +58,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from brian2 import Quantity, amp, farad, hertz, second, volt
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+from brian2 import Quantity, amp, farad, mV, pA, pF, second, volt
 
 from dynsim.checks import (
-    UNANSWERED,
     CheckResult,
+    Rejected,
+    answer_array,
+    answer_scalar,
+    answered,
+    checked,
+    data_array,
+    data_scalar,
     fail,
-    is_unanswered,
     ratio_text,
     relative_error,
     success,
+    wants_units,
 )
 from dynsim.dynapse import physics
 from dynsim.dynapse.biases import (
@@ -75,7 +85,7 @@ from dynsim.dynapse.biases import (
 )
 from dynsim.dynapse.config import Dynapse1Parameter, Dynapse1ParameterGroup, synapse_type
 from dynsim.dynapse.constants import CAMS_PER_NEURON, FINE_MAX, NEURONS_PER_CORE
-from dynsim.errors import InvalidSettingError
+from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = [
     "check_ahp_steady_state",
@@ -93,7 +103,13 @@ __all__ = [
     "check_saturation_rate",
 ]
 
-_UNITS = {"s": second, "A": amp, "F": farad, "Hz": hertz}
+#: The constants the hints quote, formatted from their one source (dynsim.dynapse.physics).
+_KAPPA = f"kappa = {physics.KAPPA:.3g}"
+_KAPPA_N, _KAPPA_P = f"kappa_n = {physics.KAPPA_N:g}", f"kappa_p = {physics.KAPPA_P:g}"
+_U_T = f"U_T = {float(physics.U_T / mV):g} mV"
+_I0 = f"I0 = {float(physics.I0 / pA):g} pA"
+_C_SYN = f"{float(physics.C_SYN / pF):g} pF"
+_C_AHP = f"{float(physics.C_AHP / pF):g} pF"
 _PREFIXES = ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "u"), (1e-3, "m"), (1.0, ""),
              (1e3, "k"), (1e6, "M"))
 
@@ -115,66 +131,6 @@ def _fmt(value: float, unit: str = "") -> str:
 
 def _pct(error: float) -> str:
     return f"{100 * error:.0f} %" if error >= 0.01 else "< 1 %"
-
-
-def _number(value: object, unit: str, what: str, *, positive: bool = False) -> float:
-    """Return ``value`` as a float in SI ``unit`` (``'s'``, ``'A'``, ``'F'``, ``'Hz'`` or ``''``).
-
-    Raises
-    ------
-    dynsim.errors.InvalidSettingError
-        For a quantity of the wrong dimension, a non-number, several values where one is
-        needed, or (``positive``) a value <= 0 or not finite.
-    """
-    wanted = _UNITS[unit].dim if unit else DIMENSIONLESS
-    if isinstance(value, Quantity):
-        if get_dimensions(value) is not wanted:
-            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value}")
-        array = np.asarray(value / (_UNITS[unit] if unit else 1), dtype=float)
-    elif isinstance(value, bool | str | bytes) or value is None or value is Ellipsis:
-        raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value!r}")
-    else:
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got "
-                                      f"{type(value).__name__}") from None
-    if array.size != 1:
-        raise InvalidSettingError(f"{what} must be one number, got {array.size} values")
-    number = float(array.reshape(-1)[0])
-    if positive and not (np.isfinite(number) and number > 0):
-        raise InvalidSettingError(f"{what} must be a finite value > 0, got {value}")
-    return number
-
-
-def _describe_unit(unit: str) -> str:
-    return {"s": "a time (seconds, or a Brian2 quantity such as 3*ms)",
-            "A": "a current (amperes, or a Brian2 quantity such as 20*pA)",
-            "F": "a capacitance (farads, or a Brian2 quantity such as 2*pF)",
-            "Hz": "a rate (hertz, or a Brian2 quantity such as 50*Hz)",
-            "": "a plain number"}[unit]
-
-
-def _array(value: object, unit: str, what: str) -> np.ndarray:
-    """Return a 1-d float array in SI ``unit``; raises for the wrong dimension or type."""
-    wanted = _UNITS[unit].dim if unit else DIMENSIONLESS
-    if isinstance(value, Quantity):
-        if get_dimensions(value) is not wanted:
-            raise InvalidSettingError(f"{what} must be {_describe_unit(unit)}, got {value}")
-        return np.asarray(value / (_UNITS[unit] if unit else 1), dtype=float).reshape(-1)
-    if isinstance(value, str | bytes | bool) or value is None:
-        raise InvalidSettingError(f"{what} must be an array of numbers, got {value!r}")
-    try:
-        return np.asarray(value, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise InvalidSettingError(f"{what} must be an array of numbers") from None
-
-
-def _answer(value: object, unit: str, what: str) -> float | None:
-    """Return a student's scalar answer in SI units (``None`` for an unanswered stub)."""
-    if is_unanswered(value):
-        return None
-    return _number(value, unit, what)
 
 
 def _diagnose(value: float, reference: float, variants: Sequence[tuple[float, str]],
@@ -213,20 +169,34 @@ def _bias_group(biases: Any) -> Dynapse1ParameterGroup:
     return group
 
 
-def _coarse_fine(bias: object, name: str) -> tuple[int, int] | None:
-    if is_unanswered(bias):
-        return None
+def _coarse_fine(bias: object, name: str) -> tuple[int, int]:
+    """Return a student's ``(coarse, fine)`` of bias ``name``; a hint for anything else."""
+    bias = answered(bias)
+    try:
+        if isinstance(bias, Dynapse1Parameter):
+            return resolve_biases([bias])[bias_spec(bias.param_name).samna_name]
+        if isinstance(bias, tuple | list) and len(bias) == 2:
+            return resolve_biases({name: tuple(bias)})[bias_spec(name).samna_name]
+    except DynsimError as error:
+        raise Rejected(f"{error}") from None
+    raise Rejected(f"give the bias as a pair (coarse, fine) of whole numbers, or a "
+                   f"Dynapse1Parameter, got {bias!r}"[:200])
+
+
+def _given_coarse_fine(bias: object, name: str) -> tuple[int, int]:
+    """Return the notebook's ``(coarse, fine)`` of bias ``name``; raise for anything else."""
     if isinstance(bias, Dynapse1Parameter):
         return resolve_biases([bias])[bias_spec(bias.param_name).samna_name]
     if isinstance(bias, tuple | list) and len(bias) == 2:
         return resolve_biases({name: tuple(bias)})[bias_spec(name).samna_name]
-    raise InvalidSettingError(f"give the bias as (coarse, fine) or a Dynapse1Parameter, got "
-                              f"{bias!r}")
+    raise InvalidSettingError(f"give the {name} bias as (coarse, fine) or a Dynapse1Parameter, "
+                              f"got {bias!r}")
 
 
 # --------------------------------------------------------------------------- notebook 1
-def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SYN
-                            ) -> CheckResult:
+@checked("DPI time constant")
+def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SYN, *,
+                            units: bool | None = None) -> CheckResult:
     """Check a time constant computed from the DPI formula ``tau = C U_T/(kappa Itau)``.
 
     Parameters
@@ -237,6 +207,9 @@ def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SY
         The leak current of the circuit (amperes, > 0).
     capacitance : Quantity or float
         Its capacitance (farads, > 0); default the synaptic 2 pF.
+    units : bool or None
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); None (default): when the currents it is computed from are quantities.
 
     Returns
     -------
@@ -251,35 +224,34 @@ def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SY
     True
     """
     name = "DPI time constant"
-    itau_a = _number(itau, "A", "itau", positive=True)
-    c_f = _number(capacitance, "F", "capacitance", positive=True)
-    value = _answer(tau, "s", "tau")
-    if value is None:
-        return fail(name, UNANSWERED)
+    itau_a = data_scalar(itau, "A", "itau", positive=True)
+    c_f = data_scalar(capacitance, "F", "capacitance", positive=True)
+    value = answer_scalar(tau, "s", "tau", units=wants_units(units, itau, capacitance))
     u_t, kappa = float(physics.U_T / volt), physics.KAPPA
     expected = c_f * u_t / (kappa * itau_a)
     where = f"C = {_fmt(c_f, 'F')}, Itau = {_fmt(itau_a, 'A')}"
     if relative_error(value, expected) <= 0.01:
         return success(name, f"{_fmt(value, 's')} = C U_T/(kappa Itau) with {where}")
     variants = [
-        (expected * kappa, "you left out kappa: tau = C U_T/(kappa Itau), kappa = 0.705"),
+        (expected * kappa, f"you left out kappa: tau = C U_T/(kappa Itau), {_KAPPA}"),
         (expected * kappa**2, "kappa divides: tau = C U_T/(kappa Itau), not C U_T kappa/Itau"),
-        (expected * kappa / physics.KAPPA_N, "use the mean slope factor kappa = (kappa_n + "
-         "kappa_p)/2 = 0.705 (dynsim.dynapse.physics.KAPPA), not kappa_n = 0.75"),
-        (expected * kappa / physics.KAPPA_P, "use the mean slope factor kappa = (kappa_n + "
-         "kappa_p)/2 = 0.705 (dynsim.dynapse.physics.KAPPA), not kappa_p = 0.66"),
-        (expected * 26 / 25, "the emulator uses U_T = 25 mV (dynsim.dynapse.physics.U_T)"),
+        *[(expected * kappa / other, f"use the mean slope factor kappa = (kappa_n + kappa_p)/2 "
+           f"= {physics.KAPPA:.3g} (dynsim.dynapse.physics.KAPPA), not {label}")
+          for other, label in ((physics.KAPPA_N, _KAPPA_N), (physics.KAPPA_P, _KAPPA_P))],
+        # U_T at room temperature is often rounded to 26 mV: one millivolt more
+        (expected * (u_t + 1e-3) / u_t, f"the emulator uses {_U_T} (dynsim.dynapse.physics.U_T)"),
         (itau_a * u_t / (kappa * c_f), "C and Itau are swapped: tau = C U_T/(kappa Itau)"),
         *_unit_variants(expected, "s", "time constant"),
     ]
     hint = _diagnose(value, expected, variants, 0.01)
     return fail(name, hint or f"your tau is {ratio_text(value, expected)} the formula's value for "
-                f"{where}: tau = C U_T/(kappa Itau) with U_T = 25 mV and kappa = 0.705")
+                f"{where}: tau = C U_T/(kappa Itau) with {_U_T} and {_KAPPA}")
 
 
+@checked("measured time constant")
 def check_measured_time_constant(tau_estimate: Any, itau: Any,
                                  capacitance: Any = physics.C_SYN, circuit: str = "synapse",
-                                 rtol: float = 0.1) -> CheckResult:
+                                 rtol: float = 0.1, *, units: bool = False) -> CheckResult:
     """Check a time constant measured on a recorded decay against ``C U_T/(kappa Itau)``.
 
     The decay of a DPI above its floor is exponential: ``I(t) - I0 = (I_peak - I0)
@@ -298,6 +270,9 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
         A name for the messages (``'AMPA synapse'``, ``'AHP'``).
     rtol : float
         Accepted relative error (default 10 %: a sampled trace).
+    units : bool
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); default False: plain SI numbers are accepted too.
 
     Examples
     --------
@@ -306,12 +281,10 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
     PASS [AMPA time constant] measured 3.4 ms; C U_T/(kappa Itau) = 3.55 ms (4 % off)
     """
     name = f"{circuit} time constant"
-    itau_a = _number(itau, "A", "itau", positive=True)
-    c_f = _number(capacitance, "F", "capacitance", positive=True)
-    rtol = _number(rtol, "", "rtol", positive=True)
-    value = _answer(tau_estimate, "s", "tau_estimate")
-    if value is None:
-        return fail(name, UNANSWERED)
+    itau_a = data_scalar(itau, "A", "itau", positive=True)
+    c_f = data_scalar(capacitance, "F", "capacitance", positive=True)
+    rtol = data_scalar(rtol, "", "rtol", positive=True)
+    value = answer_scalar(tau_estimate, "s", "tau_estimate", units=units)
     expected = float(physics.dpi_time_constant(c_f * farad, itau_a * amp) / second)
     error = relative_error(value, expected)
     if error <= rtol:
@@ -335,7 +308,7 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
         if 1 < value / expected < 3:
             hint = (f"your tau is {ratio} the expected value: did you measure to 1/e (37 %) "
                     "of the peak above the resting floor I0, not to 37 % of the whole peak "
-                    "or to half? (subtract I0 = 1 pA before taking the ratio)")
+                    f"or to half? (subtract {_I0} before taking the ratio)")
         elif value < expected:
             hint = (f"your tau is {ratio} the expected value: measure from the peak (not "
                     "from the input event or the start of the run) to the first sample "
@@ -346,7 +319,9 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
     return fail(name, hint)
 
 
-def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> CheckResult:
+@checked("EPSC jump")
+def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any, *,
+                    units: bool | None = None) -> CheckResult:
     """Check the jump of a synaptic DPI current caused by one input event.
 
     One event adds ``weight (Ith/Itau) Iw`` to the DPI: the weight counts the CAM entries of
@@ -360,6 +335,9 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> Che
         CAM entries of the connection (>= 1).
     ith, itau, iw : Quantity or float
         Gain, leak and weight bias currents of the synapse type (amperes).
+    units : bool or None
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); None (default): when the currents it is computed from are quantities.
 
     Examples
     --------
@@ -371,12 +349,10 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> Che
     if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
         raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
                                   f"{weight!r}")
-    ith_a = _number(ith, "A", "ith", positive=True)
-    itau_a = _number(itau, "A", "itau", positive=True)
-    iw_a = _number(iw, "A", "iw", positive=True)
-    value = _answer(jump, "A", "jump")
-    if value is None:
-        return fail(name, UNANSWERED)
+    ith_a = data_scalar(ith, "A", "ith", positive=True)
+    itau_a = data_scalar(itau, "A", "itau", positive=True)
+    iw_a = data_scalar(iw, "A", "iw", positive=True)
+    value = answer_scalar(jump, "A", "jump", units=wants_units(units, ith, itau, iw))
     w = int(weight)
     expected = w * ith_a / itau_a * iw_a
     if relative_error(value, expected) <= 0.02:
@@ -398,6 +374,7 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any) -> Che
                 "one event adds weight x (Ith/Itau) x Iw to the DPI current")
 
 
+@checked("bias for tau")
 def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU_S_P"
                                  ) -> CheckResult:
     """Check a ``(coarse, fine)`` chosen so that a leak bias sets a target time constant.
@@ -417,9 +394,8 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
     Raises
     ------
     dynsim.errors.InvalidSettingError
-        For a bias that sets no time constant, or a target that is not a time > 0.
-    dynsim.errors.BiasRangeError
-        For a coarse value outside 0..7 or a fine value outside 0..255.
+        For a bias that sets no time constant, or a target that is not a time > 0. (A
+        student's coarse or fine value out of range is an answer: it gets a hint.)
 
     Examples
     --------
@@ -432,10 +408,8 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
     if spec.kind != "tau":
         raise InvalidSettingError(f"{spec.samna_name} is not a leak bias: it sets no time "
                                   "constant (choose IF_TAU1_N, IF_AHTAU_N or a *_TAU_* bias)")
-    goal = _number(target, "s", "target", positive=True)
+    goal = data_scalar(target, "s", "target", positive=True)
     chosen = _coarse_fine(bias, spec.samna_name)
-    if chosen is None:
-        return fail(label, UNANSWERED)
     tau = float(time_constant(spec.samna_name, *chosen) / second)
     table = get_coarse_fine_table()  # every (coarse, fine > 0) the bias can take, at once
     leaks = np.concatenate([table.current(c, np.arange(1, FINE_MAX + 1)) for c in range(8)])
@@ -499,7 +473,9 @@ def _rheobase(currents: Mapping[str, float]) -> float:
     return float(np.max(-g / ith))
 
 
-def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> CheckResult:
+@checked("rheobase")
+def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05, *,
+                   units: bool = False) -> CheckResult:
     """Check a rheobase (smallest DC input that makes the neuron fire) against the physics.
 
     The reference is computed from the steady-state equation of the membrane DPI (with its
@@ -516,6 +492,9 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> Che
         defaults.
     rtol : float
         Accepted relative error (default 5 %: a measurement on a grid of DC values).
+    units : bool
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); default False: plain SI numbers are accepted too.
 
     Examples
     --------
@@ -525,10 +504,8 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> Che
     """
     name = "rheobase"
     group = _bias_group(biases)
-    rtol = _number(rtol, "", "rtol", positive=True)
-    value = _answer(rheobase, "A", "rheobase")
-    if value is None:
-        return fail(name, UNANSWERED)
+    rtol = data_scalar(rtol, "", "rtol", positive=True)
+    value = answer_scalar(rheobase, "A", "rheobase", units=units)
     currents = group.currents()
     if currents["Ith_mem"] <= 0:
         return fail(name, "with IF_THR_N = (0, 0) the membrane DPI has no gain: no DC input "
@@ -563,7 +540,9 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05) -> Che
     return fail(name, hint)
 
 
-def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
+@checked("saturation rate")
+def check_saturation_rate(max_rate: Any, refractory: Any, *, units: bool = False
+                          ) -> CheckResult:
     """Check the saturation (maximum) firing rate ``1/t_refr`` set by the refractory bias.
 
     Parameters
@@ -572,6 +551,9 @@ def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
         The student's predicted saturation rate (hertz).
     refractory : tuple of int, Dynapse1Parameter or Quantity
         ``(coarse, fine)`` of ``IF_RFR_N``, or the refractory period itself.
+    units : bool
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); default False: plain SI numbers are accepted too.
 
     Examples
     --------
@@ -581,17 +563,13 @@ def check_saturation_rate(max_rate: Any, refractory: Any) -> CheckResult:
     """
     name = "saturation rate"
     if isinstance(refractory, Quantity):
-        t_refr = _number(refractory, "s", "refractory", positive=True)
+        t_refr = data_scalar(refractory, "s", "refractory", positive=True)
         source = ""
     else:
-        chosen = _coarse_fine(refractory, "IF_RFR_N")
-        if chosen is None:
-            raise InvalidSettingError("give the refractory bias as (coarse, fine)")
+        chosen = _given_coarse_fine(refractory, "IF_RFR_N")
         t_refr = float(physics.refractory_period_of(bias_current("IF_RFR_N", *chosen)) / second)
         source = f" (IF_RFR_N = {chosen})"
-    value = _answer(max_rate, "Hz", "max_rate")
-    if value is None:
-        return fail(name, UNANSWERED)
+    value = answer_scalar(max_rate, "Hz", "max_rate", units=units)
     expected = 1 / t_refr
     if relative_error(value, expected) <= 0.02:
         return success(name, f"{_fmt(value, 'Hz')} = 1/t_refr with t_refr = "
@@ -640,8 +618,10 @@ def _mean_current_variants(expected: float, jump: float, tau: float, rate: float
     ]
 
 
+@checked("mean synaptic current")
 def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
-                                synapse: str = "AMPA", biases: Any = None) -> CheckResult:
+                                synapse: str = "AMPA", biases: Any = None, *,
+                                units: bool = False) -> CheckResult:
     """Check the mean current of a synaptic DPI driven at a constant input rate.
 
     Above its threshold the DPI is linear: each event adds ``J = weight (Ith/Itau) Iw``,
@@ -660,6 +640,9 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
         ``'AMPA'``, ``'NMDA'``, ``'GABA_A'`` or ``'GABA_B'``.
     biases : optional
         The core's biases (as for :func:`check_rheobase`).
+    units : bool
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); default False: plain SI numbers are accepted too.
 
     Examples
     --------
@@ -672,13 +655,11 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
     if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
         raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
                                   f"{weight!r}")
-    rate_hz = _number(rate, "Hz", "rate")
+    rate_hz = data_scalar(rate, "Hz", "rate")
     if rate_hz < 0 or not np.isfinite(rate_hz):
         raise InvalidSettingError(f"rate must be >= 0, got {rate}")
     currents = _bias_group(biases).currents()
-    value = _answer(mean_current, "A", "mean_current")
-    if value is None:
-        return fail(name, UNANSWERED)
+    value = answer_scalar(mean_current, "A", "mean_current", units=units)
     expected, jump, tau = _mean_dpi_excess(currents, kind.lower(), rate_hz, int(weight))
     i0 = float(physics.I0 / amp)
     if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
@@ -692,6 +673,7 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
 
 
 # --------------------------------------------------------------------------- notebook 3
+@checked("instantaneous rate")
 def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult:
     """Check instantaneous firing rates ``1/ISI`` computed from spike times.
 
@@ -713,12 +695,10 @@ def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult
     PASS [instantaneous rate] 2 intervals; rate falls from 50 Hz to 33.3 Hz
     """
     name = "instantaneous rate"
-    spikes = np.sort(_array(spike_times, "s", "spike_times"))
+    spikes = np.sort(data_array(spike_times, "s", "spike_times"))
     if len(spikes) < 2:
         raise InvalidSettingError("spike_times needs at least 2 spikes (one interval)")
-    if is_unanswered(t) or is_unanswered(rate):
-        return fail(name, UNANSWERED)
-    times, rates = _array(t, "s", "t"), _array(rate, "Hz", "rate")
+    times, rates = answer_array(t, "s", "t"), answer_array(rate, "Hz", "rate")
     isi = np.diff(spikes)
     expected = 1 / isi
     n = len(isi)
@@ -748,8 +728,9 @@ def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult
                    f"{_fmt(expected[-1], 'Hz')}")
 
 
-def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
-                           ) -> CheckResult:
+@checked("steady-state AHP current")
+def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None, *,
+                           units: bool = False) -> CheckResult:
     """Check the mean adaptation current at a steady firing rate: ``J_ahp tau_ahp f``.
 
     Every spike adds ``J_ahp = (Ith_ahp/Itau_ahp) Iw_ahp`` to the AHP DPI, which decays with
@@ -764,6 +745,9 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
         The steady (adapted) firing rate (hertz).
     biases : optional
         The core's biases (as for :func:`check_rheobase`).
+    units : bool
+        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
+        with units"); default False: plain SI numbers are accepted too.
 
     Examples
     --------
@@ -772,13 +756,11 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
     True
     """
     name = "steady-state AHP current"
-    rate_hz = _number(steady_rate, "Hz", "steady_rate")
+    rate_hz = data_scalar(steady_rate, "Hz", "steady_rate")
     if rate_hz < 0 or not np.isfinite(rate_hz):
         raise InvalidSettingError(f"steady_rate must be >= 0, got {steady_rate}")
     currents = _bias_group(biases).currents()
-    value = _answer(iahp_mean, "A", "iahp_mean")
-    if value is None:
-        return fail(name, UNANSWERED)
+    value = answer_scalar(iahp_mean, "A", "iahp_mean", units=units)
     expected, jump, tau = _mean_dpi_excess(currents, "ahp", rate_hz, 1)
     i0 = float(physics.I0 / amp)
     if expected <= 0:
@@ -789,8 +771,8 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None
     variants = _mean_current_variants(expected, jump, tau, rate_hz, 1)
     variants.insert(0, (jump * rate_hz * float(physics.dpi_time_constant(
         physics.C_SYN, max(currents["Itau_ahp"], i0) * amp) / second),
-        "the AHP circuit has its own capacitance C_ahp = 4 pF (physics.C_AHP), not the 2 pF "
-        "of a synapse"))
+        f"the AHP circuit has its own capacitance C_ahp = {_C_AHP} (physics.C_AHP), not the "
+        f"{_C_SYN} of a synapse"))
     hint = _diagnose(value, expected, variants, 0.03)
     return fail(name, hint or f"your value is {ratio_text(value, expected)} the expected one: in "
                 "the steady state every spike adds J_ahp, and the AHP DPI loses the same "
@@ -817,6 +799,7 @@ def _fan_in_of(network: Any, post: Any) -> int:
                               f"got {type(network).__name__}")
 
 
+@checked("fan-in")
 def check_fan_in(fan_in: Any, network: Any, neuron: Any,
                  weights: Mapping[str, int] | None = None) -> CheckResult:
     """Check a count of the CAM entries (fan-in) one neuron uses, and the 64-entry budget.
@@ -847,9 +830,7 @@ def check_fan_in(fan_in: Any, network: Any, neuron: Any,
     """
     name = "fan-in"
     expected = _fan_in_of(network, neuron)
-    if is_unanswered(fan_in):
-        return fail(name, UNANSWERED)
-    value = _number(fan_in, "", "fan_in")
+    value = answer_scalar(fan_in, "", "fan_in")
     if value == expected:
         return success(name, f"{expected} CAM entries of {CAMS_PER_NEURON} "
                        f"({CAMS_PER_NEURON - expected} free)")
@@ -866,7 +847,7 @@ def check_fan_in(fan_in: Any, network: Any, neuron: Any,
     direction = "more" if value < expected else "fewer"
     return fail(name, hint or f"you counted {value:g}; the network uses {direction}: count "
                 "CAM entries, not connections: a connection of weight w uses w entries, and "
-                "all synapse types (AMPA, NMDA, GABA_A, GABA_B) share the same 64")
+                f"all synapse types (AMPA, NMDA, GABA_A, GABA_B) share the same {CAMS_PER_NEURON}")
 
 
 def _group_lists(groups: Any) -> tuple[list[str], list[np.ndarray]]:
@@ -884,6 +865,7 @@ def _group_lists(groups: Any) -> tuple[list[str], list[np.ndarray]]:
     return names, members
 
 
+@checked("group rates")
 def check_group_rates(rates: Any, events: Any, groups: Any, duration: Any) -> CheckResult:
     """Check the mean firing rate per neuron of each group, from a list of spike events.
 
@@ -909,22 +891,21 @@ def check_group_rates(rates: Any, events: Any, groups: Any, duration: Any) -> Ch
     """
     name = "group rates"
     names, members = _group_lists(groups)
-    length = _number(duration, "s", "duration", positive=True)
+    length = data_scalar(duration, "s", "duration", positive=True)
     try:
         ids = np.array([e.global_id for e in events], dtype=np.int64)
     except (AttributeError, TypeError):
         raise InvalidSettingError("events must be a list of dynsim.dynapse.Spike") from None
     expected = np.array([np.isin(ids, m).sum() / (len(m) * length) for m in members])
-    if is_unanswered(rates):
-        return fail(name, UNANSWERED)
+    rates = answered(rates)
     if isinstance(rates, Mapping):
         missing = [k for k in names if k not in {str(r) for r in rates}]
         if missing:
             return fail(name, f"no rate for the group(s) {', '.join(missing)}")
         by_name = {str(k): v for k, v in rates.items()}
-        values = np.array([_number(by_name[k], "Hz", f"rates[{k!r}]") for k in names])
+        values = np.array([answer_scalar(by_name[k], "Hz", f"rates[{k!r}]") for k in names])
     else:
-        values = _array(rates, "Hz", "rates")
+        values = answer_array(rates, "Hz", "rates")
         if len(values) != len(names):
             return fail(name, f"expected {len(names)} rates (one per group), got {len(values)}")
     if np.allclose(values, expected, rtol=0.01, atol=1e-9):
@@ -948,6 +929,7 @@ def check_group_rates(rates: Any, events: Any, groups: Any, duration: Any) -> Ch
                 "(neurons in the group x duration)")
 
 
+@checked("coefficient of variation")
 def check_coefficient_of_variation(cv: Any, rates: Any) -> CheckResult:
     """Check the coefficient of variation (std/mean) of the rates of a population.
 
@@ -964,15 +946,13 @@ def check_coefficient_of_variation(cv: Any, rates: Any) -> CheckResult:
     PASS [coefficient of variation] 0.1 = std/mean of 3 rates (neurons differ by about 10 %)
     """
     name = "coefficient of variation"
-    values = _array(rates, "Hz", "rates")
+    values = data_array(rates, "Hz", "rates")
     if len(values) < 2 or not np.all(np.isfinite(values)):
         raise InvalidSettingError("rates needs at least 2 finite rates")
     mean = float(np.mean(values))
     if mean <= 0:
         raise InvalidSettingError("the mean rate is 0: no neuron fired, so there is no CV")
-    value = _answer(cv, "", "cv")
-    if value is None:
-        return fail(name, UNANSWERED)
+    value = answer_scalar(cv, "", "cv")
     population = float(np.std(values)) / mean
     sample = float(np.std(values, ddof=1)) / mean
     if relative_error(value, population) <= 0.02 or relative_error(value, sample) <= 0.02:
@@ -991,6 +971,7 @@ def check_coefficient_of_variation(cv: Any, rates: Any) -> CheckResult:
     return fail(name, hint or "the coefficient of variation is np.std(rates)/np.mean(rates)")
 
 
+@checked("population size")
 def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
     """Check the smallest population whose mean rate has a relative spread <= ``target``.
 
@@ -1012,11 +993,9 @@ def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
     PASS [population size] 16 neurons: spread 0.2/sqrt(16) = 0.05 <= 0.05
     """
     name = "population size"
-    cv_v = _number(cv, "", "cv", positive=True)
-    goal = _number(target, "", "target", positive=True)
-    if is_unanswered(n):
-        return fail(name, UNANSWERED)
-    value = _number(n, "", "n")
+    cv_v = data_scalar(cv, "", "cv", positive=True)
+    goal = data_scalar(target, "", "target", positive=True)
+    value = answer_scalar(n, "", "n")
     expected = max(1, math.ceil((cv_v / goal) ** 2 - 1e-9))
     if value != int(value) or value < 1:
         return fail(name, f"a population size is a whole number of neurons >= 1, got {n!r}")

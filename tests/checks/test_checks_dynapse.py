@@ -303,24 +303,18 @@ def test_population_size():
 
 # --------------------------------------------------------------------------- nonsense
 @pytest.mark.parametrize("call, error", [
-    (lambda: checks.check_dpi_time_constant(3 * pA, 20 * pA), InvalidSettingError),
-    (lambda: checks.check_dpi_time_constant("3 ms", 20 * pA), InvalidSettingError),
     (lambda: checks.check_dpi_time_constant(3 * ms, 20 * ms), InvalidSettingError),
     (lambda: checks.check_dpi_time_constant(3 * ms, -20 * pA), InvalidSettingError),
     (lambda: checks.check_dpi_time_constant(3 * ms, 20 * pA, capacitance=0), InvalidSettingError),
-    (lambda: checks.check_dpi_time_constant([1, 2] * ms, 20 * pA), InvalidSettingError),
     (lambda: checks.check_measured_time_constant(3 * ms, 20 * pA, 2 * pF, rtol=-1),
      InvalidSettingError),
     (lambda: checks.check_epsc_jump(1 * pA, 0.5, 1 * pA, 1 * pA, 1 * pA), InvalidSettingError),
     (lambda: checks.check_epsc_jump(1 * pA, 1, 1 * ms, 1 * pA, 1 * pA), InvalidSettingError),
     (lambda: checks.check_bias_for_time_constant((0, 20), 50 * ms, "IF_DC_P"),
      InvalidSettingError),
-    (lambda: checks.check_bias_for_time_constant((8, 20), 50 * ms), BiasRangeError),
     (lambda: checks.check_bias_for_time_constant((0, 20), 50 * ms, "TAU_NMDA"), UnknownBiasError),
     (lambda: checks.check_bias_for_time_constant((0, 20), 50 * pA), InvalidSettingError),
-    (lambda: checks.check_bias_for_time_constant("0, 20", 50 * ms), InvalidSettingError),
     (lambda: checks.check_rheobase(300 * pA, biases={"IF_DC": (1, 1)}), UnknownBiasError),
-    (lambda: checks.check_rheobase((2, 95)), InvalidSettingError),
     (lambda: checks.check_saturation_rate(200 * Hz, None), InvalidSettingError),
     (lambda: checks.check_saturation_rate(200 * Hz, (0, 300)), BiasRangeError),
     (lambda: checks.check_mean_synaptic_current(1 * pA, 10 * Hz, 1, "GLUTAMATE"),
@@ -346,6 +340,22 @@ def test_nonsense_arguments_raise_dynsim_errors(call, error):
         call()
     assert isinstance(info.value, DynsimError)
     assert str(info.value)  # a message that says what was expected
+
+
+@pytest.mark.parametrize("call, words", [
+    # answers (not arguments) that make no sense are wrong answers: a hint, never an exception
+    (lambda: checks.check_dpi_time_constant(3 * pA, 20 * pA), ("must be a time",)),
+    (lambda: checks.check_dpi_time_constant("3 ms", 20 * pA), ("not a string",)),
+    (lambda: checks.check_dpi_time_constant([1, 2] * ms, 20 * pA), ("one number",)),
+    (lambda: checks.check_dpi_time_constant(3.5e-3, 20 * pA, 2 * pF), ("with units",)),
+    (lambda: checks.check_bias_for_time_constant((8, 20), 50 * ms), ("coarse",)),
+    (lambda: checks.check_bias_for_time_constant("0, 20", 50 * ms), ("(coarse, fine)",)),
+    (lambda: checks.check_rheobase((2, 95)), ("one number",)),
+    (lambda: checks.check_saturation_rate(10.1 * ms, (0, 42)), ("forget 1/t",)),
+    (lambda: checks.check_saturation_rate(200.0, (0, 42), units=True), ("with units",)),
+])
+def test_answers_the_check_cannot_use_get_a_hint(call, words):
+    fails(call(), *words)
 
 
 def test_every_check_is_tested_and_documented():
