@@ -55,12 +55,17 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from brian2 import Quantity, ms
-from brian2.units.fundamentalunits import get_dimensions
 
 from dynsim.checks import (
     UNANSWERED,
     CheckResult,
+    Rejected,
+    answer_array,
+    answer_scalar,
+    answered,
+    call_student,
+    checked,
+    data_scalar,
     fail,
     is_unanswered,
     ratio_text,
@@ -68,6 +73,7 @@ from dynsim.checks import (
     success,
 )
 from dynsim.errors import LearningRuleError, RegisterRangeError
+from dynsim.loihi import registers
 from dynsim.loihi.learning import parse_rule
 
 __all__ = [
@@ -81,91 +87,73 @@ __all__ = [
     "check_weight_encoding",
 ]
 
+# The chip's numbers come from the register table (dynsim.loihi.registers), the one source.
 #: 12-bit decay fractions: a decay d keeps (4096 - d) / 4096 per step.
-_UNITY = 4096
+_UNITY = registers.DECAY_UNITY
+_DECAY_BITS = registers.DECAY_BITS
 #: The effective decays decay_v / decay_I run 0..4096.
-_DECAY_MAX = 4096
+_DECAY_MAX = registers.DECAY_EFFECTIVE_MAX
 #: Weights: actual weight = w_mant * 2**(6 + w_exp).
-_ACT_SHIFT = 6
-_W_EXP_MIN, _W_EXP_MAX = -8, 7
+_ACT_SHIFT = registers.WEIGHT_ACT_SHIFT
+_W_EXP_MIN, _W_EXP_MAX = registers.WEIGHT_EXP_MIN, registers.WEIGHT_EXP_MAX
 #: Excitatory 8-bit mantissas.
-_MANT_MAX = 255
+_MANT_MAX = (1 << registers.WEIGHT_BITS) - 1
 #: Dendritic accumulator: 21 bits + sign (silicon); u: 24 bits two's complement.
-_ACC_BITS, _UV_BITS = 21, 24
+_ACC_BITS, _UV_BITS = registers.ACC_BITS, registers.UV_BITS
+#: What the text of a hint calls them.
+_DECAYS = f"0..{_DECAY_MAX}"
+_W_EXPS = f"{_W_EXP_MIN}..{_W_EXP_MAX}"
+_MANTS = f"0..{_MANT_MAX}"
 _CONVENTIONS = ("silicon", "lava", "brian2_loihi")
 
 
 # --------------------------------------------------------------------------- helpers
 def _steps(value: object, what: str) -> float:
-    """Return a time constant in 1 ms steps (a plain number or a Brian2 time), > 0.
+    """Return a time constant the notebook gives, in 1 ms steps (a number or a Brian2 time).
 
     Raises
     ------
     dynsim.errors.RegisterRangeError
         For anything but one finite positive number or time.
     """
-    if isinstance(value, Quantity):
-        if get_dimensions(value) is not get_dimensions(ms):
-            raise RegisterRangeError(f"{what} must be a time (steps of 1 ms, or a Brian2 "
-                                     f"time such as 20*ms), got {value}")
-        value = np.asarray(value / ms, dtype=float)
-    number = _plain_number(value, what)
-    if not (math.isfinite(number) and number > 0):
-        raise RegisterRangeError(f"{what} must be a finite number of steps > 0, got {value!r}")
-    return number
+    return data_scalar(value, "step", what, positive=True, error=RegisterRangeError)
 
 
 def _plain_number(value: object, what: str) -> float:
-    """Return one plain number as a float; raise RegisterRangeError for anything else."""
-    if isinstance(value, bool | str | bytes) or value is None or value is Ellipsis:
-        raise RegisterRangeError(f"{what} must be a number, got {value!r}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise RegisterRangeError(f"{what} must be a number, got {type(value).__name__}"
-                                 ) from None
-    if array.size != 1:
-        raise RegisterRangeError(f"{what} must be one number, got {array.size} values")
-    return float(array.reshape(-1)[0])
+    """Return one plain number the notebook gives; raise RegisterRangeError for anything else."""
+    return data_scalar(value, "", what, error=RegisterRangeError)
 
 
-def _answer_number(value: object) -> float | None:
-    """Return a student's scalar answer as a float, or None if it is not one number."""
-    if isinstance(value, bool | str | bytes):
-        return None
-    if isinstance(value, Quantity):
-        value = np.asarray(value)
+def _answer(value: object, unit: str, what: str, wanted: str) -> float:
+    """Return a student's one-number answer; a hint that starts with ``wanted`` otherwise."""
     try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+        return answer_scalar(value, unit, what)
+    except Rejected as rejected:
+        if rejected.hint == UNANSWERED:
+            raise
+        raise Rejected(f"give {wanted}: {rejected.hint}") from None
+
+
+def _number_or_none(value: object) -> float | None:
+    """Return one number a student's function returned, or None if it is not one number."""
+    try:
+        return answer_scalar(value, "", "value")
+    except Rejected:
         return None
-    if array.size != 1:
-        return None
-    return float(array.reshape(-1)[0])
 
 
 def _whole(value: float) -> bool:
     return math.isfinite(value) and value == round(value)
 
 
-def _call(func: Callable[..., Any], *args: Any) -> tuple[Any, str | None]:
-    """Call a student's function; return ``(result, None)`` or ``(None, problem)``.
-
-    The problem is ``"unanswered"`` for ``NotImplementedError`` (the stub), otherwise a
-    one-line description of the exception (the check must not raise for a wrong answer).
-    """
-    try:
-        return func(*args), None
-    except NotImplementedError:
-        return None, "unanswered"
-    except Exception as exc:  # a student's bug is a wrong answer, not a crash of the check
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        return None, f"{type(exc).__name__}: {text}"[:200]
-
-
 def _decay_int(x: int, d: int) -> int:
-    """Return the chip's decay of one integer (magnitude truncated, sign put back)."""
-    magnitude = (abs(x) * (_UNITY - d)) >> 12
+    """Return the chip's decay of one integer (magnitude truncated, sign put back).
+
+    Written out here in plain Python integers on purpose, not taken from
+    :func:`dynsim.loihi.registers.decay_toward_zero`: this is the arithmetic the decay check
+    checks, so the check stays independent of the emulator it is used next to.
+    """
+    magnitude = (abs(x) * (_UNITY - d)) >> _DECAY_BITS
     return magnitude if x >= 0 else -magnitude
 
 
@@ -192,6 +180,7 @@ _DECAY_X = (0, 1, -1, 7, -7, 100, -100, 4095, -4095, 4097, -4097, 12800, -12800,
 _DECAY_D = (0, 1, 200, 742, 2048, 4000, 4095, 4096)
 
 
+@checked("integer decay")
 def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> CheckResult:
     """Check a student's integer decay ``decay(x, d)`` against the chip's arithmetic.
 
@@ -212,11 +201,6 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
         infinity, to nearest, keeping floats, the leaked part instead of the kept part,
         32-bit overflow).
 
-    Raises
-    ------
-    dynsim.errors.RegisterRangeError
-        If ``decay_function`` is not callable.
-
     Examples
     --------
     >>> import numpy as np
@@ -228,20 +212,12 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
     False
     """  # noqa: E501
     name = "integer decay"
-    if is_unanswered(decay_function):
-        return fail(name, UNANSWERED)
-    if not callable(decay_function):
-        raise RegisterRangeError(f"give the decay function itself (check_integer_decay("
-                                 f"loihi_decay)), got {decay_function!r}")
     x = np.array(_DECAY_X, dtype=np.int64)
     triples: list[tuple[int, int, float]] = []
     for d in _DECAY_D:
-        result, problem = _call(decay_function, x.copy(), d)
-        if problem == "unanswered":
-            return fail(name, UNANSWERED)
-        if problem is not None:
-            return fail(name, f"decay(x, {d}) raised {problem}; x is an int64 numpy array, d "
-                        "an int: use numpy operations (np.abs, np.sign, >>, //)")
+        result = call_student(decay_function, (x.copy(), d), call=f"decay(x, {d})",
+                              advice="x is an int64 numpy array, d an int: use numpy "
+                              "operations (np.abs, np.sign, >>, //)")
         if result is None:
             return fail(name, f"decay(x, {d}) returned None: return the array of decayed "
                         "values")
@@ -308,6 +284,7 @@ _DECAY_MISTAKES: tuple[tuple[Callable[[int, int, float], bool], str], ...] = (
 )
 
 
+@checked("decay register")
 def check_decay_register(decay: Any, tau: Any) -> CheckResult:
     """Check a decay register value (``decay_v`` or ``decay_I``) for a time constant.
 
@@ -340,11 +317,7 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
     """  # noqa: E501
     name = "decay register"
     tau_steps = _steps(tau, "tau")
-    if is_unanswered(decay):
-        return fail(name, UNANSWERED)
-    value = _answer_number(decay)
-    if value is None:
-        return fail(name, f"give the decay as one integer, got {decay!r}")
+    value = _answer(decay, "", "decay", "the decay as one integer")
     exact = _UNITY * (1 - math.exp(-1 / tau_steps))
     target = f"tau = {tau_steps:g} ms"
     if not _whole(value):
@@ -419,6 +392,7 @@ def _best_weight(units: float) -> tuple[float, int, float]:
                              "w_exp = 7 (255 * 2**13): use a smaller scale")
 
 
+@checked("weight encoding")
 def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: Any,
                           weights: Sequence[float] | None = None) -> CheckResult:
     """Check a student's ``encode_weight(weight, scale) -> (w_mant, w_exp)``.
@@ -473,33 +447,24 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
         if not trial or any(not (math.isfinite(w) and w > 0) for w in trial):
             raise RegisterRangeError(f"weights must be finite numbers > 0, got {weights!r}")
     cases = [(w, w * s, *_best_weight(w * s)) for w in trial]
-    if is_unanswered(encode_weight):
-        return fail(name, UNANSWERED)
-    if not callable(encode_weight):
-        raise RegisterRangeError(f"give the function itself (check_weight_encoding("
-                                 f"encode_weight, scale)), got {encode_weight!r}")
     for weight, units, best, e_best, step in cases:
-        result, problem = _call(encode_weight, weight, s)
-        if problem == "unanswered":
-            return fail(name, UNANSWERED)
         where = f"for weight {weight:.4g} (x scale = {units:.4g} units of u)"
-        if problem is not None:
-            return fail(name, f"encode_weight raised {problem} {where}")
+        result = call_student(encode_weight, (weight, s), call=f"encode_weight {where}")
         try:
             w_mant_raw, w_exp_raw = result
         except (TypeError, ValueError):
             return fail(name, f"encode_weight returned {result!r} {where}: return the pair "
                         "(w_mant, w_exp)")
-        w_mant, w_exp = _answer_number(w_mant_raw), _answer_number(w_exp_raw)
+        w_mant, w_exp = _number_or_none(w_mant_raw), _number_or_none(w_exp_raw)
         if w_mant is None or w_exp is None or not (_whole(w_mant) and _whole(w_exp)):
             return fail(name, f"(w_mant, w_exp) = ({w_mant_raw!r}, {w_exp_raw!r}) {where}: "
                         "both are integers on the chip; round the mantissa")
         m, e = int(w_mant), int(w_exp)
         if not _W_EXP_MIN <= e <= _W_EXP_MAX:
-            return fail(name, f"w_exp = {e} {where} is outside the register range -8..7")
+            return fail(name, f"w_exp = {e} {where} is outside the register range {_W_EXPS}")
         if not 0 <= m <= _MANT_MAX:
             return fail(name, f"w_mant = {m} {where} does not fit the 8-bit mantissa "
-                        "(0..255): choose a larger w_exp")
+                        f"({_MANTS}): choose a larger w_exp")
         act = _actual_weight(m, e)
         error = abs(act - units)
         if error <= best + 1e-9 * units or error <= step / 2:
@@ -557,6 +522,7 @@ def _u_after_one_step(weights: list[int], w_exp: int, convention: str) -> tuple[
     return _wrap(q, _UV_BITS), convention
 
 
+@checked("convention difference")
 def check_convention_difference(weights: Any, w_exp: Any,
                                 conventions: tuple[str, str] = ("silicon", "lava")
                                 ) -> CheckResult:
@@ -601,25 +567,24 @@ def check_convention_difference(weights: Any, w_exp: Any,
     if len(pair) != 2:
         raise RegisterRangeError(f"conventions must be two names, got {conventions!r}")
     a, b = (get_convention(c).name for c in pair)
-    if is_unanswered(weights) or is_unanswered(w_exp):
-        return fail(name, UNANSWERED)
-    e = _answer_number(w_exp)
-    if e is None or not _whole(e):
+    weights = answered(weights)
+    e = _answer(w_exp, "", "w_exp", "w_exp as one integer")
+    if not _whole(e):
         return fail(name, f"w_exp must be one integer, got {w_exp!r}")
     e_int = int(e)
     if not _W_EXP_MIN <= e_int <= _W_EXP_MAX:
-        return fail(name, f"w_exp = {e_int} is outside the register's range -8..7")
+        return fail(name, f"w_exp = {e_int} is outside the register's range {_W_EXPS}")
     try:
-        w_arr = np.asarray(weights, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        return fail(name, f"weights must be a list of integers, got {weights!r}")
+        w_arr = answer_array(weights, "", "weights")
+    except Rejected as rejected:
+        raise Rejected(f"weights must be a list of integers: {rejected.hint}") from None
     if w_arr.size == 0 or w_arr.size > 64:
         return fail(name, f"give 1..64 weight mantissas (one per synapse), got {w_arr.size}")
     if not all(_whole(w) for w in w_arr.tolist()):
         return fail(name, "weight mantissas are integers")
     w_list = [int(w) for w in w_arr.tolist()]
     if min(w_list) < 0 or max(w_list) > _MANT_MAX:
-        return fail(name, f"excitatory weight mantissas are 0..255, got {min(w_list)}.."
+        return fail(name, f"excitatory weight mantissas are {_MANTS}, got {min(w_list)}.."
                     f"{max(w_list)}")
     u_a, _ = _u_after_one_step(w_list, e_int, a)
     u_b, _ = _u_after_one_step(w_list, e_int, b)
@@ -662,6 +627,7 @@ def check_convention_difference(weights: Any, w_exp: Any,
 
 
 # --------------------------------------------------------------------------- notebook 6
+@checked("trace time constant")
 def check_trace_time_constant(tau_estimate: Any, tau: Any, rtol: float = 0.1) -> CheckResult:
     """Check a time constant measured on the average of many stochastically rounded traces.
 
@@ -697,16 +663,8 @@ def check_trace_time_constant(tau_estimate: Any, tau: Any, rtol: float = 0.1) ->
     tolerance = _plain_number(rtol, "rtol")
     if not tolerance > 0:
         raise RegisterRangeError(f"rtol must be > 0, got {rtol!r}")
-    if is_unanswered(tau_estimate):
-        return fail(name, UNANSWERED)
-    if isinstance(tau_estimate, Quantity):
-        if get_dimensions(tau_estimate) is not get_dimensions(ms):
-            return fail(name, f"give a time constant (steps or a Brian2 time), got "
-                        f"{tau_estimate}")
-        tau_estimate = float(np.asarray(tau_estimate / ms))
-    value = _answer_number(tau_estimate)
-    if value is None:
-        return fail(name, f"give one number (steps), got {tau_estimate!r}")
+    value = _answer(tau_estimate, "step", "tau_estimate",
+                    "the time constant as one number (steps) or a Brian2 time")
     if not (math.isfinite(value) and value > 0):
         return fail(name, f"got {value}: the mean trace must fall below 1/e of its peak; "
                     "search from the peak onwards, and record long enough (several tau)")
@@ -777,6 +735,7 @@ def _show_polynomial(poly: dict[tuple[str, ...], Fraction]) -> str:
     return out or "0"
 
 
+@checked("STDP rule")
 def check_stdp_rule(dw: Any, a_plus: Any = 0.25, a_minus: Any = 0.25) -> CheckResult:
     """Check a pair-based STDP rule written as a Loihi ``dw`` string.
 
@@ -812,8 +771,7 @@ def check_stdp_rule(dw: Any, a_plus: Any = 0.25, a_minus: Any = 0.25) -> CheckRe
     name = "STDP rule"
     ap = _power_of_two(a_plus, "a_plus")
     am = _power_of_two(a_minus, "a_minus")
-    if is_unanswered(dw):
-        return fail(name, UNANSWERED)
+    dw = answered(dw)
     if not isinstance(dw, str):
         return fail(name, f"dw is a string such as '2^-3*x0', got {type(dw).__name__}")
     try:
@@ -866,6 +824,7 @@ def check_stdp_rule(dw: Any, a_plus: Any = 0.25, a_minus: Any = 0.25) -> CheckRe
                 f"{_fmt_coef(am)} (write them as 2^k)")
 
 
+@checked("STDP window")
 def check_stdp_prediction(predicted: Any, deltas: Any, *, a_plus: float, a_minus: float,
                           imp: float, tau: Any) -> CheckResult:
     """Check a predicted STDP window: the weight change of one pre/post pairing.
@@ -921,12 +880,12 @@ def check_stdp_prediction(predicted: Any, deltas: Any, *, a_plus: float, a_minus
         raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}") from None
     if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d != np.round(d)):
         raise RegisterRangeError(f"deltas must be whole steps, got {deltas!r}")
-    if is_unanswered(predicted):
-        return fail(name, UNANSWERED)
     try:
-        p = np.asarray(predicted, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        return fail(name, f"give an array of numbers (one per delay), got {predicted!r}")
+        p = answer_array(predicted, "", "predicted")
+    except Rejected as rejected:
+        if rejected.hint == UNANSWERED:
+            raise
+        raise Rejected(f"give an array of numbers (one per delay): {rejected.hint}") from None
     if p.shape != d.shape:
         return fail(name, f"{p.size} predictions for {d.size} delays: give one per delay")
     mask = d != 0
@@ -974,6 +933,7 @@ def check_stdp_prediction(predicted: Any, deltas: Any, *, a_plus: float, a_minus
                 "its amplitude")
 
 
+@checked("reproducibility")
 def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, int] = (1, 2)
                           ) -> CheckResult:
     """Check that a learning experiment is reproducible from its seed, and depends on it.
@@ -997,7 +957,7 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     Raises
     ------
     dynsim.errors.RegisterRangeError
-        If ``run_learning`` is not callable or the seeds are not two different integers.
+        If the seeds are not two different integers.
 
     Examples
     --------
@@ -1010,18 +970,9 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     if (len(pair) != 2 or any(isinstance(s, bool) or not isinstance(s, int | np.integer)
                               for s in pair) or pair[0] == pair[1]):
         raise RegisterRangeError(f"seeds must be two different integers, got {seeds!r}")
-    if is_unanswered(run_learning):
-        return fail(name, UNANSWERED)
-    if not callable(run_learning):
-        raise RegisterRangeError(f"give the function itself (check_reproducibility("
-                                 f"run_learning)), got {run_learning!r}")
     results = []
     for seed in (pair[0], pair[0], pair[1]):
-        result, problem = _call(run_learning, int(seed))
-        if problem == "unanswered":
-            return fail(name, UNANSWERED)
-        if problem is not None:
-            return fail(name, f"run_learning({seed}) raised {problem}")
+        result = call_student(run_learning, (int(seed),), call=f"run_learning({seed})")
         if is_unanswered(result):
             return fail(name, f"run_learning({seed}) returned {result!r}: return the final "
                         "weights (e.g. a copy of S.w)")
