@@ -114,30 +114,38 @@ def _run(cmd: list[str], env: dict[str, str]) -> int:
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 
-def lab_command(py: Path, args: list[str], *, root: Path | None = None,
-                token: str | None = None) -> list[str]:
+def lab_command(py: Path, args: list[str], *, root: Path | None = None) -> list[str]:
     """Return the JupyterLab command line of ``tasks.py lab`` (the lab and browser tests use it).
 
     ``root`` (default ``exercises/``) is the directory served; the browser tests serve a
-    temporary copy. ``token`` defaults to ``$DYNSIM_LAB_TOKEN`` or a random one.
+    temporary copy. The token is NOT on the command line (any local user can read a process's
+    arguments in /proc): run the command with the environment of :func:`lab_environment`.
     """
-    token = token or os.environ.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
     # Jupyter refuses to run as root (containers, CI) unless told that it is intended.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [str(py), "-m", "jupyter", "lab", *as_root,
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={root or ROOT / 'exercises'}",
-            f"--IdentityProvider.token={token}",
             "--ServerApp.default_url=/lab/tree/index.ipynb",
             *args]
+
+
+def lab_environment(env: dict[str, str], token: str | None = None) -> tuple[dict[str, str], str]:
+    """Return ``env`` with the lab's token in ``JUPYTER_TOKEN``, and the token.
+
+    Jupyter Server (>= 1.x, 2.x here) reads its token from ``JUPYTER_TOKEN``; a process's
+    environment, unlike its arguments, is readable only by its own user. ``token`` defaults
+    to ``$DYNSIM_LAB_TOKEN`` or a random one.
+    """
+    token = token or env.get("DYNSIM_LAB_TOKEN") or secrets.token_hex(24)
+    return {**env, "JUPYTER_TOKEN": token}, token
 
 
 def cmd_lab(args: list[str]) -> int:
     """Set up the environment and open JupyterLab on ``exercises/``."""
     py = ensure_venv(EXTRAS["lab"])
-    env = child_env(py)
+    env, token = lab_environment(child_env(py))
     cmd = lab_command(py, args)
-    token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
     _say("starting JupyterLab on exercises/ (bound to 127.0.0.1). Open the URL below; "
          f"the token is {token}")
     _say("stop it with Ctrl-C")

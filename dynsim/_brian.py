@@ -27,10 +27,13 @@ def configure() -> None:
     Examples
     --------
     >>> from dynsim._brian import configure
+    >>> from dynsim._paths import cython_cache_dir
     >>> configure()
     >>> from brian2 import prefs
-    >>> "dynsim" in str(prefs.codegen.runtime.cython.cache_dir) or True
+    >>> prefs.codegen.runtime.cython.cache_dir == str(cython_cache_dir())  # unless set by you
     True
+    >>> "-march=native" in prefs.codegen.cpp.extra_compile_args_gcc
+    False
     """
     global _configured
     if _configured:

@@ -276,14 +276,56 @@ def test_lab_command_serves_jupyterlab_on_localhost(tmp_path):
         assert "index.ipynb" in names  # served from exercises/
         text = log.read_text()
         assert f"http://127.0.0.1:{port}/" in text and token in text  # URL with token printed
+        # the token is not on the command line, which any local user can read (/proc/*/cmdline)
+        if Path("/proc/self/cmdline").exists():  # Linux
+            argv = _command_lines_of_group(proc.pid)
+            assert any("jupyter" in line and "lab" in line for line in argv), argv
+            assert not any(token in line for line in argv), argv
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
+            stopped_by_sigterm = True
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode is not None
+            stopped_by_sigterm = False
+    # Ctrl-C / SIGTERM stops the server cleanly (exit 0, or killed by the signal itself)
+    assert stopped_by_sigterm, log.read_text()[-2000:]
+    assert proc.returncode in (0, -signal.SIGTERM), (proc.returncode, log.read_text()[-2000:])
+
+
+def _command_lines_of_group(pgid: int) -> list[str]:
+    """The command lines (from /proc) of every process of the process group ``pgid``."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ProcessLookupError):
+            continue  # the process ended meanwhile
+    return lines
+
+
+def test_lab_token_is_passed_in_the_environment():
+    """``lab_command`` carries no token; ``lab_environment`` puts it in JUPYTER_TOKEN."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dynsim_tasks", ROOT / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    env, token = tasks.lab_environment({"DYNSIM_LAB_TOKEN": "from-the-user"})
+    assert token == "from-the-user" and env["JUPYTER_TOKEN"] == token
+    env, token = tasks.lab_environment({}, "given")
+    assert env == {"JUPYTER_TOKEN": "given"}
+    _, random_a = tasks.lab_environment({})
+    _, random_b = tasks.lab_environment({})
+    assert random_a != random_b and len(random_a) >= 32
+    cmd = tasks.lab_command(Path(sys.executable), ["--port=1"])
+    assert not any("token" in part.lower() for part in cmd), cmd
 
 
 def test_test_command_treats_no_tests_as_failure(tmp_path):
@@ -311,3 +353,14 @@ def test_every_package_is_installed():
     import dynsim.widgets
 
     assert Path(dynsim.widgets.__file__).resolve().parent == ROOT / "widgets"
+
+
+@pytest.mark.parametrize("name", ["dynsim._brian", "dynsim._paths", "dynsim.engine",
+                                  "dynsim.checks", "dynsim.checks.loihi"])
+def test_docstring_examples_of_the_foundation_run(name):
+    """The examples in these modules' docstrings run and print what they show."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

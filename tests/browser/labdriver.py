@@ -273,9 +273,10 @@ def _parent_death_signal():
 def start_lab(root: Path, workdir: Path, *, timeout: float = 90) -> LabServer:
     """Start JupyterLab exactly as ``python3 tasks.py lab`` does, for a test.
 
-    The command line is ``tasks.lab_command`` (127.0.0.1, token), on ``root``, with a random
-    free port and token and :data:`LAB_TEST_ARGS`; the process runs in its own session. Returns
-    once ``/api/status`` answers.
+    The command line is ``tasks.lab_command`` (127.0.0.1), on ``root``, with a random free
+    port and :data:`LAB_TEST_ARGS`, and a random token in the environment
+    (``tasks.lab_environment``); the process runs in its own session. Returns once
+    ``/api/status`` answers.
 
     Parameters
     ----------
@@ -292,10 +293,10 @@ def start_lab(root: Path, workdir: Path, *, timeout: float = 90) -> LabServer:
     """
     tasks = load_tasks()
     workdir.mkdir(parents=True, exist_ok=True)
-    env = lab_environment(workdir)
-    port, token = free_port(), "dynsim-test-" + secrets.token_hex(16)
-    cmd = tasks.lab_command(Path(sys.executable), [f"--port={port}", *LAB_TEST_ARGS],
-                            root=root, token=token)
+    port = free_port()
+    env, token = tasks.lab_environment(lab_environment(workdir),
+                                       "dynsim-test-" + secrets.token_hex(16))
+    cmd = tasks.lab_command(Path(sys.executable), [f"--port={port}", *LAB_TEST_ARGS], root=root)
     with (workdir / "lab.log").open("w") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
