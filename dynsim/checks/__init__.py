@@ -47,8 +47,9 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
 from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = ["UNANSWERED", "AnswerFrom", "CheckResult", "Rejected", "answer_array", "answer_from",
-           "answer_scalar", "answered", "call_student", "checked", "data_array", "data_scalar",
-           "fail", "is_unanswered", "ratio_text", "relative_error", "success", "wants_units"]
+           "answer_scalar", "answered", "brief", "call_student", "checked", "data_array",
+           "data_scalar", "fail", "is_unanswered", "ratio_text", "relative_error", "success",
+           "wants_units"]
 
 #: The hint of every check for an exercise cell that still holds its stub.
 UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
@@ -149,7 +150,7 @@ def checked(name: str) -> Callable[[Callable[..., CheckResult]], Callable[..., C
             try:
                 return check(*args, **kwargs)
             except Rejected as rejected:
-                return fail(name, rejected.hint)
+                return fail(name, " ".join(rejected.hint.split()))  # one line
         return run
     return decorate
 
@@ -220,12 +221,11 @@ def call_student(function: Any, args: tuple[Any, ...] = (),
     ...     print(rejected.hint)
     f(0) raised ZeroDivisionError: division by zero
     """
-    if is_unanswered(function):
-        raise Rejected(UNANSWERED)
+    function = answered(function)  # a stub, or answer_from(...) of a function
     shown = call or f"{getattr(function, '__name__', 'your function')}(...)"
     if not callable(function):
         raise Rejected(f"give the function itself (its name, without calling it), got "
-                       f"{_short(function)}")
+                       f"{brief(function)}")
     try:
         return function(*args, **dict(kwargs or {}))
     except NotImplementedError:
@@ -245,9 +245,16 @@ def answered(value: Any) -> Any:
     return value
 
 
-def _short(value: Any) -> str:
+def brief(value: Any) -> str:
+    """Return a student's value for a hint: its repr if short and on one line, else its type.
+
+    Examples
+    --------
+    >>> brief([1, 2]), brief("x" * 100)
+    ('[1, 2]', 'a str')
+    """
     text = repr(value)
-    return text if len(text) <= 60 else f"a {type(value).__name__}"
+    return text if len(text) <= 60 and "\n" not in text else f"a {type(value).__name__}"
 
 
 #: unit key -> (Brian2 unit the magnitudes are in, what it is, an example with units).
@@ -279,18 +286,21 @@ def _magnitudes(value: Any, unit: str, what: str, *, units: bool = False) -> np.
             raise ValueError(_dimension_hint(value, have, unit, what))
         return np.asarray(value / conversion, dtype=float).reshape(-1)
     if isinstance(value, str | bytes):
-        raise ValueError(f"{what} is the text {_short(value)}: give {kind} as a number"
+        raise ValueError(f"{what} is the text {brief(value)}: give {kind} as a number"
                          f"{'' if not unit else f' with units, e.g. {example}'}, not a string")
     if isinstance(value, bool) or value is None or value is Ellipsis:
         raise ValueError(f"{what} must be {_describe(unit)}, got {value!r}")
+    if callable(value):
+        raise ValueError(f"{what} is a function ({brief(value)}): call it with its arguments, "
+                         "or hand it over as answer_from(function, arguments...)")
     if units and unit and unit != "step":
-        raise ValueError(f"{what} = {_short(value)} has no units: give it with units, e.g. "
+        raise ValueError(f"{what} = {brief(value)} has no units: give it with units, e.g. "
                          f"{example} (from brian2 import ...)")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be {_describe(unit)}, got "
-                         f"{_short(value)}") from None
+                         f"{brief(value)}") from None
     return array.reshape(-1)
 
 

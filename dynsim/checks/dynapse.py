@@ -66,6 +66,7 @@ from dynsim.checks import (
     answer_array,
     answer_scalar,
     answered,
+    brief,
     checked,
     data_array,
     data_scalar,
@@ -180,7 +181,7 @@ def _coarse_fine(bias: object, name: str) -> tuple[int, int]:
     except DynsimError as error:
         raise Rejected(f"{error}") from None
     raise Rejected(f"give the bias as a pair (coarse, fine) of whole numbers, or a "
-                   f"Dynapse1Parameter, got {bias!r}"[:200])
+                   f"Dynapse1Parameter, got {brief(bias)}")
 
 
 def _given_coarse_fine(bias: object, name: str) -> tuple[int, int]:
@@ -996,9 +997,11 @@ def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
     cv_v = data_scalar(cv, "", "cv", positive=True)
     goal = data_scalar(target, "", "target", positive=True)
     value = answer_scalar(n, "", "n")
+    if not math.isfinite(value):
+        return fail(name, f"got {value}: a population size is a whole number of neurons >= 1")
     expected = max(1, math.ceil((cv_v / goal) ** 2 - 1e-9))
     if value != int(value) or value < 1:
-        return fail(name, f"a population size is a whole number of neurons >= 1, got {n!r}")
+        return fail(name, f"a population size is a whole number of neurons >= 1, got {brief(n)}")
     size = int(value)
     spread = cv_v / math.sqrt(size)
     if size in (expected, expected + 1):

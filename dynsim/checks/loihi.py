@@ -63,6 +63,7 @@ from dynsim.checks import (
     answer_array,
     answer_scalar,
     answered,
+    brief,
     call_student,
     checked,
     data_scalar,
@@ -453,12 +454,12 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
         try:
             w_mant_raw, w_exp_raw = result
         except (TypeError, ValueError):
-            return fail(name, f"encode_weight returned {result!r} {where}: return the pair "
+            return fail(name, f"encode_weight returned {brief(result)} {where}: return the pair "
                         "(w_mant, w_exp)")
         w_mant, w_exp = _number_or_none(w_mant_raw), _number_or_none(w_exp_raw)
         if w_mant is None or w_exp is None or not (_whole(w_mant) and _whole(w_exp)):
-            return fail(name, f"(w_mant, w_exp) = ({w_mant_raw!r}, {w_exp_raw!r}) {where}: "
-                        "both are integers on the chip; round the mantissa")
+            return fail(name, f"(w_mant, w_exp) = ({brief(w_mant_raw)}, {brief(w_exp_raw)}) "
+                        f"{where}: both are integers on the chip; round the mantissa")
         m, e = int(w_mant), int(w_exp)
         if not _W_EXP_MIN <= e <= _W_EXP_MAX:
             return fail(name, f"w_exp = {e} {where} is outside the register range {_W_EXPS}")
@@ -568,9 +569,12 @@ def check_convention_difference(weights: Any, w_exp: Any,
         raise RegisterRangeError(f"conventions must be two names, got {conventions!r}")
     a, b = (get_convention(c).name for c in pair)
     weights = answered(weights)
+    if np.ndim(weights) > 1:
+        return fail(name, f"weights must be one flat list of integers, got an array of shape "
+                    f"{np.shape(weights)}")
     e = _answer(w_exp, "", "w_exp", "w_exp as one integer")
     if not _whole(e):
-        return fail(name, f"w_exp must be one integer, got {w_exp!r}")
+        return fail(name, f"w_exp must be one integer, got {brief(w_exp)}")
     e_int = int(e)
     if not _W_EXP_MIN <= e_int <= _W_EXP_MAX:
         return fail(name, f"w_exp = {e_int} is outside the register's range {_W_EXPS}")
@@ -974,7 +978,7 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     for seed in (pair[0], pair[0], pair[1]):
         result = call_student(run_learning, (int(seed),), call=f"run_learning({seed})")
         if is_unanswered(result):
-            return fail(name, f"run_learning({seed}) returned {result!r}: return the final "
+            return fail(name, f"run_learning({seed}) returned {brief(result)}: return the final "
                         "weights (e.g. a copy of S.w)")
         try:
             arr = np.array(result, dtype=float).reshape(-1)
