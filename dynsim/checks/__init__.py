@@ -48,8 +48,8 @@ from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = ["UNANSWERED", "AnswerFrom", "CheckResult", "Rejected", "answer_array", "answer_from",
            "answer_scalar", "answered", "brief", "call_student", "checked", "data_array",
-           "data_scalar", "fail", "is_unanswered", "ratio_text", "relative_error", "success",
-           "wants_units"]
+           "data_scalar", "fail", "is_unanswered", "ratio_text", "relative_error",
+           "returned_array", "success", "wants_units"]
 
 #: The hint of every check for an exercise cell that still holds its stub.
 UNANSWERED = "not answered yet: fill in the exercise cell above (replace the ... or the raise)"
@@ -255,6 +255,31 @@ def brief(value: Any) -> str:
     """
     text = repr(value)
     return text if len(text) <= 60 and "\n" not in text else f"a {type(value).__name__}"
+
+
+def returned_array(result: Any, call: str, wanted: str) -> np.ndarray:
+    """Return what a student's function returned as a flat float array, or a hint.
+
+    Parameters
+    ----------
+    result : object
+        The function's return value.
+    call : str
+        How to show the call in the hint (``'decay(x, 200)'``).
+    wanted : str
+        What it should return, for the hint (``'the final weights as an array of numbers'``).
+
+    Raises
+    ------
+    Rejected
+        For ``None``, ``...`` or anything that is not an array of numbers.
+    """
+    if is_unanswered(result):
+        raise Rejected(f"{call} returned {brief(result)}: return {wanted}")
+    try:  # a copy: a function that returns the same array object twice must not alias
+        return np.array(result, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise Rejected(f"{call} returned {type(result).__name__}: return {wanted}") from None
 
 
 #: unit key -> (Brian2 unit the magnitudes are in, what it is, an example with units).

@@ -209,8 +209,7 @@ def check_dpi_time_constant(tau: Any, itau: Any, capacitance: Any = physics.C_SY
     capacitance : Quantity or float
         Its capacitance (farads, > 0); default the synaptic 2 pF.
     units : bool or None
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); None (default): when the currents it is computed from are quantities.
+        Require a Brian2 quantity; None (default): when the given currents have units.
 
     Returns
     -------
@@ -272,8 +271,7 @@ def check_measured_time_constant(tau_estimate: Any, itau: Any,
     rtol : float
         Accepted relative error (default 10 %: a sampled trace).
     units : bool
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); default False: plain SI numbers are accepted too.
+        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
 
     Examples
     --------
@@ -337,8 +335,7 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any, *,
     ith, itau, iw : Quantity or float
         Gain, leak and weight bias currents of the synapse type (amperes).
     units : bool or None
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); None (default): when the currents it is computed from are quantities.
+        Require a Brian2 quantity; None (default): when the given currents have units.
 
     Examples
     --------
@@ -347,14 +344,11 @@ def check_epsc_jump(jump: Any, weight: Any, ith: Any, itau: Any, iw: Any, *,
     True
     """
     name = "EPSC jump"
-    if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
-        raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
-                                  f"{weight!r}")
+    w = _cam_weight(weight)
     ith_a = data_scalar(ith, "A", "ith", positive=True)
     itau_a = data_scalar(itau, "A", "itau", positive=True)
     iw_a = data_scalar(iw, "A", "iw", positive=True)
     value = answer_scalar(jump, "A", "jump", units=wants_units(units, ith, itau, iw))
-    w = int(weight)
     expected = w * ith_a / itau_a * iw_a
     if relative_error(value, expected) <= 0.02:
         return success(name, f"{_fmt(value, 'A')} = weight x (Ith/Itau) x Iw = {w} x "
@@ -494,8 +488,7 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05, *,
     rtol : float
         Accepted relative error (default 5 %: a measurement on a grid of DC values).
     units : bool
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); default False: plain SI numbers are accepted too.
+        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
 
     Examples
     --------
@@ -553,8 +546,7 @@ def check_saturation_rate(max_rate: Any, refractory: Any, *, units: bool = False
     refractory : tuple of int, Dynapse1Parameter or Quantity
         ``(coarse, fine)`` of ``IF_RFR_N``, or the refractory period itself.
     units : bool
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); default False: plain SI numbers are accepted too.
+        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
 
     Examples
     --------
@@ -602,6 +594,35 @@ def _mean_dpi_excess(currents: Mapping[str, float], circuit: str, rate: float,
     return weight * jump * tau * rate, jump, tau
 
 
+def _cam_weight(weight: Any) -> int:
+    """Return the notebook's weight (CAM entries of a connection, >= 1) as an int."""
+    if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
+        raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
+                                  f"{weight!r}")
+    return int(weight)
+
+
+def _mean_dpi_question(answer: Any, what: str, units: bool, rate: Any, rate_name: str,
+                       biases: Any, circuit: str, weight: int
+                       ) -> tuple[float, float, dict[str, float], tuple[float, float, float]]:
+    """Read a mean-current question: ``(answer in A, rate in Hz, bias currents, excess)``.
+
+    ``excess`` is ``(mean excess above I0, jump J, tau)`` of :func:`_mean_dpi_excess`.
+    """
+    rate_hz = data_scalar(rate, "Hz", rate_name)
+    if rate_hz < 0 or not np.isfinite(rate_hz):
+        raise InvalidSettingError(f"{rate_name} must be >= 0, got {rate}")
+    currents = _bias_group(biases).currents()
+    value = answer_scalar(answer, "A", what, units=units)
+    return value, rate_hz, currents, _mean_dpi_excess(currents, circuit, rate_hz, weight)
+
+
+def _is_mean_above_floor(value: float, expected: float) -> bool:
+    """Whether a mean current matches within 3 %, above the floor I0 or with it."""
+    i0 = float(physics.I0 / amp)
+    return relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03
+
+
 def _mean_current_variants(expected: float, jump: float, tau: float, rate: float,
                            weight: int) -> list[tuple[float, str]]:
     return [
@@ -642,8 +663,7 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
     biases : optional
         The core's biases (as for :func:`check_rheobase`).
     units : bool
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); default False: plain SI numbers are accepted too.
+        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
 
     Examples
     --------
@@ -653,20 +673,13 @@ def check_mean_synaptic_current(mean_current: Any, rate: Any, weight: Any = 1,
     """
     kind = synapse_type(synapse).name
     name = f"mean {kind} current"
-    if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 1:
-        raise InvalidSettingError(f"weight is a whole number of CAM entries >= 1, got "
-                                  f"{weight!r}")
-    rate_hz = data_scalar(rate, "Hz", "rate")
-    if rate_hz < 0 or not np.isfinite(rate_hz):
-        raise InvalidSettingError(f"rate must be >= 0, got {rate}")
-    currents = _bias_group(biases).currents()
-    value = answer_scalar(mean_current, "A", "mean_current", units=units)
-    expected, jump, tau = _mean_dpi_excess(currents, kind.lower(), rate_hz, int(weight))
-    i0 = float(physics.I0 / amp)
-    if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
+    w = _cam_weight(weight)
+    value, rate_hz, _, (expected, jump, tau) = _mean_dpi_question(
+        mean_current, "mean_current", units, rate, "rate", biases, kind.lower(), w)
+    if _is_mean_above_floor(value, expected):
         return success(name, f"{_fmt(value, 'A')} = weight x J x tau x rate (J = "
                        f"{_fmt(jump, 'A')}, tau = {_fmt(tau, 's')})")
-    variants = _mean_current_variants(expected, jump, tau, rate_hz, int(weight))
+    variants = _mean_current_variants(expected, jump, tau, rate_hz, w)
     hint = _diagnose(value, expected, variants, 0.03)
     return fail(name, hint or f"your mean current is {ratio_text(value, expected)} the expected "
                 "value: each event adds J = weight (Ith/Itau) Iw, which decays with tau; "
@@ -747,8 +760,7 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None,
     biases : optional
         The core's biases (as for :func:`check_rheobase`).
     units : bool
-        Whether the answer must be a Brian2 quantity (a plain number is "NOT YET: give it
-        with units"); default False: plain SI numbers are accepted too.
+        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
 
     Examples
     --------
@@ -757,16 +769,12 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None,
     True
     """
     name = "steady-state AHP current"
-    rate_hz = data_scalar(steady_rate, "Hz", "steady_rate")
-    if rate_hz < 0 or not np.isfinite(rate_hz):
-        raise InvalidSettingError(f"steady_rate must be >= 0, got {steady_rate}")
-    currents = _bias_group(biases).currents()
-    value = answer_scalar(iahp_mean, "A", "iahp_mean", units=units)
-    expected, jump, tau = _mean_dpi_excess(currents, "ahp", rate_hz, 1)
+    value, rate_hz, currents, (expected, jump, tau) = _mean_dpi_question(
+        iahp_mean, "iahp_mean", units, steady_rate, "steady_rate", biases, "ahp", 1)
     i0 = float(physics.I0 / amp)
     if expected <= 0:
         return fail(name, "with no adaptation pulse (IF_AHW_P = 0 or no spikes) the mean is 0")
-    if relative_error(value, expected) <= 0.03 or relative_error(value, expected + i0) <= 0.03:
+    if _is_mean_above_floor(value, expected):
         return success(name, f"{_fmt(value, 'A')} = J_ahp x tau_ahp x f (J_ahp = "
                        f"{_fmt(jump, 'A')}, tau_ahp = {_fmt(tau, 's')})")
     variants = _mean_current_variants(expected, jump, tau, rate_hz, 1)

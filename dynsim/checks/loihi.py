@@ -68,9 +68,9 @@ from dynsim.checks import (
     checked,
     data_scalar,
     fail,
-    is_unanswered,
     ratio_text,
     relative_error,
+    returned_array,
     success,
 )
 from dynsim.errors import LearningRuleError, RegisterRangeError
@@ -219,14 +219,8 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
         result = call_student(decay_function, (x.copy(), d), call=f"decay(x, {d})",
                               advice="x is an int64 numpy array, d an int: use numpy "
                               "operations (np.abs, np.sign, >>, //)")
-        if result is None:
-            return fail(name, f"decay(x, {d}) returned None: return the array of decayed "
-                        "values")
-        try:
-            got = np.asarray(result, dtype=float).reshape(-1)
-        except (TypeError, ValueError):
-            return fail(name, f"decay(x, {d}) returned {type(result).__name__}: return an "
-                        "array with one decayed value per element of x")
+        got = returned_array(result, f"decay(x, {d})",
+                             "an array with one decayed value per element of x")
         if got.shape != x.shape:
             return fail(name, f"decay(x, {d}) returned {got.size} values for {x.size} inputs: "
                         "return one decayed value per element of x")
@@ -977,15 +971,8 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     results = []
     for seed in (pair[0], pair[0], pair[1]):
         result = call_student(run_learning, (int(seed),), call=f"run_learning({seed})")
-        if is_unanswered(result):
-            return fail(name, f"run_learning({seed}) returned {brief(result)}: return the final "
-                        "weights (e.g. a copy of S.w)")
-        try:
-            arr = np.array(result, dtype=float).reshape(-1)
-        except (TypeError, ValueError):
-            return fail(name, f"run_learning({seed}) returned {type(result).__name__}: "
-                        "return the final weights as an array of numbers")
-        results.append(arr)
+        results.append(returned_array(result, f"run_learning({seed})", "the final weights "
+                                      "as an array of numbers (e.g. a copy of S.w)"))
     first, again, other = results
     if first.shape != again.shape or first.shape != other.shape:
         return fail(name, f"the runs returned different numbers of weights ({first.size}, "
