@@ -103,6 +103,8 @@ _MANT_MAX = (1 << registers.WEIGHT_BITS) - 1
 _ACC_BITS, _UV_BITS = registers.ACC_BITS, registers.UV_BITS
 #: What the text of a hint calls them.
 _DECAYS = f"0..{_DECAY_MAX}"
+#: The convention check's own bound on the size of the question (not a chip number).
+_MAX_SYNAPSES = 64
 _W_EXPS = f"{_W_EXP_MIN}..{_W_EXP_MAX}"
 _MANTS = f"0..{_MANT_MAX}"
 _CONVENTIONS = ("silicon", "lava", "brian2_loihi")
@@ -159,7 +161,7 @@ def _decay_int(x: int, d: int) -> int:
 
 
 def _tau_of_decay(decay: float) -> float:
-    """Time constant (steps) of a decay: the chip keeps (4096 - d)/4096 per step."""
+    """Return the time constant (steps) of a decay: the chip keeps (4096 - d)/4096 per step."""
     keep = 1 - decay / _UNITY
     if keep >= 1:
         return math.inf
@@ -236,13 +238,13 @@ def check_integer_decay(decay_function: Callable[[np.ndarray, int], Any]) -> Che
                  if all(predicate(*triple) for triple in triples)), None)
     if hint is None:
         if all(abs(xi) * (_UNITY - d) >= 2**31 for xi, d, _ in wrong):
-            hint = ("wrong only for large |x|: |x| (4096 - d) needs up to 36 bits; does your "
+            hint = (f"wrong only for large |x|: |x| ({_UNITY} - d) needs up to 36 bits; does your "
                     "product overflow a 32-bit integer? Compute in int64")
         elif any(not _whole(gi) for _, _, gi in wrong):
             hint = ("your values have fractions: registers hold integers; drop the low 12 "
-                    "bits of |x| (4096 - d) with >> 12 (or // 4096)")
+                    f"bits of |x| ({_UNITY} - d) with >> {_DECAY_BITS} (or // {_UNITY})")
         else:
-            hint = "compute sign(x) * ((|x| * (4096 - d)) >> 12)"
+            hint = f"compute sign(x) * ((|x| * ({_UNITY} - d)) >> {_DECAY_BITS})"
     return fail(name, f"{len(wrong)} of {len(triples)} values differ ({example}): {hint}")
 
 
@@ -263,19 +265,20 @@ _DECAY_MISTAKES: tuple[tuple[Callable[[int, int, float], bool], str], ...] = (
      "minus infinity; the chip decays the magnitude |x| and puts the sign back, so it "
      "rounds toward zero"),
     (lambda x, d, g: abs(g - _exact(x, d)) < 1e-6,
-     "your values have fractions: registers hold integers; drop the low 12 bits of "
-     "|x| (4096 - d) with >> 12 (or // 4096)"),
+     f"your values have fractions: registers hold integers; drop the low {_DECAY_BITS} bits of "
+     f"|x| ({_UNITY} - d) with >> {_DECAY_BITS} (or // {_UNITY})"),
     (lambda x, d, g: g in (round(_exact(x, d)), math.floor(_exact(x, d) + 0.5)),
-     "you rounded to the nearest integer; the chip drops the low 12 bits (truncation of "
-     "the magnitude, toward zero)"),
+     f"you rounded to the nearest integer; the chip drops the low {_DECAY_BITS} bits "
+     "(truncation of the magnitude, toward zero)"),
     (lambda x, d, g: g in (math.ceil(_exact(x, d)),
                            math.copysign(math.ceil(abs(_exact(x, d))), x)),
-     "you rounded up (or away from zero); the chip drops the low 12 bits (truncation of "
-     "the magnitude, toward zero)"),
+     f"you rounded up (or away from zero); the chip drops the low {_DECAY_BITS} bits "
+     "(truncation of the magnitude, toward zero)"),
     (_is_leak,
-     "you computed the part that leaks away, x d / 4096; the chip KEEPS x (4096 - d) / 4096"),
+     f"you computed the part that leaks away, x d / {_UNITY}; the chip KEEPS "
+     f"x ({_UNITY} - d) / {_UNITY}"),
     (lambda x, d, g: g == x,
-     "nothing decays: multiply by (4096 - d) and shift right by 12"),
+     f"nothing decays: multiply by ({_UNITY} - d) and shift right by {_DECAY_BITS}"),
 )
 
 
@@ -322,34 +325,34 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
             hint += " (your formula is right)"
         elif abs(value - 1 / tau_steps) < 1e-6 or abs(value - (1 - math.exp(-1 / tau_steps))
                                                         ) < 1e-6:
-            hint += ("; and decays are 12-bit fractions: the register holds 4096 times the "
-                     "fraction that leaks away per step")
+            hint += (f"; and decays are {_DECAY_BITS}-bit fractions: the register holds "
+                     f"{_UNITY} times the fraction that leaks away per step")
         return fail(name, hint)
     d = int(value)
     if not 0 <= d <= _DECAY_MAX:
-        hint = (f"decay = {d} is outside the register's range 0..4096 (a decay is the part "
-                "of 4096 that leaks away per step)")
+        hint = (f"decay = {d} is outside the register's range {_DECAYS} (a decay is the part "
+                f"of {_UNITY} that leaks away per step)")
         if abs(d - _UNITY * tau_steps) < 1:
-            hint += ": you multiplied 4096 by tau; a LONG tau leaks LITTLE per step"
+            hint += f": you multiplied {_UNITY} by tau; a LONG tau leaks LITTLE per step"
         return fail(name, hint)
     tau_eff = _tau_of_decay(d)
     keep = _UNITY - d
-    meaning = (f"decay = {d} keeps {keep}/4096 = {keep / _UNITY:.5f} of the value per step: "
+    meaning = (f"decay = {d} keeps {keep}/{_UNITY} = {keep / _UNITY:.5f} of the value per step: "
                f"tau = {_fmt_tau(tau_eff)}")
     if abs(d - exact) < 1:
         return success(name, f"{meaning} (target {tau_steps:g} ms)")
     first_order = _UNITY / tau_steps
     variants: list[tuple[float, str]] = [
-        (first_order, f"{meaning}, not {tau_steps:g} ms: {d} = 4096/tau is the first-order "
+        (first_order, f"{meaning}, not {tau_steps:g} ms: {d} = {_UNITY}/tau is the first-order "
          "(Euler) approximation (what brian2-loihi's documentation writes); the float model "
-         "keeps exp(-1/tau) per step: solve (4096 - d)/4096 = exp(-1/tau) for d"),
+         f"keeps exp(-1/tau) per step: solve ({_UNITY} - d)/{_UNITY} = exp(-1/tau) for d"),
         (_UNITY * math.exp(-1 / tau_steps), f"{meaning}: that is the part KEPT per step, "
-         "4096 exp(-1/tau); the register holds the part that leaks away"),
+         f"{_UNITY} exp(-1/tau); the register holds the part that leaks away"),
         (_UNITY * (1 - math.exp(-1 / (tau_steps * 1e-3))), f"{meaning}: is your tau in "
          "seconds? Loihi steps are 1 ms, and tau is given in steps (ms)"),
         (_UNITY * (1 - math.exp(-1 / (tau_steps * 1e3))), f"{meaning}: your tau is 1000x "
          "too long; tau is given in steps of 1 ms"),
-        (tau_steps, f"{meaning}: you returned tau itself; the register is 4096 times the "
+        (tau_steps, f"{meaning}: you returned tau itself; the register is {_UNITY} times the "
          "fraction that leaks away per step"),
         (_UNITY * (1 - math.exp(-tau_steps)), f"{meaning}: the exponent is -1/tau "
          "(one step divided by tau), not -tau"),
@@ -361,7 +364,7 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
                  if tau_eff < tau_steps else
                  "too long: it leaks too little per step; a larger decay")
     return fail(name, f"{meaning}, but the target is {target}: {direction} is needed. Solve "
-                "(4096 - d)/4096 = exp(-1/tau) for d")
+                f"({_UNITY} - d)/{_UNITY} = exp(-1/tau) for d")
 
 
 def _actual_weight(w_mant: int, w_exp: int) -> int:
@@ -383,8 +386,9 @@ def _best_weight(units: float) -> tuple[float, int, float]:
     for e in range(_W_EXP_MAX + 1):
         if units / 2.0 ** (_ACT_SHIFT + e) <= _MANT_MAX + 0.5:
             return best, e, 2.0 ** (_ACT_SHIFT + e)
-    raise RegisterRangeError(f"{units:g} units of u do not fit an 8-bit mantissa even with "
-                             "w_exp = 7 (255 * 2**13): use a smaller scale")
+    raise RegisterRangeError(f"{units:g} units of u do not fit an {registers.WEIGHT_BITS}-bit "
+                             f"mantissa even with w_exp = {_W_EXP_MAX} ({_MANT_MAX} * "
+                             f"2**{_ACT_SHIFT + _W_EXP_MAX}): use a smaller scale")
 
 
 @checked("weight encoding")
@@ -458,24 +462,24 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
         if not _W_EXP_MIN <= e <= _W_EXP_MAX:
             return fail(name, f"w_exp = {e} {where} is outside the register range {_W_EXPS}")
         if not 0 <= m <= _MANT_MAX:
-            return fail(name, f"w_mant = {m} {where} does not fit the 8-bit mantissa "
-                        f"({_MANTS}): choose a larger w_exp")
+            return fail(name, f"w_mant = {m} {where} does not fit the {registers.WEIGHT_BITS}-bit "
+                        f"mantissa ({_MANTS}): choose a larger w_exp")
         act = _actual_weight(m, e)
         error = abs(act - units)
         if error <= best + 1e-9 * units or error <= step / 2:
             continue
         pair = f"(w_mant, w_exp) = ({m}, {e}) {where}"
         if units > 0 and abs(m * 2.0 ** (_ACT_SHIFT + e) / units - 64) < 3.2:
-            return fail(name, f"{pair} gives w_mant * 2**(6 + w_exp) = "
-                        f"{m * 2.0 ** (_ACT_SHIFT + e):.6g} units, 64x the weight x scale: "
-                        "the chip shifts the mantissa by 6 bits MORE than the exponent, so "
-                        "the mantissa is weight x scale / 2**(6 + w_exp)")
+            return fail(name, f"{pair} gives w_mant * 2**({_ACT_SHIFT} + w_exp) = "
+                        f"{m * 2.0 ** (_ACT_SHIFT + e):.6g} units, {1 << _ACT_SHIFT}x the weight x "
+                        f"scale: the chip shifts the mantissa by {_ACT_SHIFT} bits MORE than the "
+                        f"exponent, so the mantissa is weight x scale / 2**({_ACT_SHIFT} + w_exp)")
         if e < 0:
             return fail(name, f"{pair}: with a negative exponent the chip computes "
-                        f"floor(w_mant * 2**w_exp) << 6 = {act} units (the two-part shift): "
-                        "the fraction is lost, so a negative exponent never gives a step "
-                        "finer than 64 units. Use the smallest exponent >= 0 whose mantissa "
-                        "fits")
+                        f"floor(w_mant * 2**w_exp) << {_ACT_SHIFT} = {act} units (the two-part "
+                        "shift): the fraction is lost, so a negative exponent never gives a step "
+                        f"finer than {1 << _ACT_SHIFT} units. Use the smallest exponent >= 0 whose "
+                        "mantissa fits")
         if e == e_best and act == math.floor(units / step) * step:
             return fail(name, f"{pair} gives {act} units: the mantissa is truncated (int() "
                         "or // drop the fraction); round it to the nearest integer, which "
@@ -486,9 +490,9 @@ def check_weight_encoding(encode_weight: Callable[[float, float], Any], scale: A
                         f"encoding; with w_exp = {e_best} the mantissa still fits 8 bits and "
                         f"the step is {step:g} units instead of {2 ** (_ACT_SHIFT + e)}. Take "
                         "the smallest exponent whose mantissa fits")
-        return fail(name, f"{pair} gives w_act = w_mant * 2**(6 + w_exp) = {act} units, "
+        return fail(name, f"{pair} gives w_act = w_mant * 2**({_ACT_SHIFT} + w_exp) = {act} units, "
                     f"{ratio_text(act, units) if units else act} the weight x scale: the mantissa "
-                    "is weight x scale / 2**(6 + w_exp), rounded")
+                    f"is weight x scale / 2**({_ACT_SHIFT} + w_exp), rounded")
     count = f"all {len(cases)} weights" if len(cases) > 1 else "the weight"
     return success(name, f"{count}: the actual weight w_mant * 2**(6 + "
                    "w_exp) is within half a step of weight x scale, at the finest step that "
@@ -511,7 +515,7 @@ def _u_after_one_step(weights: list[int], w_exp: int, convention: str) -> tuple[
         return u, "lava"
     per_synapse = [((w * mul) // div) << _ACT_SHIFT for w in weights]
     if convention == "brian2_loihi":
-        limit = (1 << 21) - (1 << _ACT_SHIFT)
+        limit = registers.WEIGHT_LIMIT_BRIAN2_LOIHI
         return sum(min(a, limit) for a in per_synapse), convention
     q = _wrap(sum(per_synapse), _ACC_BITS + 1)  # 21 bits + sign accumulator
     return _wrap(q, _UV_BITS), convention
@@ -576,8 +580,9 @@ def check_convention_difference(weights: Any, w_exp: Any,
         w_arr = answer_array(weights, "", "weights")
     except Rejected as rejected:
         raise Rejected(f"weights must be a list of integers: {rejected.hint}") from None
-    if w_arr.size == 0 or w_arr.size > 64:
-        return fail(name, f"give 1..64 weight mantissas (one per synapse), got {w_arr.size}")
+    if w_arr.size == 0 or w_arr.size > _MAX_SYNAPSES:
+        return fail(name, f"give 1..{_MAX_SYNAPSES} weight mantissas (one per synapse), got "
+                    f"{w_arr.size}")
     if not all(_whole(w) for w in w_arr.tolist()):
         return fail(name, "weight mantissas are integers")
     w_list = [int(w) for w in w_arr.tolist()]
@@ -597,13 +602,14 @@ def check_convention_difference(weights: Any, w_exp: Any,
                            f"{a if b == 'lava' else b} (each floor(w 2**w_exp) loses its "
                            "fraction) but to the projection's sum in lava")
         if "silicon" in (a, b) and _wrap(per_synapse, _ACC_BITS + 1) != per_synapse:
-            reasons.append(f"the step's input {per_synapse} overflows silicon's 21-bit + sign "
-                           "dendritic accumulator, which wraps around (two's complement)")
+            reasons.append(f"the step's input {per_synapse} overflows silicon's {_ACC_BITS}-bit "
+                           "+ sign dendritic accumulator, which wraps around (two's complement)")
         elif "silicon" in (a, b) and _wrap(per_synapse, _UV_BITS) != per_synapse:
-            reasons.append("u overflows 24 bits and wraps around on silicon")
+            reasons.append(f"u overflows {_UV_BITS} bits and wraps around on silicon")
         if "brian2_loihi" in (a, b) and any(((w * mul) // div) << _ACT_SHIFT
-                                            > (1 << 21) - 64 for w in w_list):
-            reasons.append("brian2-loihi clips each actual weight to 2**21 - 64")
+                                            > registers.WEIGHT_LIMIT_BRIAN2_LOIHI for w in w_list):
+            reasons.append("brian2-loihi clips each actual weight to "
+                           f"{registers.WEIGHT_LIMIT_BRIAN2_LOIHI}")
         why = "; ".join(reasons) if reasons else "see conventions_table()"
         return success(name, f"{result}. {why[0].upper() + why[1:]}")
     if e_int >= 0 and per_synapse < (1 << _ACC_BITS):
@@ -700,9 +706,10 @@ def _power_of_two(value: Any, what: str) -> Fraction:
     if not (math.isfinite(number) and number > 0):
         raise RegisterRangeError(f"{what} must be a power of two > 0, got {value!r}")
     k = round(math.log2(number))
-    if 2.0**k != number or not -7 <= k <= 9:
-        raise RegisterRangeError(f"{what} must be 2**k with k in -7..9 (a learning rule "
-                                 f"can only scale by 2^k), got {value!r}")
+    if 2.0**k != number or not registers.DW_EXP_MIN <= k <= registers.DW_EXP_MAX:
+        raise RegisterRangeError(f"{what} must be 2**k with k in {registers.DW_EXP_MIN}.."
+                                 f"{registers.DW_EXP_MAX} (a learning rule can only scale by "
+                                 f"2^k), got {value!r}")
     return Fraction(2) ** k
 
 
