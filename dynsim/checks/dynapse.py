@@ -61,6 +61,7 @@ import numpy as np
 from brian2 import Quantity, amp, farad, mV, pA, pF, second, volt
 
 from dynsim.checks import (
+    UNANSWERED,
     CheckResult,
     Rejected,
     answer_array,
@@ -697,7 +698,9 @@ def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult
     Parameters
     ----------
     t, rate : array
-        The student's times (seconds) and rates (hertz), one per interval.
+        The student's times (seconds) and rates (hertz), one per interval. With ``rate =
+        None``, ``t`` may be the pair ``(t, rate)`` itself, e.g. the
+        :func:`~dynsim.checks.answer_from` of a function that returns both.
     spike_times : array or Quantity
         The spike times of one neuron (seconds).
 
@@ -707,11 +710,19 @@ def check_instantaneous_rate(t: Any, rate: Any, spike_times: Any) -> CheckResult
     >>> s = np.array([0.01, 0.03, 0.06])
     >>> check_instantaneous_rate(s[1:], 1 / np.diff(s), s)
     PASS [instantaneous rate] 2 intervals; rate falls from 50 Hz to 33.3 Hz
+    >>> from dynsim.checks import answer_from
+    >>> check_instantaneous_rate(answer_from(lambda x: (x[1:], 1 / np.diff(x)), s), None, s)
+    PASS [instantaneous rate] 2 intervals; rate falls from 50 Hz to 33.3 Hz
     """
     name = "instantaneous rate"
     spikes = np.sort(data_array(spike_times, "s", "spike_times"))
     if len(spikes) < 2:
         raise InvalidSettingError("spike_times needs at least 2 spikes (one interval)")
+    if rate is None:  # the pair (t, rate) in one answer
+        pair = answered(t)
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise Rejected(UNANSWERED)  # t alone: the rates are still to come
+        t, rate = pair
     times, rates = answer_array(t, "s", "t"), answer_array(rate, "Hz", "rate")
     isi = np.diff(spikes)
     expected = 1 / isi

@@ -51,6 +51,8 @@ CALLS = {
         a, 1 / np.diff(SPIKES), SPIKES),
     "check_instantaneous_rate (rate)": lambda a: dynapse_checks.check_instantaneous_rate(
         SPIKES[1:], a, SPIKES),
+    "check_instantaneous_rate (pair)": lambda a: dynapse_checks.check_instantaneous_rate(
+        a, None, SPIKES),
     "check_ahp_steady_state": lambda a: dynapse_checks.check_ahp_steady_state(a, 38.3 * Hz),
     "check_fan_in": lambda a: dynapse_checks.check_fan_in(a, NET, POST),
     "check_group_rates": lambda a: dynapse_checks.check_group_rates(
@@ -173,3 +175,14 @@ def test_answer_from_passes_a_right_answer_through():
     deferred = dynapse_checks.check_saturation_rate(answer_from(saturation_rate, (0, 42)),
                                                     (0, 42))
     assert direct.passed and deferred == direct
+
+
+def test_a_function_returning_a_pair_can_be_checked_unevaluated():
+    """``t, rate = instantaneous_rate(spikes)`` raises for a stub before any check can run."""
+    def instantaneous_rate(spike_times):
+        return spike_times[1:], 1 / np.diff(spike_times)
+
+    assert dynapse_checks.check_instantaneous_rate(answer_from(instantaneous_rate, SPIKES),
+                                                   None, SPIKES)
+    assert UNANSWERED in dynapse_checks.check_instantaneous_rate(
+        answer_from(_stub, SPIKES), None, SPIKES).message
