@@ -160,16 +160,6 @@ def _decay_int(x: int, d: int) -> int:
     return magnitude if x >= 0 else -magnitude
 
 
-def _tau_of_decay(decay: float) -> float:
-    """Return the time constant (steps) of a decay: the chip keeps (4096 - d)/4096 per step."""
-    keep = 1 - decay / _UNITY
-    if keep >= 1:
-        return math.inf
-    if keep <= 0:
-        return 0.0
-    return -1.0 / math.log(keep)
-
-
 def _fmt_tau(tau: float) -> str:
     if math.isinf(tau):
         return "infinite (no decay)"
@@ -316,6 +306,9 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
     name = "decay register"
     tau_steps = _steps(tau, "tau")
     value = _answer(decay, "", "decay", "the decay as one integer")
+    # The mapping tau -> decay is what the student writes here, so the check computes it
+    # itself (the real-valued register before rounding: any integer within one passes)
+    # rather than calling registers.decay_from_tau, and stays independent of the emulator.
     exact = _UNITY * (1 - math.exp(-1 / tau_steps))
     target = f"tau = {tau_steps:g} ms"
     if not _whole(value):
@@ -335,7 +328,7 @@ def check_decay_register(decay: Any, tau: Any) -> CheckResult:
         if abs(d - _UNITY * tau_steps) < 1:
             hint += f": you multiplied {_UNITY} by tau; a LONG tau leaks LITTLE per step"
         return fail(name, hint)
-    tau_eff = _tau_of_decay(d)
+    tau_eff = registers.tau_from_decay(d)  # the readout of the register table
     keep = _UNITY - d
     meaning = (f"decay = {d} keeps {keep}/{_UNITY} = {keep / _UNITY:.5f} of the value per step: "
                f"tau = {_fmt_tau(tau_eff)}")
