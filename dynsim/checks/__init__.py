@@ -278,7 +278,7 @@ def returned_array(result: Any, call: str, wanted: str) -> np.ndarray:
         raise Rejected(f"{call} returned {brief(result)}: return {wanted}")
     try:  # a copy: a function that returns the same array object twice must not alias
         return np.array(result, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise Rejected(f"{call} returned {type(result).__name__}: return {wanted}") from None
 
 
@@ -323,7 +323,7 @@ def _magnitudes(value: Any, unit: str, what: str, *, units: bool = False) -> np.
                          f"{example} (from brian2 import ...)")
     try:
         array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} must be {_describe(unit)}, got "
                          f"{brief(value)}") from None
     return array.reshape(-1)

@@ -560,9 +560,9 @@ def check_convention_difference(weights: Any, w_exp: Any,
         raise RegisterRangeError(f"conventions must be two names, got {conventions!r}")
     a, b = (get_convention(c).name for c in pair)
     weights = answered(weights)
-    if np.ndim(weights) > 1:
+    if isinstance(weights, np.ndarray) and weights.ndim > 1:
         return fail(name, f"weights must be one flat list of integers, got an array of shape "
-                    f"{np.shape(weights)}")
+                    f"{weights.shape}")
     e = _answer(w_exp, "", "w_exp", "w_exp as one integer")
     if not _whole(e):
         return fail(name, f"w_exp must be one integer, got {brief(w_exp)}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from brian2 import Hz, ms, mV, pA, pF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dynsim.checks.dynapse as dynapse_checks
 import dynsim.checks.loihi as loihi_checks
@@ -106,6 +108,7 @@ WRONG = {
     "nan": (float("nan"), None),
     "a negative number": (-123.4, None),
     "a huge integer": (2**80, None),
+    "an integer too large for a float": (10**400, None),
     "a time": (123.4 * ms, None),
     "a rate": (123.4 * Hz, None),
     "a current": (123.4 * pA, None),
@@ -186,3 +189,27 @@ def test_a_function_returning_a_pair_can_be_checked_unevaluated():
                                                    None, SPIKES)
     assert UNANSWERED in dynapse_checks.check_instantaneous_rate(
         answer_from(_stub, SPIKES), None, SPIKES).message
+
+
+# --------------------------------------------------------------------------- any answer at all
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.complex_numbers()
+            | st.text(max_size=6) | st.binary(max_size=4) | st.just(...))
+_UNITS = st.sampled_from([ms, Hz, pA, pF, mV, 1])
+_QUANTITIES = st.builds(lambda x, unit: x * unit, st.floats(allow_nan=True), _UNITS)
+_ARRAYS = st.builds(lambda shape, unit: np.linspace(-1, 1, int(np.prod(shape))).reshape(shape)
+                    * unit, st.lists(st.integers(0, 3), max_size=3), _UNITS)
+ANY_ANSWER = st.recursive(
+    _SCALARS | _QUANTITIES | _ARRAYS,
+    lambda inner: (st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                   | st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=6)
+
+
+@pytest.mark.parametrize("check", list(CALLS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answer=ANY_ANSWER)
+def test_any_answer_at_all_gives_a_one_line_result(check, answer):
+    """For all answers: a CheckResult on one line, never an exception."""
+    result = CALLS[check](answer)
+    assert isinstance(result, CheckResult)
+    assert result.message and "\n" not in result.message
