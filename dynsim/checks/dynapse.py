@@ -86,7 +86,13 @@ from dynsim.dynapse.biases import (
     time_constant,
 )
 from dynsim.dynapse.config import Dynapse1Parameter, Dynapse1ParameterGroup, synapse_type
-from dynsim.dynapse.constants import CAMS_PER_NEURON, FINE_MAX, NEURONS_PER_CORE
+from dynsim.dynapse.constants import (
+    CAMS_PER_NEURON,
+    COARSE_MAX,
+    COARSE_MIN,
+    FINE_MAX,
+    NEURONS_PER_CORE,
+)
 from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = [
@@ -408,7 +414,8 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
     chosen = _coarse_fine(bias, spec.samna_name)
     tau = float(time_constant(spec.samna_name, *chosen) / second)
     table = get_coarse_fine_table()  # every (coarse, fine > 0) the bias can take, at once
-    leaks = np.concatenate([table.current(c, np.arange(1, FINE_MAX + 1)) for c in range(8)])
+    coarse = range(COARSE_MIN, COARSE_MAX + 1)
+    leaks = np.concatenate([table.current(c, np.arange(1, FINE_MAX + 1)) for c in coarse])
     grid = float(physics.CAPACITANCE[spec.circuit] * physics.U_T / farad / volt) / (
         physics.KAPPA * np.maximum(leaks * spec.scale, float(physics.I0 / amp)))
     best = float(np.min(np.abs(grid - goal)) / goal)
@@ -442,8 +449,10 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
         hint = ("tau is too short: a longer time constant needs a SMALLER leak current "
                 "(tau = C U_T/(kappa Itau)); lower the fine value")
     if tau / goal > 4 or goal / tau > 4:
+        full_scale = [float(table.current(c, FINE_MAX)) for c in coarse]
+        step = (full_scale[-1] / full_scale[0]) ** (1 / (len(full_scale) - 1))
         hint += (", or change the coarse value: one coarse step changes the current about "
-                 "8-fold")
+                 f"{step:.0f}-fold")
     return fail(label, f"{message}{floor_note}: {hint}. Compute the current you need first, "
                 "then nearest_coarse_fine(current)")
 
@@ -771,7 +780,7 @@ def check_ahp_steady_state(iahp_mean: Any, steady_rate: Any, biases: Any = None,
     biases : optional
         The core's biases (as for :func:`check_rheobase`).
     units : bool
-        Require a Brian2 quantity (default False: plain SI numbers pass too; see above).
+        Refuse a plain number for ``iahp_mean`` (default False: plain amperes pass).
 
     Examples
     --------
