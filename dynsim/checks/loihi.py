@@ -11,8 +11,9 @@ pass that says what the answer means, or a hint that names the likely mistake ("
 rounded toward minus infinity: >> on a negative number floors").
 
 A check returns "NOT YET" for an unanswered stub (``...``, ``None``, a function that raises
-``NotImplementedError``) and for any wrong answer, including a student function that
-raises; it raises a :class:`dynsim.errors.DynsimError` only for the arguments the notebook
+``NotImplementedError``) and for any wrong answer, of any type, including a student function
+that raises (called through :func:`dynsim.checks.call_student`; a value computed by a
+function can be handed over unevaluated as :func:`dynsim.checks.answer_from`); it raises a :class:`dynsim.errors.DynsimError` only for the arguments the notebook
 supplies when they make no sense (a negative time constant, a scale of zero, a string where
 a number is needed).
 

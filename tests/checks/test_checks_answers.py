@@ -120,6 +120,8 @@ WRONG = {
 def test_every_public_check_is_fed_wrong_answers():
     public = {name for module in (dynapse_checks, loihi_checks) for name in module.__all__}
     assert public == {key.split(" ")[0] for key in CALLS}
+    for module in (dynapse_checks, loihi_checks):  # each one wrapped by dynsim.checks.checked
+        assert all(hasattr(getattr(module, name), "__wrapped__") for name in module.__all__)
 
 
 @pytest.mark.parametrize("kind", list(WRONG))
