@@ -6,6 +6,16 @@ style of nengo-loihi's ``discretize.py``). The Brian2 code of :mod:`dynsim.loihi
 and :mod:`dynsim.loihi.synapses` is generated from these constants, and the parameter
 checks of every public class call :func:`check_register`.
 
+Each register's meaning lives in one table, :data:`REGISTERS` (range, chip name, what it
+holds, its Lava alias and the one-line readout a bench shows next to its control), with the
+read-only quantities derived from registers in :data:`DERIVED` (``vth``, ``bias``). The
+properties of :class:`~dynsim.loihi.LoihiNeuronGroup` and :class:`~dynsim.loihi.LoihiSynapses`
+(``decay_I``, ``du``, ``vth``, ``bias_mant``, ``w_exp``, ``delay``, ...) are generated from
+these tables (:class:`RegisterField`), :func:`readout` explains a value, and
+:func:`tau_from_decay` / :func:`decay_from_tau` are the one decay <-> time-constant
+conversion. Adding a parameter that is a plain register means one entry here (plus its
+constructor argument, and its arithmetic if it is new).
+
 One time step of a compartment (Loihi 1, CUBA LIF; Davies et al. 2018)::
 
     decay(x, d) = sign(x) * ((|x| * (4096 - d)) >> 12)          # rounds toward zero
