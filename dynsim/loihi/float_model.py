@@ -29,7 +29,7 @@ Examples
 >>> q = quantize_lif(FloatLIF(tau_m=20, tau_syn=5, threshold=1.0), [[0.25, -0.1]],
 ...                  scale=2**14)
 >>> q.decay_v, q.decay_I, q.threshold_v_mant, q.w_exp, q.w_mant.tolist()
-(200, 742, 256, -1, [[128, -52]])
+(200, 742, 256, 0, [[64, -26]])
 """
 
 from __future__ import annotations
