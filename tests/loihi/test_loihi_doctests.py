@@ -10,11 +10,15 @@ import pytest
 
 import dynsim.loihi
 
-MODULES = ["dynsim.loihi"] + [f"dynsim.loihi.{m.name}" for m in
-                              pkgutil.iter_modules(dynsim.loihi.__path__)]
+
+def _modules() -> list[str]:
+    found = pkgutil.walk_packages(dynsim.loihi.__path__, prefix="dynsim.loihi.")
+    return ["dynsim.loihi", *sorted(info.name for info in found)]
 
 
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
+@pytest.mark.parametrize("module", _modules())
+def test_examples_in_docstrings(module):
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for example in doctest.DocTestFinder().find(importlib.import_module(module)):
+        runner.run(example)
+    assert runner.failures == 0, f"{runner.failures} docstring example(s) of {module} failed"
