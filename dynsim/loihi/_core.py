@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 import zlib
 from typing import TYPE_CHECKING, Any
@@ -30,9 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INT",
+    "MAX_RUN_STEPS",
     "GeneratedCodeRunner",
     "LoihiObject",
     "as_steps",
+    "check_name",
     "default_codeobj_class",
     "loihi_clock",
     "name_salt",
@@ -40,6 +43,11 @@ __all__ = [
 
 #: dtype of every integer state variable (products such as u * (4096 - d) need > 32 bits).
 INT = np.int64
+
+#: Most steps one call may run (and the latest spike step a generator may hold): 10**8
+#: steps are 28 hours of chip time; monitors allocate memory per step, so a duration is
+#: bounded before anything runs.
+MAX_RUN_STEPS = 10**8
 
 _CLOCK: Clock | None = None
 
@@ -61,38 +69,88 @@ def default_codeobj_class(engine: str | None) -> type:
     return _codeobj_class("numpy" if engine is None else engine)
 
 
+def check_name(name: Any) -> str:
+    """Return ``name`` if Brian2 can name an object with it, else raise LoihiNetworkError.
+
+    A Python identifier of at most 100 characters, not starting with ``_``, optionally ending
+    in ``*`` (Brian2 then adds a number to make it unique).
+
+    Examples
+    --------
+    >>> check_name("exc_neurons"), check_name("loihi_network*")
+    ('exc_neurons', 'loihi_network*')
+    """
+    if (isinstance(name, str) and len(name) <= 101
+            and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*\*?", name)):
+        return name
+    raise LoihiNetworkError(
+        "name must be a Python identifier (letters, digits, _; at most 100 characters, not "
+        f"starting with _), optionally ending in '*', got {name!r}"[:200])
+
+
 def name_salt(name: str) -> int:
     """Return a stable 32-bit number derived from an object's name (random-stream salt)."""
     return zlib.crc32(name.encode("utf-8")) & 0xFFFFFFFF
 
 
-def as_steps(duration: Any, what: str = "duration") -> int:
-    """Convert a duration to a whole number of 1 ms steps.
+def as_steps(duration: Any, what: str = "duration", *, high: int = MAX_RUN_STEPS) -> int:
+    """Convert a duration to a whole number of 1 ms steps, at most ``high``.
 
     Accepts Python/numpy integers (steps, as brian2-loihi does), integral floats, and Brian2
-    time quantities that are whole multiples of 1 ms.
+    time quantities that are whole multiples of 1 ms. The number is compared with ``high``
+    before anything is allocated for it.
+
+    Parameters
+    ----------
+    duration : int, float or brian2.Quantity
+        Steps, or a time.
+    what : str
+        The argument's name, for the message.
+    high : int
+        The most steps accepted (default :data:`MAX_RUN_STEPS`).
 
     Raises
     ------
     dynsim.errors.LoihiNetworkError
-        For negative, fractional or non-numeric durations.
+        For negative, fractional, non-finite, non-numeric or too long durations.
+
+    Examples
+    --------
+    >>> from brian2 import ms
+    >>> as_steps(20), as_steps(20 * ms), as_steps(20.0)
+    (20, 20, 20)
     """
+    whole = f"{what} must be a whole, non-negative number of 1 ms steps"
     if isinstance(duration, Quantity):
         if not duration.dim == ms.dim:
             raise LoihiNetworkError(f"{what} {duration!r} is not a time")
-        value = float(duration / ms)
+        if np.ndim(duration) != 0:
+            raise LoihiNetworkError(f"{whole}, got an array of shape {np.shape(duration)}")
+        value: float | int = float(duration / ms)
     elif isinstance(duration, bool | np.bool_ | str | bytes):
         raise LoihiNetworkError(f"{what} must be a whole number of steps, got {duration!r}")
+    elif isinstance(duration, int | np.integer):
+        value = int(duration)  # exact: no float rounding of large integers
     else:
         try:
             value = float(duration)
         except (TypeError, ValueError):
             raise LoihiNetworkError(
                 f"{what} must be a whole number of steps, got {duration!r}") from None
-    steps = round(value)
-    if abs(value - steps) > 1e-9 or steps < 0:
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            raise LoihiNetworkError(f"{whole}, got {duration!r}")
+        steps = round(value)
+        if abs(value - steps) > 1e-9:
+            raise LoihiNetworkError(f"{whole}, got {duration!r}")
+    else:
+        steps = value
+    if steps < 0:
+        raise LoihiNetworkError(f"{whole}, got {duration!r}")
+    if steps > high:
         raise LoihiNetworkError(
-            f"{what} must be a whole, non-negative number of 1 ms steps, got {duration!r}")
+            f"{what} of {steps} steps is more than the {high} steps one call accepts "
+            "(monitors keep every step in memory); run in shorter pieces")
     return int(steps)
 
 
@@ -148,6 +206,15 @@ class LoihiObject:
         """The :class:`~dynsim.loihi.LoihiNetwork` this object belongs to, or None."""
         ref = self._loihi_net_ref
         return None if ref is None else ref()
+
+    def _running_convention(self) -> Convention:
+        """Return the network's convention; raise if the object is in no LoihiNetwork."""
+        conv = self._loihi_convention
+        if conv is None:
+            raise LoihiNetworkError(
+                f"{self.name!r} is not part of a LoihiNetwork; Loihi objects only run in a "
+                "LoihiNetwork (it sets the chip's step order)")
+        return conv
 
     def _loihi_check(self, convention: Convention) -> None:
         """Raise if this object cannot run in ``convention`` (changes nothing)."""

@@ -29,26 +29,28 @@ Examples
 >>> q = quantize_lif(FloatLIF(tau_m=20, tau_syn=5, threshold=1.0), [[0.25, -0.1]],
 ...                  scale=2**14)
 >>> q.decay_v, q.decay_I, q.threshold_v_mant, q.w_exp, q.w_mant.tolist()
-(200, 742, 256, -1, [[128, -52]])
+(200, 742, 256, 0, [[64, -26]])
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from brian2 import NeuronGroup, SpikeMonitor, StateMonitor, Synapses
 
+from dynsim import validation
 from dynsim.errors import RegisterRangeError
 from dynsim.loihi import registers as R
-from dynsim.loihi._core import INT, loihi_clock
+from dynsim.loihi._core import INT, as_steps, loihi_clock
 from dynsim.loihi.generators import LoihiSpikeGeneratorGroup
 from dynsim.loihi.monitors import LoihiSpikeMonitor, LoihiStateMonitor
 from dynsim.loihi.network import LoihiNetwork
 from dynsim.loihi.neurons import LoihiNeuronGroup
-from dynsim.loihi.synapses import LoihiSynapses, actual_weights
+from dynsim.loihi.synapses import MAX_SYNAPSES, LoihiSynapses, actual_weights
 
 __all__ = ["FloatLIF", "FloatLoihiComparison", "LoihiQuantization", "compare_float_loihi",
            "quantize_lif"]
@@ -77,6 +79,19 @@ class FloatLIF:
     threshold: float
     bias: float = 0.0
     refractory: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("tau_m", "tau_syn"):
+            value = getattr(self, name)
+            if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+                    or math.isnan(value) or value < 0):
+                raise RegisterRangeError(
+                    f"{name} must be a number of steps >= 0 (math.inf: no decay), got "
+                    f"{value!r}"[:200])
+        validation.finite_number(self.threshold, "threshold", low=0, low_inclusive=False,
+                                 error=RegisterRangeError)
+        validation.finite_number(self.bias, "bias", error=RegisterRangeError)
+        R.check_register("refractory", self.refractory)
 
     @property
     def keep_v(self) -> float:
@@ -165,6 +180,19 @@ def _sign_mode(w: np.ndarray) -> int:
     return 1
 
 
+def _float_weights(weights: Any) -> np.ndarray:
+    """Return weights as a float array after checking they are finite real numbers."""
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise RegisterRangeError(f"weights must be real numbers, got {weights!r}"[:200]) from None
+    if w.size > MAX_SYNAPSES:
+        raise RegisterRangeError(f"weights has {w.size} elements; at most {MAX_SYNAPSES}")
+    if not np.all(np.isfinite(w)):
+        raise RegisterRangeError("weights must be finite (no nan or inf)")
+    return w
+
+
 def quantize_lif(model: FloatLIF, weights: Any, scale: float | None = None, *,
                  sign_mode: int | None = None, num_weight_bits: int = 8) -> LoihiQuantization:
     """Map a float LIF model and its input weights to Loihi integers.
@@ -194,7 +222,7 @@ def quantize_lif(model: FloatLIF, weights: Any, scale: float | None = None, *,
     dynsim.errors.RegisterRangeError
         If a value cannot be represented at this scale (threshold, bias, weights).
     """
-    w = np.asarray(weights, dtype=float)
+    w = _float_weights(weights)
     mode = _sign_mode(w) if sign_mode is None else R.check_register("sign_mode", sign_mode)
     nwb = R.check_register("num_weight_bits", num_weight_bits)
     lo, hi = R.weight_range(mode)
@@ -204,8 +232,8 @@ def quantize_lif(model: FloatLIF, weights: Any, scale: float | None = None, *,
         scale = mant_max * 2.0 ** R.WEIGHT_ACT_SHIFT / w_max if w_max > 0 else 2.0 ** 12
         vth_limit = R.VTH_MANT_MAX * 2.0 ** R.VTH_SHIFT / max(model.threshold, 1e-300)
         scale = min(scale, vth_limit)
-    if not scale > 0:
-        raise RegisterRangeError(f"scale must be positive, got {scale!r}")
+    scale = validation.finite_number(scale, "scale", low=0, low_inclusive=False,
+                                     error=RegisterRangeError)
     decay_v = min(R.decay_from_tau(model.tau_m), R.DECAY_REGISTER_MAX)
     decay_I = max(R.decay_from_tau(model.tau_syn), 1)
     vth_mant = R.check_register(
@@ -377,12 +405,12 @@ def compare_float_loihi(model: FloatLIF, weights: Any, input_indices: Any, input
     >>> bool(abs(cmp.v_error).max() < 0.01)
     True
     """
-    w = np.asarray(weights, dtype=float)
+    w = _float_weights(weights)
     if w.ndim != 2:
         raise RegisterRangeError(f"weights must be a 2-d array (inputs, neurons), got {w.shape}")
     n_in, n_out = w.shape
     q = quantize_lif(model, w, scale, sign_mode=sign_mode, num_weight_bits=num_weight_bits)
-    steps = int(duration)
+    steps = as_steps(duration)
     net = LoihiNetwork(convention=convention, engine=engine, name=f"{name}_net")
     cls = net._codeobj_class
     gen = LoihiSpikeGeneratorGroup(n_in, input_indices, input_times, name=f"{name}_input")

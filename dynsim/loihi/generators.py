@@ -23,9 +23,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from brian2 import SpikeGeneratorGroup, ms
 
+from dynsim import validation
 from dynsim.errors import SpikeInputError
 from dynsim.loihi import registers as R
-from dynsim.loihi._core import INT, LoihiObject, default_codeobj_class, loihi_clock
+from dynsim.loihi._core import (
+    INT,
+    MAX_RUN_STEPS,
+    LoihiObject,
+    check_name,
+    default_codeobj_class,
+    loihi_clock,
+)
 
 if TYPE_CHECKING:
     from dynsim.loihi.conventions import Convention
@@ -33,20 +41,33 @@ if TYPE_CHECKING:
 __all__ = ["LoihiSpikeGeneratorGroup", "check_spikes"]
 
 
+#: Most spikes one generator holds (its index and time arrays are copied and sorted).
+MAX_SPIKES = 10**7
+
+
 def _whole(values: Any, what: str) -> np.ndarray:
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):
+        raise SpikeInputError(f"{what} must be a 1-d list of whole numbers, got "
+                              f"{values!r}"[:200]) from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if arr.size > MAX_SPIKES:
+        raise SpikeInputError(
+            f"{what} has {arr.size} elements; a generator holds at most {MAX_SPIKES} spikes")
     if arr.size == 0:
         return np.zeros(0, dtype=INT)
     if arr.dtype == object or arr.dtype.kind not in "iuf" or arr.ndim != 1:
-        raise SpikeInputError(f"{what} must be a 1-d list of whole numbers, got {values!r}")
+        raise SpikeInputError(f"{what} must be a 1-d list of whole numbers, got "
+                              f"{values!r}"[:200])
     if arr.dtype.kind == "f":
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if np.any(bad):
             raise SpikeInputError(
                 f"{what} must be whole steps (no units, no fractions); got {arr[bad][0]!r}")
-    return arr.astype(INT)
+    # compared exactly before the cast: an unsigned 2**64 - 1 is refused, never -1
+    return validation.whole_numbers(arr, what, error=SpikeInputError, integral_floats=True)
 
 
 def check_spikes(N: int, indices: Any, times: Any, period: Any = 0) -> tuple[
@@ -77,15 +98,21 @@ def check_spikes(N: int, indices: Any, times: Any, period: Any = 0) -> tuple[
     if idx.shape != t.shape:
         raise SpikeInputError(
             f"indices and times must have the same length, got {len(idx)} and {len(t)}")
+    if np.ndim(period) != 0:
+        raise SpikeInputError(f"period must be one whole number of steps, got {period!r}")
     period = int(_whole(period, "period")[0])
-    if period < 0:
-        raise SpikeInputError(f"period must be >= 0 steps, got {period}")
+    if period < 0 or period > MAX_RUN_STEPS:
+        raise SpikeInputError(f"period must be 0..{MAX_RUN_STEPS} steps, got {period}")
     if len(idx):
         if idx.min() < 0 or idx.max() >= N:
             bad = idx[(idx < 0) | (idx >= N)][0]
             raise SpikeInputError(f"index {bad} is outside the generator's 0..{N - 1}")
         if t.min() < 0:
             raise SpikeInputError(f"spike times must be >= 0 steps, got {t.min()}")
+        if t.max() > MAX_RUN_STEPS:
+            raise SpikeInputError(
+                f"spike time {t.max()} is beyond the latest step a generator holds, "
+                f"{MAX_RUN_STEPS}")
         if period and t.max() >= period:
             raise SpikeInputError(
                 f"period={period} steps must be larger than the last spike time {t.max()}")
@@ -135,8 +162,9 @@ class LoihiSpikeGeneratorGroup(LoihiObject, SpikeGeneratorGroup):
     def __init__(self, N: int, indices: Any, times: Any, period: int = 0, order: int = 0,
                  sorted: bool = False, name: str = "loihi_spikegeneratorgroup*", *,
                  engine: str | None = None) -> None:
-        n = R.check_register("N", N, 1, 2**31 - 1, register="generator size",
-                             description="neurons in the generator")
+        check_name(name)
+        n = R.check_register("N", N, 1, R.MAX_COMPARTMENTS, register="generator size",
+                             description="input axons, at most one chip's compartments")
         idx, t, per = check_spikes(n, indices, times, period)
         SpikeGeneratorGroup.__init__(
             self, n, idx, t * ms, period=per * ms, when="thresholds", order=order,

@@ -13,9 +13,20 @@ Symbols
     ``u0`` .. ``u9``  1 in steps divisible by ``2**k``, else 0
     ``2^k``         a power of two, ``k`` in -7..9
     ``sign(...)``   -1, 0 or 1
-    integers, ``+``, ``-``, ``*`` and parentheses; every top-level term must contain ``x0``,
-    ``y0`` or a ``u`` (a dependency factor). Division, ``r0``, ``r1``, ``d`` and ``t`` are
-    rejected as in brian2-loihi.
+    decimal integers 0..127, ``+``, ``-``, ``*`` and parentheses; every top-level term must
+    contain ``x0``, ``y0`` or a ``u`` (a dependency factor). Division, ``r0``, ``r1``, ``d``
+    and ``t`` are rejected as in brian2-loihi.
+
+Bounds (the chip's learning engine has fixed-width registers; Davies et al. 2018 describe
+the sum of products, Lava 0.10 ``lava/magma/core/learning/constants.py`` gives the widths):
+
+* a constant is an 8-bit signed register (``W_CONST = 8``): an integer written in a rule is
+  at most :data:`CONSTANT_MAX` = 127 (Python's ``0x10``, ``1_0`` or ``2 3`` are not
+  integers of the grammar);
+* a rule is at most :data:`MAX_RULE_CHARS` characters and expands to at most
+  :data:`MAX_TERMS` products (checked during the expansion, before it can grow);
+* the integer numerator ``dw * 2**K`` must fit in 62 bits for every trace (<= 127) and
+  weight (|w| <= 256), so the exact evaluation can never wrap around.
 
 brian2-loihi evaluates the rule in float64 (powers ``2^-k`` make it fractional) and rounds
 the result away from zero (``sign(dw) * ceil(|dw|)``). dynsim expands the rule into a
@@ -43,7 +54,19 @@ from fractions import Fraction
 from dynsim.errors import LearningRuleError
 from dynsim.loihi import registers as R
 
-__all__ = ["LearningRule", "parse_rule"]
+__all__ = ["CONSTANT_MAX", "MAX_RULE_CHARS", "MAX_TERMS", "LearningRule", "parse_rule"]
+
+#: Largest integer constant in a rule: the constants are 8-bit signed (Lava ``W_CONST``).
+CONSTANT_MAX = 127
+#: Longest rule accepted (characters, spaces included).
+MAX_RULE_CHARS = 512
+#: Most products (monomials) a rule or any part of it may expand to.
+MAX_TERMS = 64
+#: The integer numerator of dw must stay below 2**62 in magnitude (int64 arithmetic).
+_NUMERATOR_BITS = 62
+#: Largest magnitude of each symbol: 7-bit traces, 8-bit weights plus sign, 0/1 flags.
+_SYMBOL_MAX = {"x1": R.TRACE_MAX, "x2": R.TRACE_MAX, "y1": R.TRACE_MAX, "y2": R.TRACE_MAX,
+               "y3": R.TRACE_MAX, "w": 1 << R.WEIGHT_BITS}
 
 _VARIABLES = ("x0", "x1", "x2", "y0", "y1", "y2", "y3", "w")
 _EPOCH_GATES = tuple(f"u{k}" for k in range(10))
@@ -63,6 +86,8 @@ def _poly_add(a: _Poly, b: _Poly, sign: int = 1) -> _Poly:
 
 
 def _poly_mul(a: _Poly, b: _Poly) -> _Poly:
+    if len(a) * len(b) > MAX_TERMS * MAX_TERMS:
+        raise OverflowError  # turned into a LearningRuleError by the parser
     out: _Poly = {}
     for ma, ca in a.items():
         for mb, cb in b.items():
@@ -170,9 +195,21 @@ class _Parser:
             raise self.fail("'^' is only allowed as 2^k")
 
     def parse(self) -> LearningRule:
+        if len(self.text) > MAX_RULE_CHARS:
+            raise LearningRuleError(
+                f"learning rule dw={self.text[:40]!r}... has {len(self.text)} characters; at "
+                f"most {MAX_RULE_CHARS} are accepted")
+        gap = re.search(r"[A-Za-z0-9_]\s+[A-Za-z0-9_]", self.text)
+        if gap:
+            raise self.fail(f"malformed expression: an operator is missing in {gap.group()!r}")
         rule = re.sub(r"[ \t\n]+", "", self.text)
         if not rule:
             raise self.fail("empty rule")
+        glued = re.search(r"(?<![A-Za-z0-9])[0-9]+[A-Za-z_]", rule)
+        if glued:
+            raise self.fail(
+                f"malformed expression: {glued.group()!r}... is not a decimal integer; "
+                "write products with '*' (2*x0) and constants in decimal")
         self.check_tokens(rule)
         try:
             tree = ast.parse(rule.replace("^", "**"), mode="eval").body
@@ -183,7 +220,21 @@ class _Parser:
                 raise self.fail(
                     f"the term {ast.unparse(term).replace('**', '^')!r} has no dependency "
                     "factor (x0, y0 or u0..u9): it would change the weight every step")
-        return self._finish(self._poly(tree))
+        return self._finish(self._expand(tree))
+
+    def _expand(self, node: ast.AST) -> _Poly:
+        """Expand ``node``, refusing rules that grow past :data:`MAX_TERMS` products."""
+        try:
+            return self._poly(node)
+        except (OverflowError, RecursionError):
+            raise self.fail(
+                f"the rule expands to more than {MAX_TERMS} products (the chip's sum of "
+                "products is small); write it with fewer factors") from None
+
+    def _check_size(self, poly: _Poly) -> _Poly:
+        if len(poly) > MAX_TERMS:
+            raise OverflowError
+        return poly
 
     def _finish(self, poly: _Poly) -> LearningRule:
         k = 0
@@ -191,6 +242,16 @@ class _Parser:
             den = c.denominator
             k = max(k, den.bit_length() - 1)
         scaled = {m: int(c * (1 << k)) for m, c in poly.items()}
+        largest = 0
+        for mono, c in scaled.items():
+            bound = abs(c)
+            for sym in mono:
+                bound *= _SYMBOL_MAX.get(sym, 1)
+            largest += bound
+        if largest >= 1 << _NUMERATOR_BITS:
+            raise self.fail(
+                f"the rule's integer form (dw * 2^{k}) can reach {largest}, beyond the "
+                f"2^{_NUMERATOR_BITS} the exact evaluation allows; use smaller constants")
         ordered = tuple(sorted(((m, c) for m, c in scaled.items() if c != 0),
                                key=lambda mc: (len(mc[0]), mc[0])))
         symbols = frozenset(s for m, _ in ordered for s in m)
@@ -210,6 +271,11 @@ class _Parser:
     def _poly(self, node: ast.AST) -> _Poly:
         if isinstance(node, ast.Constant) and isinstance(node.value, int) \
                 and not isinstance(node.value, bool):
+            if node.value > CONSTANT_MAX:
+                raise self.fail(
+                    f"the constant {node.value} does not fit the learning engine's 8-bit "
+                    f"signed constant register: use integers up to {CONSTANT_MAX} (and 2^k "
+                    "factors for larger scales)")
             return {(): Fraction(node.value)} if node.value else {}
         if isinstance(node, ast.Name):
             if node.id not in _VARIABLES + _EPOCH_GATES:
@@ -220,18 +286,21 @@ class _Parser:
             return inner if isinstance(node.op, ast.UAdd) else _poly_add({}, inner, -1)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
-                return _poly_add(self._poly(node.left), self._poly(node.right))
+                return self._check_size(
+                    _poly_add(self._poly(node.left), self._poly(node.right)))
             if isinstance(node.op, ast.Sub):
-                return _poly_add(self._poly(node.left), self._poly(node.right), -1)
+                return self._check_size(
+                    _poly_add(self._poly(node.left), self._poly(node.right), -1))
             if isinstance(node.op, ast.Mult):
-                return _poly_mul(self._poly(node.left), self._poly(node.right))
+                return self._check_size(
+                    _poly_mul(self._poly(node.left), self._poly(node.right)))
             if isinstance(node.op, ast.Pow):
                 return {(): Fraction(2) ** self._exponent(node)}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id == "sign" and len(node.args) == 1 and not node.keywords:
             inner_text = ast.unparse(node.args[0]).replace("**", "^")
             inner = _Parser(inner_text)
-            inner_rule = inner._finish(inner._poly(node.args[0]))
+            inner_rule = inner._finish(inner._expand(node.args[0]))
             if inner.signs:
                 raise self.fail("sign() cannot be nested")
             name = f"sign{len(self.signs)}"

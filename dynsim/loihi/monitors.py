@@ -18,14 +18,40 @@ from typing import Any
 
 import numpy as np
 from brian2 import SpikeMonitor, StateMonitor
+from brian2.core.spikesource import SpikeSource
 
+from dynsim import validation
 from dynsim.errors import LoihiNetworkError
-from dynsim.loihi._core import INT, LoihiObject, default_codeobj_class
+from dynsim.loihi._core import INT, LoihiObject, check_name, default_codeobj_class
 
 __all__ = ["LoihiSpikeMonitor", "LoihiStateMonitor"]
 
 #: Variables recorded in the synaptic slot, as brian2-loihi does.
 _SYNAPTIC_SLOT = frozenset({"x1", "x2", "y1", "y2", "y3"})
+
+
+def _check_record(record: Any, source: Any) -> Any:
+    """Return ``record`` (True, False or int64 indices) after checking it against ``source``.
+
+    Indices are whole numbers inside the source, range-checked before any cast
+    (``[1.7]`` is refused, not read as neuron 1).
+    """
+    if isinstance(record, bool | np.bool_):
+        return bool(record)
+    try:
+        size = len(source)
+    except TypeError:
+        size = 0
+    indices = validation.whole_numbers(record, "record", low=0, high=max(size - 1, 0),
+                                       error=LoihiNetworkError, max_size=max(size, 1))
+    if indices.ndim > 1:
+        raise LoihiNetworkError(f"record must be a flat list of indices, got shape "
+                                f"{indices.shape}")
+    if size == 0:
+        raise LoihiNetworkError(
+            f"{source.name!r} has nothing to record yet (connect the synapses first) or use "
+            "record=True")
+    return indices.ravel() if indices.ndim else int(indices)
 
 
 def _steps(t_seconds: np.ndarray) -> np.ndarray:
@@ -72,7 +98,15 @@ class LoihiStateMonitor(LoihiObject, StateMonitor):
     def __init__(self, source: Any, variable: str | list[str], record: Any = True,
                  order: int = 0, name: str = "loihi_statemonitor*", *,
                  engine: str | None = None) -> None:
+        check_name(name)
+        if not hasattr(source, "variables") or not hasattr(source, "name"):
+            raise LoihiNetworkError(
+                f"a LoihiStateMonitor records a Loihi group or synapses, got {source!r}"[:200])
+        if not isinstance(variable, str | list | tuple):
+            raise LoihiNetworkError(f"variable must be a name or a list of names, got "
+                                    f"{variable!r}"[:200])
         names = [variable] if isinstance(variable, str) else list(variable)
+        record = _check_record(record, source)
         if not names:
             raise LoihiNetworkError("name at least one variable to record")
         for var in names:
@@ -84,6 +118,8 @@ class LoihiStateMonitor(LoihiObject, StateMonitor):
             raise LoihiNetworkError(
                 f"{names} are recorded at different points of the step (traces in the "
                 "synaptic slot, v, u and w at the end); use one monitor for each group")
+        order = validation.whole_number(order, "order", low=-1000, high=1000,
+                                        error=LoihiNetworkError)
         StateMonitor.__init__(self, source, names if len(names) > 1 else names[0],
                               record=record, when=slots.pop(), order=order, name=name,
                               codeobj_class=default_codeobj_class(engine))
@@ -142,7 +178,21 @@ class LoihiSpikeMonitor(LoihiObject, SpikeMonitor):
     def __init__(self, source: Any, variable: Any = None, record: Any = True,
                  order: int | None = None, name: str = "loihi_spikemonitor*", *,
                  engine: str | None = None) -> None:
-        SpikeMonitor.__init__(self, source, variable, record=record, when="end", order=order,
+        check_name(name)
+        if not isinstance(source, SpikeSource):
+            raise LoihiNetworkError(
+                f"a LoihiSpikeMonitor records a spike source, got {source!r}"[:200])
+        if not isinstance(record, bool | np.bool_):
+            raise LoihiNetworkError(
+                f"record must be True (every spike) or False (counts only), got {record!r}"[:200])
+        for var in [] if variable is None else (
+                [variable] if isinstance(variable, str) else list(variable)):
+            if not isinstance(var, str) or var not in source.variables:
+                raise LoihiNetworkError(f"{source.name!r} has no variable {var!r} to record")
+        if order is not None:
+            order = validation.whole_number(order, "order", low=-1000, high=1000,
+                                            error=LoihiNetworkError)
+        SpikeMonitor.__init__(self, source, variable, record=bool(record), when="end", order=order,
                               name=name, codeobj_class=default_codeobj_class(engine))
 
     @property

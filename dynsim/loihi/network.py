@@ -45,11 +45,14 @@ from brian2.core.network import _get_all_objects
 from dynsim.engine import codeobj_class, resolve_engine
 from dynsim.errors import LoihiNetworkError
 from dynsim.loihi import registers as R
-from dynsim.loihi._core import LoihiObject, as_steps, loihi_clock
+from dynsim.loihi._core import LoihiObject, as_steps, check_name, loihi_clock
 from dynsim.loihi.conventions import Convention, get_convention
 
-__all__ = ["LOIHI_SCHEDULE", "RUN_LOCK", "LoihiNetwork", "RunProgress"]
+__all__ = ["LOIHI_SCHEDULE", "MAX_MONITOR_VALUES", "RUN_LOCK", "LoihiNetwork", "RunProgress"]
 
+#: Most values (recorded indices x variables x steps, summed over the state monitors) a
+#: network's monitors may hold after a run; checked before the run allocates them.
+MAX_MONITOR_VALUES = 100_000_000
 #: The step order of the chip (brian2-loihi's schedule).
 LOIHI_SCHEDULE = ("start", "synapses", "groups", "thresholds", "resets", "end")
 _SNAPSHOT = "_dynsim_initial_state"
@@ -94,14 +97,15 @@ def _flatten(objs: Iterable[Any]) -> list[BrianObject]:
         elif isinstance(obj, Mapping):
             out.extend(_flatten(obj.values()))
         elif isinstance(obj, str):
-            raise TypeError("Can only add objects of type BrianObject, or containers of such "
-                            "objects to Network")
+            raise LoihiNetworkError("Can only add objects of type BrianObject, or containers "
+                                    f"of such objects to a LoihiNetwork, got {obj!r}"[:200])
         else:
             try:
                 out.extend(_flatten(list(obj)))
             except TypeError:
-                raise TypeError("Can only add objects of type BrianObject, or containers "
-                                "of such objects to Network") from None
+                raise LoihiNetworkError(
+                    "Can only add objects of type BrianObject, or containers of such objects "
+                    f"to a LoihiNetwork, got {obj!r}"[:200]) from None
     return out
 
 
@@ -145,6 +149,7 @@ class LoihiNetwork(Network):
     def __init__(self, *objs: Any, convention: str | Convention | None = None,
                  engine: str | None = None, seed: int = 0,
                  name: str = "loihi_network*") -> None:
+        check_name(name)
         self._loihi_conv = get_convention(convention)
         self._engine = resolve_engine(engine)
         self._codeobj_class = codeobj_class(self._engine)
@@ -260,11 +265,33 @@ class LoihiNetwork(Network):
         [4, 8, 10]
         """
         steps = as_steps(duration)
+        if progress is not None and not callable(progress):
+            raise LoihiNetworkError(f"progress must be a function of RunProgress, got "
+                                    f"{progress!r}"[:200])
+        if progress_every is not None and as_steps(progress_every, "progress_every") < 1:
+            raise LoihiNetworkError("progress_every must be at least 1 step")
+        self._check_monitor_memory(steps)
         if namespace is None:
             namespace = self._caller_namespace(level + 1)
         with RUN_LOCK:
             self._run_locked(steps, report, report_period, namespace, profile, progress,
                              progress_every)
+
+    def _check_monitor_memory(self, steps: int) -> None:
+        """Refuse a run whose state monitors would hold more than MAX_MONITOR_VALUES."""
+        from brian2 import StateMonitor
+
+        total = 0
+        for obj in self.objects:
+            if isinstance(obj, StateMonitor):
+                n = len(obj.source) if getattr(obj, "record_all", False) else len(obj.record)
+                values = n * max(len(obj.record_variables), 1) + 1  # + the time array
+                total += values * (len(obj.t_) + steps)
+        if total > MAX_MONITOR_VALUES:
+            raise LoihiNetworkError(
+                f"running {steps} steps would make the state monitors hold {total} values, "
+                f"more than {MAX_MONITOR_VALUES} (about {MAX_MONITOR_VALUES * 8 // 2**20} "
+                "MiB); record fewer neurons or variables, or run fewer steps")
 
     def _run_locked(self, steps: int, report: Any, report_period: Any, namespace: dict,
                     profile: bool | None, progress: Callable[[RunProgress], Any] | None,

@@ -28,9 +28,15 @@ import numpy as np
 from brian2 import NeuronGroup
 from brian2.groups.neurongroup import Resetter, StateUpdater, Thresholder
 
-from dynsim.errors import LoihiNetworkError, RegisterRangeError
+from dynsim.errors import RegisterRangeError
 from dynsim.loihi import registers as R
-from dynsim.loihi._core import INT, LoihiObject, default_codeobj_class, loihi_clock
+from dynsim.loihi._core import (
+    INT,
+    LoihiObject,
+    check_name,
+    default_codeobj_class,
+    loihi_clock,
+)
 
 if TYPE_CHECKING:
     from dynsim.loihi.conventions import Convention
@@ -160,8 +166,9 @@ class LoihiNeuronGroup(LoihiObject, NeuronGroup):
                  name: str = "loihi_neurongroup*", *, bias_mant: Any = 0, bias_exp: Any = 0,
                  du: int | None = None, dv: int | None = None, vth_mant: int | None = None,
                  engine: str | None = None) -> None:
-        n = R.check_register("N", N, 1, 2**31 - 1, register="number of compartments",
-                             description="neurons in the group")
+        check_name(name)
+        n = R.check_register("N", N, 1, R.MAX_COMPARTMENTS, register="number of compartments",
+                             description="neurons in the group, at most one chip's")
         config = self._resolve_parameters(refractory, threshold_v_mant, decay_v, decay_I,
                                           du, dv, vth_mant, bias_mant, bias_exp, n)
         cls = default_codeobj_class(engine)
@@ -322,11 +329,7 @@ class LoihiNeuronGroup(LoihiObject, NeuronGroup):
     # ---------------------------------------------------------------- generated code
     def _loihi_code(self, kind: str) -> str:
         """Return the abstract code of one step in the current convention (module docstring)."""
-        conv = self.convention
-        if conv is None:
-            raise LoihiNetworkError(
-                f"{self.name!r} is not part of a LoihiNetwork; Loihi objects only run in a "
-                "LoihiNetwork (it sets the chip's step order)")
+        conv = self._running_convention()
         lines: list[str] = []
         terms = []
         for syn in self._incoming_projections():

@@ -6,6 +6,16 @@ style of nengo-loihi's ``discretize.py``). The Brian2 code of :mod:`dynsim.loihi
 and :mod:`dynsim.loihi.synapses` is generated from these constants, and the parameter
 checks of every public class call :func:`check_register`.
 
+Each register's meaning lives in one table, :data:`REGISTERS` (range, chip name, what it
+holds, its Lava alias and the one-line readout a bench shows next to its control), with the
+read-only quantities derived from registers in :data:`DERIVED` (``vth``, ``bias``). The
+properties of :class:`~dynsim.loihi.LoihiNeuronGroup` and :class:`~dynsim.loihi.LoihiSynapses`
+(``decay_I``, ``du``, ``vth``, ``bias_mant``, ``w_exp``, ``delay``, ...) are generated from
+these tables (:class:`RegisterField`), :func:`readout` explains a value, and
+:func:`tau_from_decay` / :func:`decay_from_tau` are the one decay <-> time-constant
+conversion. Adding a parameter that is a plain register means one entry here (plus its
+constructor argument, and its arithmetic if it is new).
+
 One time step of a compartment (Loihi 1, CUBA LIF; Davies et al. 2018)::
 
     decay(x, d) = sign(x) * ((|x| * (4096 - d)) >> 12)          # rounds toward zero
@@ -69,6 +79,7 @@ __all__ = [
     "DW_EXP_MAX",
     "DW_EXP_MIN",
     "LEARNING_EPOCH_MAX",
+    "MAX_COMPARTMENTS",
     "REFRACTORY_MAX",
     "REFRACTORY_MIN",
     "REGISTERS",
@@ -119,6 +130,11 @@ DECAY_EFFECTIVE_MAX = DECAY_UNITY
 DECAY_U_OFFSET = 1
 #: Nothing is added to the voltage decay register (Lava's ``dm_offset``): decay_v = dv.
 DECAY_V_OFFSET = 0
+
+# --------------------------------------------------------------------------- size
+#: Compartments of one Loihi chip: 128 neuromorphic cores of 1024 compartments (Davies et
+#: al. 2018); the largest group (and generator) dynsim makes, bounded before allocation.
+MAX_COMPARTMENTS = 128 * 1024
 
 # --------------------------------------------------------------------------- u and v
 #: Width of the current and voltage registers, sign included.
@@ -328,6 +344,9 @@ class Register:
         See ``alias_of``.
     per_neuron : bool
         One value per neuron (an array) rather than one for the group.
+    scalar : bool
+        :func:`check_register` refuses arrays (everything but per-neuron values and
+        weights).
     text : callable, optional
         ``text(value, context) -> str``: the one-line meaning of a value
         (:func:`readout`).
@@ -341,6 +360,7 @@ class Register:
     alias_of: str = ""
     offset: int = 0
     per_neuron: bool = False
+    scalar: bool = True
     text: Callable[[Any, _Context], str] | None = field(default=None, compare=False,
                                                         repr=False)
 
@@ -396,15 +416,15 @@ REGISTERS: dict[str, Register] = {
         text=lambda v, ctx: f"v held {int(v) - 1} step{'s' if int(v) != 2 else ''}"),
     "bias_mant": Register(
         "bias_mant", BIAS_MANT_MIN, BIAS_MANT_MAX, "bias mantissa, 12 bits + sign",
-        owner="neurons", per_neuron=True,
+        owner="neurons", per_neuron=True, scalar=False,
         text=lambda v, ctx: f"bias = {_ints(effective_bias(int(v), ctx.neuron('bias_exp')))}"),
     "bias_exp": Register(
         "bias_exp", BIAS_EXP_MIN, BIAS_EXP_MAX, "bias exponent, 3 bits unsigned",
-        owner="neurons", per_neuron=True,
+        owner="neurons", per_neuron=True, scalar=False,
         text=lambda v, ctx: f"bias = {_ints(effective_bias(ctx.neuron('bias_mant'), int(v)))}"),
     "w": Register("weight", -256, 255,
                   "weight mantissa, 8 bits + sign (range per sign mode: weight_range)",
-                  text=_weight_readout),
+                  scalar=False, text=_weight_readout),
     "w_exp": Register("weight_exp", WEIGHT_EXP_MIN, WEIGHT_EXP_MAX,
                       "weight exponent, 4 bits signed", owner="synapses",
                       text=lambda v, ctx: f"w_act = w × 2^{WEIGHT_ACT_SHIFT + int(v)}"),
@@ -597,7 +617,8 @@ def check_register(name: str, value: object, low: int | None = None,
     integers); anything else, and any value outside the range, raises
     :class:`~dynsim.errors.RegisterRangeError` naming the parameter, the register, the range
     and the bad value. The range is compared exactly, before any cast (an unsigned 64-bit
-    ``2**64 - 1`` is out of range, not -1).
+    ``2**64 - 1`` is out of range, not -1). Arrays are accepted only for the registers that
+    hold one value per neuron or synapse (``Register.scalar`` false).
 
     Parameters
     ----------
@@ -642,6 +663,9 @@ def check_register(name: str, value: object, low: int | None = None,
     register = register or (reg.name if reg is not None else name)
     description = description or (reg.description if reg is not None else "")
     arr = _as_int_array(value, name)
+    if arr.ndim and (reg is None or reg.scalar):
+        raise RegisterRangeError(f"{name} must be a single integer, got an array of shape "
+                                 f"{arr.shape}")
     try:
         checked = validation.whole_numbers(arr, name, low=low, high=high, error=_Outside,
                                            integral_floats=True)

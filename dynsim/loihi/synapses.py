@@ -40,13 +40,15 @@ from brian2.core.names import find_name
 from brian2.core.spikesource import SpikeSource
 from brian2.groups.subgroup import Subgroup
 
-from dynsim.errors import LearningRuleError, LoihiNetworkError, RegisterRangeError
+from dynsim import validation
+from dynsim.errors import DynsimError, LearningRuleError, LoihiNetworkError, RegisterRangeError
 from dynsim.loihi import registers as R
 from dynsim.loihi import rng
 from dynsim.loihi._core import (
     INT,
     GeneratedCodeRunner,
     LoihiObject,
+    check_name,
     default_codeobj_class,
     loihi_clock,
     name_salt,
@@ -58,9 +60,12 @@ from dynsim.loihi.neurons import LoihiNeuronGroup
 if TYPE_CHECKING:
     from dynsim.loihi.conventions import Convention
 
-__all__ = ["LoihiSynapses", "actual_weights"]
+__all__ = ["MAX_SYNAPSES", "LoihiSynapses", "actual_weights"]
 
 _TRACES = ("x1", "x2", "y1", "y2", "y3")
+#: Most synapses one LoihiSynapses object holds (a condition or ``p`` counts every pair of
+#: the two groups); checked before Brian2 allocates them.
+MAX_SYNAPSES = 10**7
 #: A bound that is never reached (clips that a convention does not have).
 _NO_LIMIT = 1 << 40
 
@@ -207,6 +212,7 @@ class LoihiSynapses(LoihiObject, Synapses):
                  tau_y3: Any = False, name: str = "loihi_synapses*", *,
                  learning_epoch: int = 1, engine: str | None = None) -> None:
         # ---- check everything before anything is created
+        check_name(name)
         if target is None:
             target = source
         if not isinstance(source, SpikeSource):
@@ -330,12 +336,39 @@ class LoihiSynapses(LoihiObject, Synapses):
             ``n``, ``skip_if_invalid``, ``namespace``).
         """
         kwargs["level"] = kwargs.get("level", 0) + 1
+        sizes = {"i": len(self.source), "j": len(self.target)}
+        count = 0
         for key in ("i", "j"):
             if key in kwargs and kwargs[key] is not None and not isinstance(kwargs[key], str):
-                arr = np.asarray(kwargs[key])
-                if arr.dtype.kind in "iu":
-                    kwargs[key] = arr.astype(np.int64)
-        Synapses.connect(self, *args, **kwargs)
+                # range-checked before the cast: [1.7] or uint64 2**64-1 are refused
+                arr = validation.whole_numbers(
+                    kwargs[key], f"connect({key}=...)", low=0, high=sizes[key] - 1,
+                    error=LoihiNetworkError, max_size=MAX_SYNAPSES)
+                kwargs[key] = arr
+                count = max(count, int(arr.size))
+        if "p" in kwargs and not isinstance(kwargs["p"], str):
+            kwargs["p"] = validation.finite_number(kwargs["p"], "p", low=0, high=1,
+                                                   error=LoihiNetworkError)
+        if "n" in kwargs and not isinstance(kwargs["n"], str):
+            kwargs["n"] = validation.whole_number(kwargs["n"], "n", low=0, high=64,
+                                                  error=LoihiNetworkError)
+        if count == 0:  # a condition or p: every pair may become a synapse
+            count = sizes["i"] * sizes["j"] * (kwargs["n"] if isinstance(
+                kwargs.get("n"), int) else 1)
+        if len(self) + count > MAX_SYNAPSES:
+            raise LoihiNetworkError(
+                f"this connect may make up to {count} synapses ({len(self)} exist); one "
+                f"LoihiSynapses holds at most {MAX_SYNAPSES}: connect smaller groups, or "
+                "give the pairs as i=..., j=...")
+        before = len(self)
+        try:
+            Synapses.connect(self, *args, **kwargs)
+        except DynsimError:
+            raise
+        except Exception as exc:  # Brian2's own errors (bad condition, ...)
+            if len(self) != before:
+                raise
+            raise LoihiNetworkError(f"connect failed: {exc}") from exc
         self._loihi_changed()
         if self._w_config is not None and len(self._w_config) != len(self):
             self._w_config = None
@@ -491,7 +524,7 @@ class LoihiSynapses(LoihiObject, Synapses):
         tau : int, optional
             New time constant (steps, >= 1).
         """
-        if trace not in self._traces:
+        if not isinstance(trace, str) or trace not in self._traces:
             raise LoihiNetworkError(
                 f"trace {trace!r} is not defined for {self.name!r} (defined: "
                 f"{sorted(self._traces) or 'none'}); traces are chosen at construction")
@@ -553,11 +586,7 @@ class LoihiSynapses(LoihiObject, Synapses):
     # ---------------------------------------------------------------- generated code
     def _loihi_code(self, kind: str) -> str:
         """Per-step code of traces and learning in the current convention."""
-        conv = self.convention
-        if conv is None:
-            raise LoihiNetworkError(
-                f"{self.name!r} is not part of a LoihiNetwork; Loihi objects only run in a "
-                "LoihiNetwork (it sets the chip's step order)")
+        conv = self._running_convention()
         big = rng.RANGE
         scalar, vector = rng.code_base("rnd_base", "rng_key", "t_in_timesteps", "syn_id")
         lines = [scalar]  # per-step values first (Brian2 computes them once per step)
