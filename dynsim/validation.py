@@ -46,6 +46,7 @@ __all__ = [
     "current_amperes",
     "duration_seconds",
     "finite_number",
+    "flag",
     "identifier",
     "is_whole_number",
     "rate_hz",
@@ -402,6 +403,21 @@ def choice(value: object, name: str, choices: Iterable[str], *,
         raise error(f"unknown {name} {value!r}.{suggest(key, options)} Choose one of "
                     f"{', '.join(map(repr, options))}")
     raise error(f"{name} must be one of {', '.join(map(repr, options))}, got {_short(value)}")
+
+
+def flag(value: object, name: str, *, error: ErrorClass = InvalidSettingError) -> bool:
+    """Return ``value`` when it is a ``bool`` (or ``numpy.bool_``), else raise.
+
+    ``1``, ``"yes"`` or ``None`` are refused: a switch is ``True`` or ``False``.
+
+    Examples
+    --------
+    >>> flag(np.bool_(True), "repeat")
+    True
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise error(f"{name} must be True or False, got {_short(value)}")
 
 
 def identifier(value: object, name: str = "name", *,
