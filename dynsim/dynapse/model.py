@@ -360,6 +360,10 @@ class FpgaSpikeGen:
             "90 MHz; samna uses 90 or 900)")
         self._arrays = None
 
+    def get_isi_multiplier(self) -> int:
+        """Return the ISI multiplier (the ISI unit is ``multiplier / 90 MHz``)."""
+        return self._multiplier
+
     def set_repeat_mode(self, repeat: bool) -> None:
         """Play the stimulus in a loop until :meth:`stop`."""
         self._repeat = flag(repeat, "repeat mode")
