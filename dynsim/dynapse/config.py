@@ -94,7 +94,7 @@ CONFIG_FORMAT = "dynsim.dynapse1.configuration"
 CONFIG_VERSION = 1
 #: Largest configuration file (or JSON text) read, in bytes. A full board (4096 neurons,
 #: every CAM and SRAM entry in use, the widest values) written by :func:`save_configuration`
-#: takes about 24 MB (``tests/dynapse/test_dynapse_config_files.py`` measures it); larger
+#: takes 19 MB (``tests/dynapse/test_dynapse_config_files.py`` measures it); larger
 #: files are refused before they are parsed.
 CONFIG_MAX_BYTES = 64 * 2**20
 
@@ -583,12 +583,12 @@ class _FixedList(Sequence):
 class _Fixed:
     """A field fixed when its object is made (an id given by its place, a fixed-size list).
 
-    Assigning the value it already has is allowed (samna code does that); anything else
-    raises ``InvalidSettingError`` and leaves the object unchanged.
+    Assigning the whole number an id already has is allowed (samna code does that); anything
+    else raises ``InvalidSettingError`` and leaves the object unchanged.
     """
 
-    def __init__(self, doc: str, check: Callable[[object], Any] | None = None) -> None:
-        self.__doc__, self._check = doc, check
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._name, self._slot = name, f"_{name}"
@@ -597,19 +597,20 @@ class _Fixed:
         return self if obj is None else getattr(obj, self._slot)
 
     def __set__(self, obj: Any, value: object) -> None:
-        if self._check is not None and getattr(obj, self._slot) == self._check(value):
+        current = getattr(obj, self._slot)
+        if isinstance(current, int) and is_whole_number(value) and int(value) == current:
             return
         raise InvalidSettingError(
             f"{type(obj).__name__}.{self._name} is fixed by the object's place in the board "
-            f"(it is {getattr(obj, self._slot)!r}); change the items it holds instead")
+            f"(it is {current!r:.60}); change the items it holds instead")
 
 
 class Dynapse1Neuron:
     """A neuron's memories: ``synapses[64]`` (CAM) and ``destinations[4]`` (SRAM)."""
 
-    chip_id = _Fixed("Chip of the neuron (0..3).", check_chip)
-    core_id = _Fixed("Core of the neuron (0..3).", check_core)
-    neuron_id = _Fixed("Core-local id of the neuron (0..255).", check_neuron)
+    chip_id = _Fixed("Chip of the neuron (0..3).")
+    core_id = _Fixed("Core of the neuron (0..3).")
+    neuron_id = _Fixed("Core-local id of the neuron (0..255).")
     synapses = _Fixed("The 64 CAM entries (``Dynapse1Synapse``).")
     destinations = _Fixed("The 4 SRAM entries (``Dynapse1Destination``).")
 
@@ -646,8 +647,8 @@ class Dynapse1Neuron:
 class Dynapse1Core:
     """A core: ``neurons[256]`` and one ``parameter_group`` of 25 biases."""
 
-    chip_id = _Fixed("Chip of the core (0..3).", check_chip)
-    core_id = _Fixed("Id of the core on its chip (0..3).", check_core)
+    chip_id = _Fixed("Chip of the core (0..3).")
+    core_id = _Fixed("Id of the core on its chip (0..3).")
     neurons = _Fixed("The 256 neurons (``Dynapse1Neuron``).")
 
     def __init__(self, chip_id: int = 0, core_id: int = 0) -> None:
@@ -675,7 +676,7 @@ class Dynapse1Core:
 class Dynapse1Chip:
     """A chip: ``cores[4]``."""
 
-    chip_id = _Fixed("Id of the chip on the board (0..3).", check_chip)
+    chip_id = _Fixed("Id of the chip on the board (0..3).")
     cores = _Fixed("The 4 cores (``Dynapse1Core``).")
 
     def __init__(self, chip_id: int = 0) -> None:
@@ -769,7 +770,7 @@ class Dynapse1Configuration:
         for chip_id, chip in self.chips.created():
             for core_id, core in chip.cores.created():
                 target = out.chips[chip_id].cores[core_id]
-                target.parameter_group = core.parameter_group.copy()
+                target._parameter_group = core.parameter_group.copy()  # same chip, core
                 for neuron_id, neuron in core.neurons.created():
                     if neuron.is_default():
                         continue
