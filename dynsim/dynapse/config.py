@@ -63,7 +63,7 @@ from dynsim.errors import (
     UnknownSynapseTypeError,
     suggest,
 )
-from dynsim.validation import flag, is_whole_number, whole_number
+from dynsim.validation import Checked, flag, is_whole_number, whole_number
 
 __all__ = [
     "CONFIG_FORMAT",
@@ -305,27 +305,12 @@ class Dynapse1ParameterGroup:
     Dynapse1Parameter('IF_DC_P', 2, 30)
     """
 
+    chip_id = Checked(check_chip, "Chip of the core the group belongs to (0..3, informative).")
+    core_id = Checked(check_core, "Core the group belongs to (0..3, informative).")
+
     def __init__(self, chip_id: int = 0, core_id: int = 0) -> None:
         self._chip_id, self._core_id = check_chip(chip_id), check_core(core_id)
         self._param_map = _ParamMap()
-
-    @property
-    def chip_id(self) -> int:
-        """Chip of the core the group belongs to (0..3, informative)."""
-        return self._chip_id
-
-    @chip_id.setter
-    def chip_id(self, value: int) -> None:
-        self._chip_id = check_chip(value)
-
-    @property
-    def core_id(self) -> int:
-        """Core the group belongs to (0..3, informative)."""
-        return self._core_id
-
-    @core_id.setter
-    def core_id(self, value: int) -> None:
-        self._core_id = check_core(value)
 
     @property
     def param_map(self) -> _ParamMap:
@@ -395,60 +380,37 @@ class Dynapse1Synapse:
         Core (0..3) of the source neuron. There is no chip id in the tag.
     """
 
-    __slots__ = ("_core", "_neuron", "_type")
+    __slots__ = ("_listen_core_id", "_listen_neuron_id", "_syn_type")
+
+    syn_type = Checked(synapse_type, "Synapse type (``Dynapse1SynType``).")
+    listen_neuron_id = Checked(check_neuron, "Core-local id of the source neuron (0..255).")
+    listen_core_id = Checked(check_core, "Core of the source neuron (0..3).")
 
     def __init__(self, syn_type: Any = Dynapse1SynType.GABA_B, listen_neuron_id: int = 0,
                  listen_core_id: int = 0) -> None:
-        self._type = synapse_type(syn_type)
-        self._neuron = check_neuron(listen_neuron_id)
-        self._core = check_core(listen_core_id)
+        self._syn_type = synapse_type(syn_type)
+        self._listen_neuron_id = check_neuron(listen_neuron_id)
+        self._listen_core_id = check_core(listen_core_id)
 
     @classmethod
     def _trusted(cls, syn_type: Dynapse1SynType, neuron: int, core: int) -> Dynapse1Synapse:
         """Make an entry from values already checked (no validation; internal)."""
         entry = object.__new__(cls)
-        entry._type, entry._neuron, entry._core = syn_type, neuron, core
+        entry._syn_type, entry._listen_neuron_id, entry._listen_core_id = syn_type, neuron, core
         return entry
-
-    @property
-    def syn_type(self) -> Dynapse1SynType:
-        """Synapse type."""
-        return self._type
-
-    @syn_type.setter
-    def syn_type(self, value: Any) -> None:
-        self._type = synapse_type(value)
-
-    @property
-    def listen_neuron_id(self) -> int:
-        """Core-local id of the source neuron (0..255)."""
-        return self._neuron
-
-    @listen_neuron_id.setter
-    def listen_neuron_id(self, value: int) -> None:
-        self._neuron = check_neuron(value)
-
-    @property
-    def listen_core_id(self) -> int:
-        """Core of the source neuron (0..3)."""
-        return self._core
-
-    @listen_core_id.setter
-    def listen_core_id(self, value: int) -> None:
-        self._core = check_core(value)
 
     @property
     def in_use(self) -> bool:
         """Whether the entry differs from the default (GABA_B from neuron 0 of core 0)."""
-        return (self._type, self._neuron, self._core) != (Dynapse1SynType.GABA_B, 0, 0)
+        return self.astuple_typed() != (Dynapse1SynType.GABA_B, 0, 0)
 
     def astuple_typed(self) -> tuple[Dynapse1SynType, int, int]:
         """Return ``(syn_type, listen_neuron_id, listen_core_id)``."""
-        return self._type, self._neuron, self._core
+        return self._syn_type, self._listen_neuron_id, self._listen_core_id
 
     def astuple(self) -> tuple[int, int, int]:
         """Return ``(syn_type value, listen_neuron_id, listen_core_id)``."""
-        return int(self._type), self._neuron, self._core
+        return int(self._syn_type), self._listen_neuron_id, self._listen_core_id
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Dynapse1Synapse):
@@ -459,8 +421,8 @@ class Dynapse1Synapse:
         return hash(self.astuple())
 
     def __repr__(self) -> str:
-        return (f"Dynapse1Synapse({self._type.name}, listen_neuron_id={self._neuron}, "
-                f"listen_core_id={self._core})")
+        return (f"Dynapse1Synapse({self._syn_type.name}, listen_neuron_id="
+                f"{self._listen_neuron_id}, listen_core_id={self._listen_core_id})")
 
 
 _DESTINATION_FIELDS: dict[str, tuple[int, int]] = {

@@ -60,6 +60,7 @@ __all__ = [
     "FPGA_ISI_MULTIPLIER_MAX",
     "FPGA_STIMULUS_MAX_EVENTS",
     "MAX_TRAIN_EVENTS",
+    "MISMATCH_SIGMA_MAX",
     "NEURONS_PER_CHIP",
     "NEURONS_PER_CORE",
     "NUM_CHIPS",
@@ -129,6 +130,10 @@ POISSON_RATE_MAX_HZ = (2**16 - 1) * POISSON_RATE_STEP_HZ
 #: of the FPGA stimulus) may hold in one run: an emulator bound (80 MB of int64 indices), so
 #: no user setting can exhaust memory. At 4395 Hz it allows a 2275 s run.
 MAX_TRAIN_EVENTS = 10**7
+
+#: Largest relative spread of device mismatch accepted (``Mismatch(sigma=...)``): a sigma of
+#: 1 already spreads lognormal factors over x0.05 .. x20 (three sigma); silicon shows 0.1-0.2.
+MISMATCH_SIGMA_MAX = 1.0
 
 #: Default integration time step of the emulator (0.1 ms).
 DEFAULT_DT = 0.1 * ms

@@ -94,7 +94,7 @@ from dynsim.errors import (
     InvalidSettingError,
     UnknownBiasError,
 )
-from dynsim.validation import flag, is_whole_number, whole_number, whole_numbers
+from dynsim.validation import Checked, flag, is_whole_number, whole_number, whole_numbers
 
 __all__ = [
     "Dynapse1Model",
@@ -215,6 +215,16 @@ def _bounded_list(values: object, name: str, high: int) -> list:
     return items
 
 
+def _check_core_mask(value: object) -> int:
+    return whole_number(value, "core_mask", low=0, high=2 ** CORES_PER_CHIP - 1,
+                        error=InvalidSettingError, hint="(a 4-bit mask of the target cores)")
+
+
+def _check_isi(value: object) -> int:
+    return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
+                        hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
+
+
 #: Fields of an FPGA spike event, in the order of its constructor.
 _FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
 
@@ -248,48 +258,19 @@ class FpgaSpikeEvent:
 
     __slots__ = ("_core_mask", "_isi", "_neuron_id", "_target_chip")
 
+    core_mask = Checked(_check_core_mask,
+                        "Cores of ``target_chip`` that receive the event (4-bit mask).")
+    target_chip = Checked(check_chip, "Chip that receives the event (0..3).")
+    neuron_id = Checked(_check_virtual_id, "Virtual neuron id (0..1023): the tag.")
+    isi = Checked(_check_isi, "Delay after the previous event, in ISI units "
+                  "(0..65535).")
+
     def __init__(self, core_mask: int = 0, target_chip: int = 0, neuron_id: int = 0,
                  isi: int = 0) -> None:
         self._core_mask = _check_core_mask(core_mask)
         self._target_chip = check_chip(target_chip)
         self._neuron_id = _check_virtual_id(neuron_id)
         self._isi = _check_isi(isi)
-
-    @property
-    def core_mask(self) -> int:
-        """Cores of ``target_chip`` that receive the event (4-bit mask)."""
-        return self._core_mask
-
-    @core_mask.setter
-    def core_mask(self, value: int) -> None:
-        self._core_mask = _check_core_mask(value)
-
-    @property
-    def target_chip(self) -> int:
-        """Chip that receives the event (0..3)."""
-        return self._target_chip
-
-    @target_chip.setter
-    def target_chip(self, value: int) -> None:
-        self._target_chip = check_chip(value)
-
-    @property
-    def neuron_id(self) -> int:
-        """Virtual neuron id (0..1023): the event's tag."""
-        return self._neuron_id
-
-    @neuron_id.setter
-    def neuron_id(self, value: int) -> None:
-        self._neuron_id = _check_virtual_id(value)
-
-    @property
-    def isi(self) -> int:
-        """Delay after the previous event, in ISI units (0..65535)."""
-        return self._isi
-
-    @isi.setter
-    def isi(self, value: int) -> None:
-        self._isi = _check_isi(value)
 
     def astuple(self) -> tuple[int, int, int, int]:
         """Return ``(core_mask, target_chip, neuron_id, isi)``."""
@@ -307,16 +288,6 @@ class FpgaSpikeEvent:
         fields = ", ".join(f"{k}={v}" for k, v in zip(_FPGA_EVENT_FIELDS, self.astuple(),
                                                      strict=True))
         return f"FpgaSpikeEvent({fields})"
-
-
-def _check_core_mask(value: object) -> int:
-    return whole_number(value, "core_mask", low=0, high=2 ** CORES_PER_CHIP - 1,
-                        error=InvalidSettingError, hint="(a 4-bit mask of the target cores)")
-
-
-def _check_isi(value: object) -> int:
-    return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
-                        hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
 
 
 class FpgaSpikeGen:

@@ -177,3 +177,16 @@ def test_fpga_spike_event_is_filled_like_samna_and_refuses_wrapping_values():
         with pytest.raises(InvalidSettingError):
             call()
     assert (fpga.get_repeat_mode(), fpga.get_isi_multiplier()) == (False, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"sigma": "0.1"}, "sigma"), ({"sigma": float("nan")}, "finite"),
+    ({"sigma": 1e300}, r"0\.\.1"), ({"seed": 1.7}, "seed"), ({"seed": -1}, "seed"),
+    ({"seed": True}, "seed"), ({"distribution": "uniform"}, "lognormal"),
+])
+def test_mismatch_settings_are_checked(kwargs, match):
+    from dynsim.dynapse import Mismatch
+
+    with pytest.raises(InvalidSettingError, match=match):
+        Mismatch(**kwargs)
+    assert np.all(np.isfinite(Mismatch(1.0, seed=2**64 - 1).factors([0, 4095])))
