@@ -367,7 +367,21 @@ class Dynapse1ParameterGroup:
 
 
 # --------------------------------------------------------------------------- CAM and SRAM
-class Dynapse1Synapse:
+class _ByValue:
+    """Equality and hash by ``astuple()``, which each subclass defines."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.astuple() == other.astuple()
+
+    def __hash__(self) -> int:
+        return hash(self.astuple())
+
+
+class Dynapse1Synapse(_ByValue):
     """One CAM entry: listens to events tagged ``(listen_core_id, listen_neuron_id)``.
 
     Parameters
@@ -411,14 +425,6 @@ class Dynapse1Synapse:
     def astuple(self) -> tuple[int, int, int]:
         """Return ``(syn_type value, listen_neuron_id, listen_core_id)``."""
         return int(self._syn_type), self._listen_neuron_id, self._listen_core_id
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dynapse1Synapse):
-            return NotImplemented
-        return self.astuple() == other.astuple()
-
-    def __hash__(self) -> int:
-        return hash(self.astuple())
 
     def __repr__(self) -> str:
         return (f"Dynapse1Synapse({self._syn_type.name}, listen_neuron_id="

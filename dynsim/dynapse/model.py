@@ -64,6 +64,7 @@ from dynsim.dynapse.config import (
     Dynapse1Configuration,
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
+    _ByValue,
     check_chip,
     check_core,
 )
@@ -229,7 +230,7 @@ def _check_isi(value: object) -> int:
 _FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
 
 
-class FpgaSpikeEvent:
+class FpgaSpikeEvent(_ByValue):
     """One event of the FPGA spike generator's stimulus.
 
     Built like samna's (``ev = FpgaSpikeEvent(); ev.core_mask = 15; ...``) or with its four
@@ -275,14 +276,6 @@ class FpgaSpikeEvent:
     def astuple(self) -> tuple[int, int, int, int]:
         """Return ``(core_mask, target_chip, neuron_id, isi)``."""
         return self._core_mask, self._target_chip, self._neuron_id, self._isi
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, FpgaSpikeEvent):
-            return NotImplemented
-        return self.astuple() == other.astuple()
-
-    def __hash__(self) -> int:
-        return hash(self.astuple())
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in zip(_FPGA_EVENT_FIELDS, self.astuple(),
