@@ -20,6 +20,14 @@ standard ``json`` module (no pickle, no eval), validated on load with errors tha
 field; round trips exactly. A core's parameter group alone can also be written in the
 cereal-style layout of samna's JSON files (:func:`parameter_group_to_json`).
 
+Reading is strict and bounded: a file larger than :data:`CONFIG_MAX_BYTES` is refused before
+it is parsed; a missing file, a folder, binary data, JSON nested too deeply, a key repeated in
+one object, an unknown field, or a chip, core or neuron given twice raise
+:class:`~dynsim.errors.ConfigurationFileError` or
+:class:`~dynsim.errors.ConfigurationFormatError`, naming the file and the JSON path of the
+problem (``chips[0].cores[1].neurons[2].neuron_id``). Identities fixed by the board (a
+neuron's ids, the fixed-size lists) cannot be reassigned.
+
 Examples
 --------
 >>> from dynsim.dynapse.config import Dynapse1Configuration, Dynapse1Synapse, Dynapse1SynType
