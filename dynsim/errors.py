@@ -24,6 +24,7 @@ __all__ = [
     "BiasRangeError",
     "CAMAliasingError",
     "CAMLimitError",
+    "ConfigurationFileError",
     "ConfigurationFormatError",
     "CoreFullError",
     "DynapseError",
@@ -120,6 +121,10 @@ class WeightError(DynapseError, ValueError):
 
 class ConfigurationFormatError(DynapseError, ValueError):
     """A configuration file that is not valid dynsim/samna JSON."""
+
+
+class ConfigurationFileError(ConfigurationFormatError):
+    """A configuration file that cannot be read or written (missing, a folder, too large)."""
 
 
 class HardwareLimitError(DynapseError):

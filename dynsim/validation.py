@@ -41,11 +41,13 @@ import numpy as np
 from dynsim.errors import DynsimError, InvalidSettingError, suggest
 
 __all__ = [
+    "Checked",
     "bounded_size",
     "choice",
     "current_amperes",
     "duration_seconds",
     "finite_number",
+    "flag",
     "identifier",
     "is_whole_number",
     "rate_hz",
@@ -404,6 +406,21 @@ def choice(value: object, name: str, choices: Iterable[str], *,
     raise error(f"{name} must be one of {', '.join(map(repr, options))}, got {_short(value)}")
 
 
+def flag(value: object, name: str, *, error: ErrorClass = InvalidSettingError) -> bool:
+    """Return ``value`` when it is a ``bool`` (or ``numpy.bool_``), else raise.
+
+    ``1``, ``"yes"`` or ``None`` are refused: a switch is ``True`` or ``False``.
+
+    Examples
+    --------
+    >>> flag(np.bool_(True), "repeat")
+    True
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise error(f"{name} must be True or False, got {_short(value)}")
+
+
 def identifier(value: object, name: str = "name", *,
                error: ErrorClass = InvalidSettingError) -> str:
     """Return ``value`` when it is a Python identifier (Brian2 object and folder names).
@@ -417,3 +434,47 @@ def identifier(value: object, name: str = "name", *,
         return value
     raise error(f"{name} must be a Python identifier of at most 100 characters, got "
                 f"{_short(value)}")
+
+
+class Checked:
+    """An attribute whose every assignment goes through a validator (a data descriptor).
+
+    The value is stored in the slot or attribute ``_<name>``; a refused value raises the
+    validator's error and leaves the old value in place. Use it for the fields of small data
+    classes instead of writing a property and a setter per field.
+
+    Parameters
+    ----------
+    check : callable
+        Takes the value a user gives and returns the value to store (or raises).
+    doc : str
+        The attribute's docstring.
+
+    Examples
+    --------
+    >>> class Event:
+    ...     __slots__ = ("_isi",)
+    ...     isi = Checked(lambda v: whole_number(v, "isi", low=0, high=65535), "ISI units.")
+    ...     def __init__(self, isi=0):
+    ...         self.isi = isi
+    >>> event = Event(10)
+    >>> event.isi = -1
+    Traceback (most recent call last):
+    ...
+    dynsim.errors.InvalidSettingError: isi must be a whole number in 0..65535, got -1
+    >>> event.isi
+    10
+    """
+
+    def __init__(self, check: Callable[[Any], Any], doc: str = "") -> None:
+        self._check = check
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self._slot)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj, self._slot, self._check(value))

@@ -42,6 +42,7 @@ from brian2.units.fundamentalunits import get_dimensions
 from dynsim.dynapse import physics
 from dynsim.dynapse.constants import COARSE_MAX, COARSE_MIN, FINE_MAX, FINE_MIN
 from dynsim.errors import BiasRangeError, UnknownBiasError, suggest
+from dynsim.validation import is_whole_number
 
 __all__ = [
     "BIAS_GROUPS",
@@ -304,6 +305,9 @@ def bias_spec(name: str) -> BiasSpec:
     dynsim.errors.UnknownBiasError
         When ``name`` is neither, with a "did you mean" hint.
     """
+    if not isinstance(name, str):
+        raise UnknownBiasError(f"a bias name is a string such as 'IF_DC_P', got "
+                               f"{type(name).__name__} {name!r:.80}")
     if name in _SPECS:
         return _SPECS[name]
     if name in PHYSICAL_TO_SAMNA:
@@ -332,7 +336,7 @@ def check_coarse_fine(name: str, coarse: object, fine: object) -> tuple[int, int
     values = []
     for label, value, low, high in (("coarse", coarse, COARSE_MIN, COARSE_MAX),
                                     ("fine", fine, FINE_MIN, FINE_MAX)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        if not is_whole_number(value):
             raise BiasRangeError(f"{name}: the {label} value must be a whole number in "
                                  f"{low}..{high}, got {value!r}")
         if not low <= int(value) <= high:

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from dynsim.dynapse.biases import BIAS_NAMES
+from dynsim.dynapse.constants import MISMATCH_SIGMA_MAX
 from dynsim.dynapse.physics import MISMATCH_SIGMA
 from dynsim.errors import InvalidSettingError
+from dynsim.validation import choice, finite_number, whole_number
 
 __all__ = ["Mismatch", "mismatch_factors"]
 
@@ -39,8 +41,9 @@ class Mismatch:
     Parameters
     ----------
     sigma : float
-        Relative spread (0.1 = 10 %): the sigma of ``log(factor)`` for ``'lognormal'``, the
-        standard deviation of the factor for ``'gaussian'`` (factors clipped at 0.05).
+        Relative spread (0.1 = 10 %; at most ``MISMATCH_SIGMA_MAX`` = 1): the sigma of
+        ``log(factor)`` for ``'lognormal'``, the standard deviation of the factor for
+        ``'gaussian'`` (factors clipped at 0.05).
     seed : int
         Seed of the draw: the same seed gives the same chip.
     distribution : str
@@ -52,12 +55,11 @@ class Mismatch:
     distribution: str = "lognormal"
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.sigma) and self.sigma >= 0):
-            raise InvalidSettingError(f"mismatch sigma must be a finite number >= 0, got "
-                                      f"{self.sigma}")
-        if self.distribution not in ("lognormal", "gaussian"):
-            raise InvalidSettingError(f"mismatch distribution must be 'lognormal' or 'gaussian', "
-                                 f"got {self.distribution!r}")
+        finite_number(self.sigma, "mismatch sigma", low=0, high=MISMATCH_SIGMA_MAX,
+                      error=InvalidSettingError)
+        whole_number(self.seed, "mismatch seed", low=0, high=2**64 - 1, error=InvalidSettingError)
+        choice(self.distribution, "mismatch distribution", ("lognormal", "gaussian"),
+               error=InvalidSettingError)
 
     def factors(self, global_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Return the factors of the given neurons, shape ``(len(global_ids), 25)``.

@@ -48,10 +48,10 @@ True
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Network, Quantity, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, second
@@ -64,6 +64,7 @@ from dynsim.dynapse.config import (
     Dynapse1Configuration,
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
+    _ByValue,
     check_chip,
     check_core,
 )
@@ -72,6 +73,9 @@ from dynsim.dynapse.constants import (
     CORES_PER_CHIP,
     DEFAULT_DT,
     FPGA_CLOCK_HZ,
+    FPGA_ISI_MAX,
+    FPGA_ISI_MULTIPLIER_MAX,
+    FPGA_STIMULUS_MAX_EVENTS,
     NEURONS_PER_CHIP,
     NEURONS_PER_CORE,
     NUM_CHIPS,
@@ -83,9 +87,15 @@ from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import check_configuration
 from dynsim.dynapse.physics import STATE_VARIABLES
 from dynsim.dynapse.recording import Recording
-from dynsim.dynapse.stimulus import check_rate, poisson_steps
+from dynsim.dynapse.stimulus import check_rate, check_train_size, poisson_steps
 from dynsim.engine import codeobj_class, resolve_engine
-from dynsim.errors import InvalidNeuronError, InvalidSettingError, UnknownBiasError
+from dynsim.errors import (
+    InvalidCoreError,
+    InvalidNeuronError,
+    InvalidSettingError,
+    UnknownBiasError,
+)
+from dynsim.validation import Checked, flag, is_whole_number, whole_number, whole_numbers
 
 __all__ = [
     "Dynapse1Model",
@@ -97,8 +107,7 @@ __all__ = [
 
 
 def _check_virtual_id(neuron_id: object) -> int:
-    if isinstance(neuron_id, bool) or not isinstance(neuron_id, int | np.integer) \
-            or not 0 <= int(neuron_id) < NEURONS_PER_CHIP:
+    if not is_whole_number(neuron_id) or not 0 <= int(neuron_id) < NEURONS_PER_CHIP:
         raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
                                  f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
     return int(neuron_id)
@@ -122,6 +131,10 @@ class PoissonGen:
     (0..1023 = neuron + 256*core) on the chip chosen with :meth:`set_chip_id`; its events
     reach every core of that chip with the tag ``(core, neuron)``. Rates take effect at the
     next ``model.run``; spike trains are drawn with the model's seeded generator.
+
+    Rates are 0 .. :data:`~dynsim.dynapse.constants.POISSON_RATE_MAX_HZ` (4394.8 Hz): the
+    generator's rate register has 16 bits in steps of 0.06706 Hz (libcaer ``src/dynapse.c``,
+    ``caerDynapseWritePoissonSpikeRate``); higher rates are refused at once.
     """
 
     def __init__(self, model: Dynapse1Model) -> None:
@@ -139,9 +152,41 @@ class PoissonGen:
         return self._chip_id
 
     def write_poisson_rate_hz(self, neuron_id: int, rate_hz: float) -> None:
-        """Set the rate (Hz, >= 0) of one virtual neuron (0..1023)."""
+        """Set the rate (Hz, 0..4394.8) of one virtual neuron (0..1023).
+
+        Raises
+        ------
+        dynsim.errors.InvalidNeuronError
+            For an id outside 0..1023.
+        dynsim.errors.InvalidSettingError
+            For a rate that is not finite, negative or above ``POISSON_RATE_MAX_HZ``.
+
+        Examples
+        --------
+        >>> gen = Dynapse1Model(name="docpoisson").get_poisson_gen()
+        >>> gen.write_poisson_rate_hz(5, 1e9)
+        Traceback (most recent call last):
+        ...
+        dynsim.errors.InvalidSettingError: write_poisson_rate_hz rate 1e+09 Hz is above the highest rate this input can make, 4394.78 Hz (the DYNAP-SE Poisson generator's 16-bit rate register in steps of 0.06706 Hz, libcaer caerDynapseWritePoissonSpikeRate)
+        """  # noqa: E501
         nid = _check_virtual_id(neuron_id)
         self._rates[nid] = check_rate(rate_hz, "write_poisson_rate_hz rate")
+
+    def write_poisson_rates_hz(self, neuron_ids: Sequence[int], rates_hz: Sequence[float]
+                               ) -> None:
+        """Set the rates of several virtual neurons (all checked before any is written)."""
+        ids = [_check_virtual_id(n) for n in _bounded_list(neuron_ids, "neuron_ids",
+                                                           NEURONS_PER_CHIP)]
+        rates = [check_rate(r, "write_poisson_rates_hz rate")
+                 for r in _bounded_list(rates_hz, "rates_hz", NEURONS_PER_CHIP)]
+        if len(ids) != len(rates):
+            raise InvalidSettingError(f"write_poisson_rates_hz takes as many rates as ids, got "
+                                      f"{len(ids)} ids and {len(rates)} rates")
+        self._rates.update(zip(ids, rates, strict=True))
+
+    def get_poisson_rate_hz(self, neuron_id: int) -> float:
+        """Return the rate (Hz) of one virtual neuron (0 when none was written)."""
+        return self._rates.get(_check_virtual_id(neuron_id), 0.0)
 
     def get_rates(self) -> dict[int, float]:
         """Return the non-zero rates by virtual neuron id."""
@@ -160,40 +205,91 @@ class PoissonGen:
         return self._running
 
 
-@dataclass(frozen=True)
-class FpgaSpikeEvent:
+def _bounded_list(values: object, name: str, high: int) -> list:
+    """Return ``values`` as a list of at most ``high`` items (read no further than that)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidSettingError(f"{name} must be a sequence, got {type(values).__name__}")
+    items = list(itertools.islice(values, high + 1))
+    if len(items) > high:
+        raise InvalidSettingError(f"{name} holds more than {high} items; at most {high} are "
+                                  f"accepted")
+    return items
+
+
+def _check_core_mask(value: object) -> int:
+    return whole_number(value, "core_mask", low=0, high=2 ** CORES_PER_CHIP - 1,
+                        error=InvalidSettingError, hint="(a 4-bit mask of the target cores)")
+
+
+def _check_isi(value: object) -> int:
+    return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
+                        hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
+
+
+#: Fields of an FPGA spike event, in the order of its constructor.
+_FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
+
+
+class FpgaSpikeEvent(_ByValue):
     """One event of the FPGA spike generator's stimulus.
+
+    Built like samna's (``ev = FpgaSpikeEvent(); ev.core_mask = 15; ...``) or with its four
+    fields; every field is checked when it is set, and a refused value leaves the event as it
+    was.
 
     Attributes
     ----------
     core_mask : int
-        Cores (4-bit mask) of ``target_chip`` that receive the event.
+        Cores (4-bit mask, 0..15) of ``target_chip`` that receive the event.
     target_chip : int
         Chip that receives the event (0..3).
     neuron_id : int
         Virtual neuron id 0..1023 (neuron + 256*core): the event's tag.
     isi : int
-        Delay after the previous event, in units of ``isi_multiplier / 90 MHz``.
+        Delay after the previous event, in units of ``isi_multiplier / 90 MHz``: 0..65535
+        (a 16-bit register, :data:`~dynsim.dynapse.constants.FPGA_ISI_MAX`).
+
+    Examples
+    --------
+    >>> ev = FpgaSpikeEvent()
+    >>> ev.core_mask, ev.target_chip, ev.neuron_id, ev.isi = 15, 0, 15, 10
+    >>> ev
+    FpgaSpikeEvent(core_mask=15, target_chip=0, neuron_id=15, isi=10)
     """
 
-    core_mask: int
-    target_chip: int
-    neuron_id: int
-    isi: int
+    __slots__ = ("_core_mask", "_isi", "_neuron_id", "_target_chip")
 
-    def __post_init__(self) -> None:
-        if isinstance(self.core_mask, bool) or not isinstance(self.core_mask, int | np.integer) \
-                or not 0 <= int(self.core_mask) < 2 ** CORES_PER_CHIP:
-            raise InvalidSettingError(f"core_mask must be 0..15, got {self.core_mask!r}")
-        check_chip(self.target_chip)
-        _check_virtual_id(self.neuron_id)
-        if isinstance(self.isi, bool) or not isinstance(self.isi, int | np.integer) \
-                or self.isi < 0:
-            raise InvalidSettingError(f"isi must be a whole number >= 0, got {self.isi!r}")
+    core_mask = Checked(_check_core_mask,
+                        "Cores of ``target_chip`` that receive the event (4-bit mask).")
+    target_chip = Checked(check_chip, "Chip that receives the event (0..3).")
+    neuron_id = Checked(_check_virtual_id, "Virtual neuron id (0..1023): the tag.")
+    isi = Checked(_check_isi, "Delay after the previous event, in ISI units "
+                  "(0..65535).")
+
+    def __init__(self, core_mask: int = 0, target_chip: int = 0, neuron_id: int = 0,
+                 isi: int = 0) -> None:
+        self._core_mask = _check_core_mask(core_mask)
+        self._target_chip = check_chip(target_chip)
+        self._neuron_id = _check_virtual_id(neuron_id)
+        self._isi = _check_isi(isi)
+
+    def astuple(self) -> tuple[int, int, int, int]:
+        """Return ``(core_mask, target_chip, neuron_id, isi)``."""
+        return self._core_mask, self._target_chip, self._neuron_id, self._isi
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v}" for k, v in zip(_FPGA_EVENT_FIELDS, self.astuple(),
+                                                     strict=True))
+        return f"FpgaSpikeEvent({fields})"
 
 
 class FpgaSpikeGen:
-    """The FPGA spike generator: plays a preloaded list of events, once or repeatedly."""
+    """The FPGA spike generator: plays a preloaded list of events, once or repeatedly.
+
+    A stimulus holds at most :data:`FPGA_STIMULUS_MAX_EVENTS` events; one run plays at most
+    :data:`~dynsim.dynapse.constants.MAX_TRAIN_EVENTS` of them (repeats included), so a
+    tiny ISI in repeat mode cannot exhaust memory.
+    """
 
     def __init__(self, model: Dynapse1Model) -> None:
         self._model = weakref.ref(model)
@@ -205,29 +301,44 @@ class FpgaSpikeGen:
         self._arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     def preload_stimulus(self, events: Sequence[FpgaSpikeEvent]) -> None:
-        """Load the events to play (replaces the previous stimulus)."""
-        events = list(events)
+        """Load the events to play (replaces the previous stimulus).
+
+        Raises
+        ------
+        dynsim.errors.InvalidSettingError
+            For items that are not :class:`FpgaSpikeEvent`, or more than
+            ``FPGA_STIMULUS_MAX_EVENTS`` of them (the generator is then unchanged).
+        """
+        events = _bounded_list(events, "preload_stimulus events", FPGA_STIMULUS_MAX_EVENTS)
         if not all(isinstance(e, FpgaSpikeEvent) for e in events):
             raise InvalidSettingError("preload_stimulus takes a list of FpgaSpikeEvent")
-        self._events = events
+        # the generator keeps its own copies: editing an event later does not change it
+        self._events = [FpgaSpikeEvent(*e.astuple()) for e in events]
         self._arrays = None
 
     def set_isi_multiplier(self, multiplier: int) -> None:
-        """Set the ISI unit to ``multiplier / 90 MHz``."""
-        if isinstance(multiplier, bool) or not isinstance(multiplier, int | np.integer) \
-                or multiplier < 1:
-            raise InvalidSettingError(f"isi multiplier must be a whole number >= 1, got "
-                                      f"{multiplier!r}")
-        self._multiplier = int(multiplier)
+        """Set the ISI unit to ``multiplier / 90 MHz`` (1..65535; samna uses 90 or 900)."""
+        self._multiplier = whole_number(
+            multiplier, "isi multiplier", low=1, high=FPGA_ISI_MULTIPLIER_MAX,
+            error=InvalidSettingError, hint="(it must be >= 1: the ISI unit is multiplier / "
+            "90 MHz; samna uses 90 or 900)")
         self._arrays = None
+
+    def get_isi_multiplier(self) -> int:
+        """Return the ISI multiplier (the ISI unit is ``multiplier / 90 MHz``)."""
+        return self._multiplier
 
     def set_repeat_mode(self, repeat: bool) -> None:
         """Play the stimulus in a loop until :meth:`stop`."""
-        self._repeat = bool(repeat)
+        self._repeat = flag(repeat, "repeat mode")
+
+    def get_repeat_mode(self) -> bool:
+        """Whether the stimulus plays in a loop."""
+        return self._repeat
 
     def set_variable_isi(self, variable: bool) -> None:
         """Use each event's own ISI (default); ``False`` uses the first event's ISI for all."""
-        self._variable_isi = bool(variable)
+        self._variable_isi = flag(variable, "variable ISI mode")
         self._arrays = None
 
     def start(self) -> None:
@@ -270,17 +381,24 @@ class FpgaSpikeGen:
     def _played(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Return times (s) and stimulus indices of the events played in ``[t0, t1)``.
 
-        In playing order: the same events as :meth:`event_times`, as arrays.
+        In playing order: the same events as :meth:`event_times`, as arrays. In repeat mode
+        only the passes that overlap ``[t0, t1)`` are made, and their number of events is
+        bounded (``MAX_TRAIN_EVENTS``) before they are.
         """
         if self._start is None or not self._events:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
         offsets, _ = self._stimulus_arrays()
         period = offsets[-1]
-        repeats = 1
+        first, repeats = 0, 1
         if self._repeat and period > 0:
-            repeats = int(np.ceil((t1 - self._start) / period)) + 1
+            # passes before `first` end before t0 (a margin of one pass for rounding)
+            first = max(0, int(np.floor((t0 - self._start) / period)) - 1)
+            last = int(np.ceil((t1 - self._start) / period)) + 1
+            repeats = max(1, last - first)
+            check_train_size(float(repeats) * len(offsets), "the FPGA stimulus in repeat mode")
         # pass r starts at start + r * period (the same float operations as one pass at a time)
-        times = (self._start + np.arange(repeats, dtype=np.int64)[:, None] * period) + offsets
+        passes = np.arange(first, first + repeats, dtype=np.int64)[:, None]
+        times = (self._start + passes * period) + offsets
         keep = (times >= t0) & (times < t1)
         which = np.broadcast_to(np.arange(len(offsets), dtype=np.int64), times.shape)
         return times[keep], which[keep]
@@ -294,6 +412,25 @@ def fpga_events_from_times(times: Quantity, neuron_ids: Sequence[int], target_ch
     Like ctxctl's ``dynapse1utils.set_fpga_spike_gen``: ISIs are rounded to multiples of
     ``isi_base / 90 MHz`` (10 us for 900).
 
+    Parameters
+    ----------
+    times : Quantity
+        Sorted event times (at most ``FPGA_STIMULUS_MAX_EVENTS``).
+    neuron_ids : sequence of int
+        Virtual neuron id (0..1023) of each event.
+    target_chips : int or sequence of int
+        Target chip (0..3) of every event, or of each.
+    isi_base : int
+        ISI multiplier (1..65535): the ISI unit is ``isi_base / 90 MHz``.
+    core_mask : int
+        Cores (0..15) of the target chip that receive every event.
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For unsorted or mismatched times, too many events, or a gap longer than the 16-bit
+        ISI register holds (65535 units: 6.55 s at ``isi_base=900``).
+
     Examples
     --------
     >>> from brian2 import ms
@@ -301,16 +438,36 @@ def fpga_events_from_times(times: Quantity, neuron_ids: Sequence[int], target_ch
     >>> [e.isi for e in events], multiplier
     ([100, 200], 900)
     """
+    multiplier = whole_number(isi_base, "isi_base", low=1, high=FPGA_ISI_MULTIPLIER_MAX,
+                              error=InvalidSettingError)
+    mask = _check_core_mask(core_mask)
+    if not isinstance(times, Quantity) or get_dimensions(times) is not second.dim:
+        raise InvalidSettingError(f"times must be an array of times (e.g. [5, 20]*ms), got "
+                                  f"{type(times).__name__}")
+    if np.size(times) > FPGA_STIMULUS_MAX_EVENTS:
+        raise InvalidSettingError(f"times holds {np.size(times)} events; the FPGA stimulus "
+                                  f"takes at most {FPGA_STIMULUS_MAX_EVENTS}")
     seconds_ = np.asarray(times / second, dtype=float).reshape(-1)
-    ids = np.asarray(neuron_ids).reshape(-1)
-    chips = np.broadcast_to(np.asarray(target_chips), ids.shape)
+    if not np.all(np.isfinite(seconds_)) or np.any(seconds_ < 0):
+        raise InvalidSettingError("times must be finite and >= 0 s")
+    ids = whole_numbers(neuron_ids, "neuron_ids", low=0, high=NEURONS_PER_CHIP - 1,
+                        error=InvalidNeuronError, max_size=FPGA_STIMULUS_MAX_EVENTS).reshape(-1)
+    chips = whole_numbers(target_chips, "target_chips", low=0, high=NUM_CHIPS - 1,
+                          error=InvalidCoreError, max_size=FPGA_STIMULUS_MAX_EVENTS)
+    if chips.ndim and chips.shape != ids.shape:
+        raise InvalidSettingError("target_chips must be one chip or one per neuron id")
+    chips = np.broadcast_to(chips, ids.shape)
     if seconds_.shape != ids.shape or np.any(np.diff(seconds_) < 0):
         raise InvalidSettingError("times must be sorted and match neuron_ids in length")
-    unit = isi_base / FPGA_CLOCK_HZ
-    isis = np.round(np.diff(np.concatenate([[0.0], seconds_])) / unit).astype(int)
-    events = [FpgaSpikeEvent(core_mask, int(c), int(n), int(i))
-              for c, n, i in zip(chips, ids, isis, strict=True)]
-    return events, int(isi_base)
+    unit = multiplier / FPGA_CLOCK_HZ
+    isis = np.round(np.diff(np.concatenate([[0.0], seconds_])) / unit)
+    if len(isis) and isis.max() > FPGA_ISI_MAX:
+        raise InvalidSettingError(
+            f"a gap of {isis.max() * unit:g} s is longer than the FPGA's 16-bit ISI register "
+            f"holds ({FPGA_ISI_MAX} units of {unit * 1e6:g} us): raise isi_base")
+    events = [FpgaSpikeEvent(mask, int(c), int(n), int(i))
+              for c, n, i in zip(chips, ids, isis.astype(np.int64), strict=True)]
+    return events, multiplier
 
 
 # --------------------------------------------------------------------------- model
