@@ -76,17 +76,14 @@ from brian2.units.fundamentalunits import get_dimensions
 from dynsim._brian import configure
 from dynsim._paths import standalone_dir
 from dynsim.dynapse import physics
-from dynsim.dynapse.biases import resolve_biases
-from dynsim.dynapse.chip import cam_counts, parse_core
+from dynsim.dynapse.board import Board, cam_counts, check_cam_budget, parse_core
 from dynsim.dynapse.circuits import BIAS_PARAMETERS, bias_currents, make_neurons
 from dynsim.dynapse.config import (
-    Dynapse1Parameter,
     Dynapse1ParameterGroup,
     check_chip,
     synapse_type,
 )
 from dynsim.dynapse.constants import (
-    CAMS_PER_NEURON,
     CORE_NAMES,
     DEFAULT_DT,
     NEURONS_PER_CHIP,
@@ -103,7 +100,6 @@ from dynsim.engine import (
     standalone_unavailable_reason,
 )
 from dynsim.errors import (
-    CAMLimitError,
     DynapseWeightWarning,
     EngineError,
     InvalidCoreError,
@@ -247,7 +243,7 @@ class Experiment:
         self.name = name
         self.global_ids = (np.arange(self.n_neurons) + self.core_id * NEURONS_PER_CORE
                            + self.chip_id * NEURONS_PER_CHIP)
-        self.parameter_group = Dynapse1ParameterGroup(self.chip_id, self.core_id)
+        self.board = Board(fixed=(self.chip_id, self.core_id))
         self._inputs: dict[str, InputSpec] = {}
         self.fallback_reason: str | None = None
         wanted = resolve_engine(engine, allow_standalone=True)
@@ -275,12 +271,16 @@ class Experiment:
         if core_name is not None and parse_core(core_name) != self.core_id:
             raise InvalidCoreError(f"this experiment's neurons are on {CORE_NAMES[self.core_id]}"
                                    f"; got {core_name!r}")
-        for name, (coarse, fine) in resolve_biases(biases).items():
-            self.parameter_group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+        self.board.set_biases(self.chip_id, self.core_id, biases)
 
     def get_bias(self) -> Dynapse1ParameterGroup:
         """Return (a copy of) the core's 25 biases."""
-        return self.parameter_group.copy()
+        return self.board.parameter_group(self.chip_id, self.core_id)
+
+    @property
+    def parameter_group(self) -> Dynapse1ParameterGroup:
+        """The core's 25 biases: the board's own group, read by every run."""
+        return self.board.group(self.chip_id, self.core_id)
 
     # ------------------------------------------------------------------ inputs
     def set_input(self, synapse_type_name: str, rate: Quantity | float | None = None, *,
@@ -332,12 +332,14 @@ class Experiment:
                 rate = float(rate / Hz)
             spec = InputSpec(kind, rate=check_rate(rate, "rate"), weight=int(counts),
                              independent=bool(independent))
-        others = sum(s.weight for name, s in self._inputs.items() if name != kind_name)
-        if others + spec.weight > CAMS_PER_NEURON:
-            raise CAMLimitError(
-                f"{kind_name} input with weight {spec.weight} would give each neuron "
-                f"{others + spec.weight} CAM entries (other inputs use {others}); a neuron has "
-                f"{CAMS_PER_NEURON}. Lower a weight, or raise the weight bias instead.")
+        usage = np.zeros((len(SYNAPSE_TYPES), 1), dtype=np.int64)
+        for name, other in self._inputs.items():
+            if name != kind_name:
+                usage[SYNAPSE_TYPES.index(name), 0] = other.weight
+        others = int(usage.sum())
+        usage[SYNAPSE_TYPES.index(kind_name), 0] = spec.weight
+        check_cam_budget(usage, f"the {kind_name} input with weight {spec.weight} (other inputs "
+                                f"use {others})", self.global_ids[:1])
         self._inputs[kind_name] = spec
         if note is not None:
             warnings.warn(f"{kind_name} input: {note}", DynapseWeightWarning, stacklevel=2)

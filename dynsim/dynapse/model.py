@@ -58,7 +58,7 @@ from brian2 import Network, Quantity, SpikeGeneratorGroup, SpikeMonitor, StateMo
 from brian2.units.fundamentalunits import get_dimensions
 
 from dynsim._brian import configure
-from dynsim.dynapse.biases import resolve_biases
+from dynsim.dynapse.board import Board
 from dynsim.dynapse.circuits import bias_currents, make_neurons, make_synapses, set_parameters
 from dynsim.dynapse.config import (
     Dynapse1Configuration,
@@ -345,7 +345,7 @@ class Dynapse1Model:
         self.mismatch = mismatch
         self.name = name
         self._rng = np.random.default_rng(seed)
-        self._config = Dynapse1Configuration()
+        self.board = Board(write_through=self._write_core)
         self._source = EventSourceNode()
         self._poisson = PoissonGen(self)
         self._fpga = FpgaSpikeGen(self)
@@ -358,7 +358,11 @@ class Dynapse1Model:
     # ------------------------------------------------------------------ samna API
     def get_configuration(self) -> Dynapse1Configuration:
         """Return a copy of the configuration in use."""
-        return self._config.copy()
+        return self.board.configuration.copy()
+
+    @property
+    def _config(self) -> Dynapse1Configuration:
+        return self.board.configuration
 
     def apply_configuration(self, config: Dynapse1Configuration) -> None:
         """Program the board: CAMs, SRAMs and biases (neuron states restart at rest).
@@ -372,28 +376,25 @@ class Dynapse1Model:
             raise InvalidSettingError("apply_configuration takes a Dynapse1Configuration")
         check_configuration(config)
         self._offset = self.time_s
-        self._config = config.copy()
+        self.board.load(config)
         self._built = False
 
     def update_parameter_group(self, parameter_group: Dynapse1ParameterGroup, chip_id: int,
                                core_id: int) -> None:
         """Set all 25 biases of one core."""
-        chip, core = check_chip(chip_id), check_core(core_id)
-        values = resolve_biases(parameter_group)
-        self._apply_biases(chip, core, values)
+        if not isinstance(parameter_group, Dynapse1ParameterGroup):
+            raise UnknownBiasError("update_parameter_group takes a Dynapse1ParameterGroup, got "
+                                   f"{type(parameter_group).__name__}")
+        self.board.set_biases(check_chip(chip_id), check_core(core_id), parameter_group)
 
     def update_single_parameter(self, parameter: Dynapse1Parameter, chip_id: int, core_id: int
                                 ) -> None:
         """Set one bias of one core."""
         if not isinstance(parameter, Dynapse1Parameter):
             raise UnknownBiasError("update_single_parameter takes a Dynapse1Parameter")
-        chip, core = check_chip(chip_id), check_core(core_id)
-        self._apply_biases(chip, core, resolve_biases([parameter]))
+        self.board.set_biases(check_chip(chip_id), check_core(core_id), [parameter])
 
-    def _apply_biases(self, chip: int, core: int, values: dict[str, tuple[int, int]]) -> None:
-        group = self._config.chips[chip].cores[core].parameter_group
-        for name, (coarse, fine) in values.items():
-            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+    def _write_core(self, chip: int, core: int) -> None:
         if self._built and self._net is not None:
             self._write_biases()
 
@@ -468,6 +469,7 @@ class Dynapse1Model:
                                bias_hint="model.update_single_parameter")
         self._neurons = neurons
         self._write_biases()
+        neurons._bias_refresh = self._refresh_biases
         # CAM tables of the simulated neurons: (chip, core) -> tag -> [(post, type)] x count
         listen: dict[tuple[int, int], dict[tuple[int, int], Counter]] = defaultdict(
             lambda: defaultdict(Counter))
@@ -527,10 +529,16 @@ class Dynapse1Model:
         self._spikes_read = 0
 
     def _write_biases(self) -> None:
-        groups = [self._config.chips[c].cores[k].parameter_group
-                  for c, k, _ in map(split_global_id, self._gids)]
+        cores = [split_global_id(g)[:2] for g in self._gids]
+        groups = [self.board.group(c, k) for c, k in cores]
         set_parameters(self._neurons, bias_currents(groups, mismatch_factors(self.mismatch,
                                                                              self._gids)))
+        self._bias_key = self.board.biases_key(sorted(set(cores)))
+
+    def _refresh_biases(self, neurons: object) -> None:
+        cores = sorted({split_global_id(g)[:2] for g in self._gids})
+        if getattr(self, "_bias_key", None) != self.board.biases_key(cores):
+            self._write_biases()
 
     def _virtual_spikes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Return indices and network-clock times of the virtual events in [t0, t1)."""
