@@ -62,22 +62,35 @@ from dynsim.errors import (
     WeightError,
     suggest,
 )
-from dynsim.validation import is_whole_number
+from dynsim.validation import duration_seconds, is_whole_number, whole_number
 
 __all__ = [
+    "MAX_RUN_VALUES",
+    "MAX_SEED",
     "MAX_WEIGHT",
     "Board",
     "add_routes",
     "board_of",
+    "bounded_duration",
     "cam_counts",
     "check_cam_budget",
     "check_configuration",
+    "check_seed",
     "parse_core",
 ]
 
 #: Largest weight :func:`cam_counts` counts (any sum of such counts fits in ``int64``);
 #: anything above 64 is refused by the CAM budget anyway.
 MAX_WEIGHT = 2**31 - 1
+
+#: Largest number of values one run may step through and record: steps x (recorded values
+#: + input columns) per step, 400 MB of float64. A user-controlled duration is checked
+#: against it (:func:`bounded_duration`) before any array is made.
+MAX_RUN_VALUES = 50_000_000
+
+#: Seeds are whole numbers in ``0..MAX_SEED`` (numpy's ``SeedSequence`` takes any, but a
+#: seed a student types fits 32 bits, like Brian2's ``seed()``).
+MAX_SEED = 2**32 - 1
 
 #: Called with ``(chip, core)`` after the biases of that core changed.
 WriteThrough = Callable[[int, int], None]
@@ -103,6 +116,63 @@ def parse_core(core: object) -> int:
     hint = suggest(str(core), CORE_NAMES) if isinstance(core, str) else ""
     raise InvalidCoreError(f"unknown core {core!r}.{hint} A chip has the cores "
                            f"{', '.join(CORE_NAMES)} (or 0..3); pick the chip with chip_id=0..3")
+
+
+def check_seed(seed: object) -> int:
+    """Return a random seed after checking it is a whole number in ``0..MAX_SEED``.
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For ``1.7``, ``True``, ``-1``, ``2**40``, ``None``, ...
+
+    Examples
+    --------
+    >>> check_seed(np.uint32(7))
+    7
+    """
+    return whole_number(seed, "seed", low=0, high=MAX_SEED, error=InvalidSettingError)
+
+
+def bounded_duration(duration: object, dt_s: float, values_per_step: int,
+                     name: str = "duration") -> float:
+    """Return a run's duration in seconds after bounding the memory it would take.
+
+    Parameters
+    ----------
+    duration : Quantity
+        The duration the user asked for (``500 * ms``).
+    dt_s : float
+        Time step in seconds.
+    values_per_step : int
+        Values the run stores per time step (recorded currents, input columns); at least 1
+        is assumed.
+    name : str
+        The argument's name, for the message.
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For a duration that is not a positive time, or one whose steps x values exceed
+        :data:`MAX_RUN_VALUES`, naming the longest duration accepted here.
+
+    Examples
+    --------
+    >>> from brian2 import second
+    >>> bounded_duration(2 * second, 1e-4, 6)
+    2.0
+    """
+    seconds = duration_seconds(duration, name)
+    per_step = max(1, int(values_per_step))
+    steps = seconds / dt_s
+    if steps * per_step > MAX_RUN_VALUES:
+        longest = MAX_RUN_VALUES // per_step * dt_s
+        raise InvalidSettingError(
+            f"{name} {seconds:g} s is {steps:.3g} steps of {dt_s * 1e3:g} ms with {per_step} "
+            f"values each; one run holds at most {MAX_RUN_VALUES:.0e} values (400 MB), so at "
+            f"most {longest:g} s here. Run in shorter pieces, or record fewer neurons or "
+            "currents.")
+    return seconds
 
 
 def cam_counts(value: object) -> tuple[np.ndarray, str | None]:

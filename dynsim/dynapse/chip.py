@@ -98,10 +98,13 @@ from dynsim.errors import (
     CAMLimitError,
     CoreFullError,
     DynapseWeightWarning,
+    DynsimError,
     InvalidConnectionError,
     InvalidNeuronError,
     InvalidSettingError,
+    WeightError,
 )
+from dynsim.validation import identifier, whole_number
 
 __all__ = ["DynapSE", "DynapseSynapses", "cam_counts", "parse_core"]
 
@@ -145,6 +148,25 @@ class DynapseSynapses(Synapses):
             return
         super().__setattr__(key, value)
 
+    def connect(self, condition: Any = None, i: Any = None, j: Any = None, p: Any = 1.0,
+                n: Any = 1, skip_if_invalid: bool = False, namespace: Any = None,
+                level: int = 0) -> None:
+        """Create synapses in any of Brian2's forms, checked by the chip (all or nothing).
+
+        ``syn.connect(True)``, ``syn.connect(j='i')``, ``syn.connect(i=[...], j=[...])``,
+        ``syn.connect('i != j', p=0.5)``, ``syn.connect(j='k for k in range(i, N_post)')``
+        ...: the pairs Brian2 would create are computed first, then the chip checks the CAM
+        budget and CAM aliasing (:meth:`DynapSE.connect`) and creates them, each with a weight
+        of 1 CAM entry, or refuses them with the chip unchanged.
+        """
+        self._dynapse_chip._connect_brian2(self, condition, i, j, p, n, skip_if_invalid,
+                                           namespace, level + 1)
+
+    def before_run(self, run_namespace: Any = None) -> None:
+        """Check the chip's rules over the synapses in the network, then prepare the run."""
+        self._dynapse_chip._check_rules()
+        super().before_run(run_namespace)
+
 
 class DynapSE:
     """An emulated DYNAP-SE1 board (4 chips x 4 cores x 256 neurons) on a Brian2 Network.
@@ -175,8 +197,7 @@ class DynapSE:
         if network is not None and not isinstance(network, Network):
             raise InvalidSettingError(f"DynapSE(network) takes a brian2.Network, got "
                                       f"{type(network).__name__}")
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
         self.network = network
@@ -211,11 +232,7 @@ class DynapSE:
             When the core (or every core, for ``''``) has too few free neurons.
         """
         chip = check_chip(chip_id)
-        if isinstance(num_neurons, bool) or not isinstance(num_neurons, int | np.integer) \
-                or num_neurons < 1:
-            raise InvalidNeuronError(f"num_neurons must be a whole number >= 1, got "
-                                     f"{num_neurons!r}")
-        n = int(num_neurons)
+        n = whole_number(num_neurons, "num_neurons", low=1, error=InvalidNeuronError)
         if core_name == "":
             free = [NEURONS_PER_CORE - self._used[chip * CORES_PER_CHIP + k]
                     for k in range(CORES_PER_CHIP)]
@@ -344,6 +361,7 @@ class DynapSE:
         if not hasattr(source, "_spikespace") and not isinstance(source, Subgroup):
             raise InvalidConnectionError(f"the source must be a Brian2 group that emits spikes, "
                                          f"got {type(source).__name__}")
+        self._check_same_network(source)
         index = self._counter[kind]
         syn = make_synapses(source, target, name=f"{self.name}_{kind}{index}",
                             synapse_type=kind, engine=self.engine,
@@ -354,6 +372,58 @@ class DynapSE:
         if self.network is not None:
             self.network.add(syn)
         return syn
+
+    def _check_same_network(self, source: Any) -> None:
+        """Refuse a source that is in another Brian2 Network and not in the chip's."""
+        if self.network is None:
+            return
+        root = source
+        while isinstance(root, Subgroup):
+            root = root.source
+        if any(root == obj for obj in self.network.objects):
+            return
+        for ref in Network.__instances__():
+            other = ref()
+            if other is None or other is self.network:
+                continue
+            if any(root == obj for obj in other.objects):
+                raise InvalidConnectionError(
+                    f"the source {root.name!r} belongs to another Brian2 Network "
+                    f"({other.name!r}); a connection of this chip runs in the chip's network "
+                    f"{self.network.name!r}. Add the source to that network first "
+                    f"(network.add(source)), or make the chip with the source's network.")
+
+    def _connect_brian2(self, synapses: DynapseSynapses, condition: Any, i: Any, j: Any,
+                        p: Any, n: Any, skip_if_invalid: bool, namespace: Any, level: int
+                        ) -> None:
+        """``syn.connect(...)`` in Brian2's forms: pairs first, then :meth:`connect`."""
+        simple = (isinstance(p, int | float) and p == 1 and isinstance(n, int) and n == 1
+                  and not skip_if_invalid and namespace is None)
+        if simple and condition is None and i is None and isinstance(j, str) and j == "i":
+            return self.connect(synapses, "i")
+        if simple and i is None and j is None and isinstance(condition, bool | np.bool_):
+            return self.connect(synapses, bool(condition))
+        if simple and condition is None and i is not None and j is not None \
+                and not isinstance(i, str) and not isinstance(j, str):
+            return self.connect(synapses, j, i=i)
+        # any other form: let Brian2 compute the pairs on a scratch object, then check them
+        scratch = Synapses(synapses.source, synapses.target, model="",
+                           name=f"{synapses.name}_pairs*", codeobj_class=synapses.codeobj_class,
+                           dt=synapses.clock.dt)
+        try:
+            Synapses.connect(scratch, condition=condition, i=i, j=j, p=p, n=n,
+                             skip_if_invalid=skip_if_invalid, namespace=namespace,
+                             level=level + 1)
+            pre, post = np.asarray(scratch.i[:]), np.asarray(scratch.j[:])
+        except DynsimError:
+            raise
+        except Exception as err:  # Brian2's own parse and index errors
+            raise InvalidConnectionError(
+                f"{synapses.name}.connect({condition=!r}, {i=!r}, {j=!r}, {p=!r}, {n=!r}) "
+                f"cannot be made: {type(err).__name__}: {err}"[:600]) from None
+        finally:
+            del scratch
+        return self.connect(synapses, post.astype(np.int64), i=pre.astype(np.int64))
 
     def connect(self, synapses: DynapseSynapses, j: Any = "i", *, i: Any = None) -> None:
         """Create synapses, each with a weight of 1 CAM entry (all or nothing).
@@ -428,11 +498,42 @@ class DynapSE:
             return None
         return owner[0].global_ids[owner[1] + np.asarray(pre_index, dtype=np.int64)]
 
+    def _active_synapses(self) -> list[DynapseSynapses]:
+        """Return the synapses that count: those in the chip's network (all, without one).
+
+        ``network.remove(synapses)`` frees their CAM entries and routes; adding them back
+        is checked again before the next run (:meth:`_check_rules`).
+        """
+        if self.network is None:
+            return list(self._synapses)
+        return [syn for syn in self._synapses
+                if any(syn is obj for obj in self.network.objects)]
+
+    def _check_rules(self) -> None:
+        """Check the CAM budget and CAM aliasing over all synapses that count.
+
+        Called before each run: the incremental checks of :meth:`connect` and weight changes
+        cover everything except synapses added back to the network after a removal.
+        """
+        active = self._active_synapses()
+        self._raise_if_over(self._usage(), "the synapses in the network")
+        key = tuple((id(syn), len(syn)) for syn in active)
+        if key == getattr(self, "_routes_checked", None):
+            return
+        arrivals: dict = defaultdict(lambda: defaultdict(set))
+        targets: dict = defaultdict(set)
+        for syn in active:
+            pre = self._pre_gids(syn, np.asarray(syn.i[:])) if len(syn) else None
+            if pre is not None:
+                add_routes(arrivals, targets, pre, self._post_gids(syn, np.asarray(syn.j[:])),
+                           check=True)
+        self._routes_checked = key
+
     def _usage(self, replace: DynapseSynapses | None = None, weights: np.ndarray | None = None
                ) -> np.ndarray:
         """CAM entries in use per global neuron id and type, shape (4, NUM_NEURONS)."""
         usage = np.zeros((len(SYNAPSE_TYPES), NUM_NEURONS), dtype=np.int64)
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             if len(syn) == 0:
                 continue
             w = weights if syn is replace else syn.variables["weight"].get_value()
@@ -463,7 +564,7 @@ class DynapSE:
         arrivals: dict[tuple[int, int], dict[tuple[int, int], set[int]]] = defaultdict(
             lambda: defaultdict(set))
         targets: dict[int, set[int]] = defaultdict(set)
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             p = self._pre_gids(syn, np.asarray(syn.i[:])) \
                 if len(syn) else None
             if p is None:
@@ -477,7 +578,15 @@ class DynapSE:
         variable = synapses.variables["weight"]
         old = variable.get_value().copy()
         view = variable.get_addressable_value("weight", synapses)
-        view[item] = counts.item() if counts.ndim == 0 else counts
+        try:
+            view[item] = counts.item() if counts.ndim == 0 else counts
+        except DynsimError:
+            variable.set_value(old)
+            raise
+        except Exception as err:  # Brian2's index, shape and expression errors
+            variable.set_value(old)
+            raise WeightError(f"cannot set {synapses.name}.weight[{item!r}] to {value!r}: "
+                              f"{type(err).__name__}: {err}"[:600]) from None
         try:
             usage = self._usage()
             self._raise_if_over(usage, f"setting {synapses.name}.weight")
@@ -500,7 +609,7 @@ class DynapSE:
         address; on the board they would come from the FPGA or Poisson generator).
         """
         generator = NetworkGenerator()
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             if len(syn) == 0:
                 continue
             pre = self._pre_gids(syn, np.asarray(syn.i[:]))

@@ -76,7 +76,14 @@ from brian2.units.fundamentalunits import get_dimensions
 from dynsim._brian import configure
 from dynsim._paths import standalone_dir
 from dynsim.dynapse import physics
-from dynsim.dynapse.board import Board, cam_counts, check_cam_budget, parse_core
+from dynsim.dynapse.board import (
+    Board,
+    bounded_duration,
+    cam_counts,
+    check_cam_budget,
+    check_seed,
+    parse_core,
+)
 from dynsim.dynapse.circuits import BIAS_PARAMETERS, bias_currents, make_neurons
 from dynsim.dynapse.config import (
     Dynapse1ParameterGroup,
@@ -106,6 +113,7 @@ from dynsim.errors import (
     InvalidNeuronError,
     InvalidSettingError,
 )
+from dynsim.validation import duration_seconds, identifier, whole_number
 
 __all__ = ["Experiment", "InputSpec"]
 
@@ -170,16 +178,6 @@ def _delete_stale_results(directory: Path) -> None:
             continue
 
 
-def _duration_s(duration: object) -> float:
-    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
-        raise InvalidSettingError(f"duration must be a time with units (e.g. 1*second), got "
-                                  f"{duration!r}")
-    value = float(duration / second)
-    if not np.isfinite(value) or value <= 0:
-        raise InvalidSettingError(f"duration must be > 0, got {duration}")
-    return value
-
-
 class Experiment:
     """N neurons of one core, one input per synapse type, re-simulated from rest on each run.
 
@@ -219,12 +217,9 @@ class Experiment:
                  mismatch: Mismatch | None = None, seed: int = 0,
                  record: Sequence[str] | None = None, name: str = "experiment") -> None:
         configure()
-        if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) \
-                or not 1 <= n_neurons <= NEURONS_PER_CORE:
-            raise InvalidNeuronError(f"n_neurons must be a whole number in 1..{NEURONS_PER_CORE}"
-                                     f", got {n_neurons!r}")
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        whole_number(n_neurons, "n_neurons", low=1, high=NEURONS_PER_CORE,
+                     error=InvalidNeuronError)
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
         chosen = tuple(physics.STATE_VARIABLES) if record is None else tuple(record)
@@ -236,9 +231,9 @@ class Experiment:
         self.chip_id = check_chip(chip_id)
         self.core_id = parse_core(core)
         self.dt = dt
-        self._dt_s = _duration_s(dt)
+        self._dt_s = duration_seconds(dt, "dt")
         self.mismatch = mismatch
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self.record = chosen
         self.name = name
         self.global_ids = (np.arange(self.n_neurons) + self.core_id * NEURONS_PER_CORE
@@ -361,7 +356,7 @@ class Experiment:
 
         Column ``type_value * n_neurons + neuron`` (type values: GABA_B 0 ... AMPA 3).
         """
-        n_steps = round(_duration_s(duration) / self._dt_s)
+        n_steps = self._n_steps(duration)
         n = self.n_neurons
         out = np.zeros((n_steps, len(SYNAPSE_TYPES) * n))
         for name, spec in self._inputs.items():
@@ -419,7 +414,9 @@ class Experiment:
 
     # ------------------------------------------------------------------ build
     def _n_steps(self, duration: Quantity) -> int:
-        n_steps = round(_duration_s(duration) / self._dt_s)
+        # per step: the recorded currents, the input columns and their TimedArray copy
+        per_step = self.n_neurons * (len(self.record) + 2 * len(SYNAPSE_TYPES))
+        n_steps = round(bounded_duration(duration, self._dt_s, per_step) / self._dt_s)
         if n_steps < 1:
             raise InvalidSettingError(f"duration {duration} is shorter than dt {self.dt}")
         return n_steps
@@ -486,7 +483,7 @@ class Experiment:
             Currents of every neuron (with units) and their spikes.
         """
         n_steps = self._n_steps(duration)
-        chunk_s = 0.05 if chunk is None else _duration_s(chunk)
+        chunk_s = 0.05 if chunk is None else duration_seconds(chunk, "chunk")
         if callback is not None and not callable(callback):
             raise InvalidSettingError("callback must be callable")
         counts = self.input_counts(duration)

@@ -48,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -55,10 +56,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Network, Quantity, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, second
-from brian2.units.fundamentalunits import get_dimensions
 
 from dynsim._brian import configure
-from dynsim.dynapse.board import Board
+from dynsim.dynapse.board import Board, bounded_duration, check_seed
 from dynsim.dynapse.circuits import bias_currents, make_neurons, make_synapses, set_parameters
 from dynsim.dynapse.config import (
     Dynapse1Configuration,
@@ -86,6 +86,7 @@ from dynsim.dynapse.recording import Recording
 from dynsim.dynapse.stimulus import check_rate, poisson_steps
 from dynsim.engine import codeobj_class, resolve_engine
 from dynsim.errors import InvalidNeuronError, InvalidSettingError, UnknownBiasError
+from dynsim.validation import duration_seconds, identifier, whole_numbers
 
 __all__ = [
     "Dynapse1Model",
@@ -102,16 +103,6 @@ def _check_virtual_id(neuron_id: object) -> int:
         raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
                                  f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
     return int(neuron_id)
-
-
-def _seconds(duration: object, what: str = "duration") -> float:
-    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
-        raise InvalidSettingError(f"{what} must be a time with units (e.g. 500*ms), got "
-                                  f"{duration!r}")
-    value = float(duration / second)
-    if not np.isfinite(value) or value <= 0:
-        raise InvalidSettingError(f"{what} must be > 0, got {duration}")
-    return value
 
 
 # --------------------------------------------------------------------------- generators
@@ -335,16 +326,15 @@ class Dynapse1Model:
                  mismatch: Mismatch | None = None, seed: int = 0, name: str = "dynapse1"
                  ) -> None:
         configure()
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
+        self._dt_s = duration_seconds(dt, "dt")
+        self._rng = np.random.default_rng(check_seed(seed))
         self.dt = dt
-        self._dt_s = _seconds(dt, "dt")
         self.engine = resolve_engine(engine)
         self.mismatch = mismatch
         self.name = name
-        self._rng = np.random.default_rng(seed)
         self.board = Board(write_through=self._write_core)
         self._source = EventSourceNode()
         self._poisson = PoissonGen(self)
@@ -424,10 +414,18 @@ class Dynapse1Model:
         variables : sequence of str, optional
             Subset of ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b``.
         """
-        ids = sorted({int(i) for i in neuron_ids})
-        if any(not 0 <= i < NUM_NEURONS for i in ids):
-            raise InvalidNeuronError(f"global neuron ids are 0..{NUM_NEURONS - 1}")
-        chosen = tuple(STATE_VARIABLES) if variables is None else tuple(variables)
+        if isinstance(neuron_ids, Iterable) and not isinstance(neuron_ids, np.ndarray | str):
+            neuron_ids = list(itertools.islice(neuron_ids, NUM_NEURONS + 1))
+        ids = sorted(set(whole_numbers(neuron_ids, "global neuron ids", low=0,
+                                       high=NUM_NEURONS - 1, error=InvalidNeuronError,
+                                       max_size=NUM_NEURONS).reshape(-1).tolist()))
+        if variables is None:
+            chosen = tuple(STATE_VARIABLES)
+        elif isinstance(variables, str) or not isinstance(variables, Iterable):
+            raise InvalidSettingError(f"variables must be a list of names from "
+                                      f"{', '.join(STATE_VARIABLES)}, got {variables!r}")
+        else:
+            chosen = tuple(variables)
         unknown = [v for v in chosen if v not in STATE_VARIABLES]
         if unknown:
             raise InvalidSettingError(f"cannot record {unknown}; choose from "
@@ -585,7 +583,8 @@ class Dynapse1Model:
             The spikes of the simulated neurons in this run (also sent to the source node's
             destinations).
         """
-        length = _seconds(duration)
+        per_step = len(self._monitored) * len(self._variables)
+        length = bounded_duration(duration, self._dt_s, per_step)
         self._build()
         t0 = self.time_s
         if self._net is None:
