@@ -398,10 +398,8 @@ class Board:
 
         Parameters
         ----------
-        chip : int
-            0..3.
-        core : str or int
-            ``'Core_0'``..``'Core_3'`` or 0..3.
+        chip, core : int, str
+            As in :meth:`parameter_group`.
         biases : dict, Dynapse1ParameterGroup or list of Dynapse1Parameter
             samna names with ``(coarse, fine)`` or a ``Dynapse1Parameter``, or physical names
             with a current (see :func:`dynsim.dynapse.biases.resolve_biases`).

@@ -22,10 +22,24 @@ Design choices (where the seed was silent):
   the network. Adding it again with ``network.add`` is harmless.
 * A connection's ``weight`` is a whole number of CAM entries (default 1 per synapse). A
   non-integer weight is rounded half up (at least 1 for a positive value) with a
-  ``DynapseWeightWarning``; negative or non-numeric weights raise ``WeightError``. The 64
-  CAM entries of each neuron are counted over all connections and types on every
-  ``connect`` and every weight change (also ``syn.weight[0] = 3``).
+  ``DynapseWeightWarning``; negative or non-numeric weights raise ``WeightError``, and a
+  weight is range-checked before any cast (``2**31 + 1`` raises ``CAMLimitError``, it never
+  wraps). The 64 CAM entries of each neuron are counted over all connections and types on
+  every ``connect`` and every weight change (also ``syn.weight[0] = 3``).
+* ``syn.connect(...)`` in any of Brian2's forms (``True``, ``'i != j'``, ``p=0.5``,
+  ``j='i'``, ``i=..., j=...``) goes through the same checks as ``chip.connect`` (CAM budget,
+  CAM tag aliasing): the pairs are computed first and refused with the chip unchanged.
+* Only synapses in the chip's network count: ``network.remove(synapses)`` frees their CAM
+  entries and routes (and drops them from :meth:`DynapSE.get_configuration`); adding them
+  back is checked before the next run (Brian2 then reports the ``CAMLimitError`` or
+  ``CAMAliasingError`` as the cause of its ``BrianObjectException``).
+* A source must not belong to another Brian2 ``Network`` only (``InvalidConnectionError``
+  at ``add_connection``).
 * Biases are per core (``set_bias``); writing a bias parameter on a neuron group raises.
+  The biases live in the board's configuration (:attr:`DynapSE.board`, shared with the
+  samna layer and ``Experiment``); every neuron group of a core is brought up to date with
+  it at the start of each run, so even a direct edit of ``chip.configuration`` never gives
+  one core's neurons different "core-wide" biases.
 * The chip's groups use ``dt`` = ``defaultclock.dt`` at the time the chip is created
   (unless ``dt=`` is given) and the engine of :func:`dynsim.engine.resolve_engine`.
 * External sources (any Brian2 spike source that is not a chip neuron) count towards the
@@ -136,6 +150,9 @@ class DynapseSynapses(Synapses):
         self._dynapse_chip = dynapse_chip
         self.synapse_type = dynapse_type
         super().__init__(*args, **kwargs)
+        # the chip adds it to the network at once: until it is connected it is an empty
+        # connection that runs (Brian2 would refuse a Synapses never connected)
+        self._connect_called = True
 
     def __getattr__(self, name: str) -> Any:
         if name in ("weight", "weight_") and "_group_attribute_access_active" in self.__dict__:

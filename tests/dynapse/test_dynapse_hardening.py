@@ -190,3 +190,17 @@ def test_run_durations_are_bounded_before_allocating():
     fine = Dynapse1Model(engine="numpy", dt=1e-9 * second, name="finemodel")
     with pytest.raises(InvalidSettingError, match="at most"):
         fine.run(1 * second)
+
+
+def test_an_unconnected_connection_runs_as_an_empty_one():
+    network = Network()
+    chip = DynapSE(network, engine="numpy", name="unconnected")
+    neurons = chip.get_neurons(1, "Core_1")
+    source = SpikeGeneratorGroup(1, [0], [0.1] * ms, name="unconnected_source")
+    network.add(source)
+    never = chip.add_connection(source, neurons, "AMPA")
+    nothing = chip.add_connection(source, neurons, "NMDA")
+    chip.connect(nothing, False)
+    network.run(0.5 * ms)
+    assert len(never) == len(nothing) == 0
+    assert float(neurons.I_ampa[0] / neurons.I_ampa[0]) == 1.0 and network.t == 0.5 * ms
