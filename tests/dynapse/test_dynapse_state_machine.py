@@ -236,6 +236,6 @@ class DynapseMachine(RuleBasedStateMachine):
 
 
 DynapseMachine.TestCase.settings = settings(
-    max_examples=6, stateful_step_count=15, deadline=None,
+    max_examples=10, stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestDynapseMachine = DynapseMachine.TestCase
