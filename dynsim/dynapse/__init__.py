@@ -20,6 +20,10 @@ tables of :mod:`dynsim.dynapse.biases`, the sizes of :mod:`dynsim.dynapse.consta
 * :class:`Experiment`: a small fixed experiment re-simulated from rest on every change
   (``engine='standalone'`` for tens of milliseconds per run), the engine behind bias sliders.
 
+All three share one core, a :class:`Board` (``dynsim.dynapse.board``): the configuration
+with the biases, one bias write-through and the hardware rules. :func:`board_of` returns the
+board of any of them (what the bias panels talk to).
+
 Every hardware violation raises a specific exception of :mod:`dynsim.errors` at the call site
 and leaves the emulated chip unchanged.
 
@@ -65,6 +69,7 @@ from dynsim.dynapse.biases import (  # noqa: E402
     time_constant,
     use_coarse_fine_table,
 )
+from dynsim.dynapse.board import Board, board_of  # noqa: E402
 from dynsim.dynapse.chip import DynapSE, DynapseSynapses  # noqa: E402
 from dynsim.dynapse.circuits import DynapseNeuronGroup  # noqa: E402
 from dynsim.dynapse.config import (  # noqa: E402
@@ -103,6 +108,7 @@ __all__ = [
     "SAMNA_TO_PHYSICAL",
     "BasicSinkNode",
     "BiasSpec",
+    "Board",
     "CoarseFineTable",
     "DynapSE",
     "Dynapse1Chip",
@@ -130,6 +136,7 @@ __all__ = [
     "Spike",
     "bias_current",
     "bias_spec",
+    "board_of",
     "check_configuration",
     "coarse_fine_to_current",
     "default_biases",

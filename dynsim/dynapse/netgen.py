@@ -41,6 +41,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from dynsim.dynapse.config import (
     Dynapse1Configuration,
     Dynapse1Destination,
@@ -62,6 +64,7 @@ from dynsim.errors import (
     CAMLimitError,
     DynapseNeuronZeroWarning,
     InvalidConnectionError,
+    InvalidNeuronError,
     SRAMLimitError,
 )
 
@@ -112,6 +115,9 @@ class Neuron:
         object.__setattr__(self, "chip_id", int(self.chip_id))
         object.__setattr__(self, "core_id", int(self.core_id))
         object.__setattr__(self, "neuron_id", int(self.neuron_id))
+        if not isinstance(self.is_spike_gen, bool | np.bool_):
+            raise InvalidNeuronError(f"is_spike_gen must be True or False, got "
+                                     f"{self.is_spike_gen!r}")
         object.__setattr__(self, "is_spike_gen", bool(self.is_spike_gen))
 
     @property
