@@ -819,14 +819,28 @@ class ExperimentPoint:
         return out
 
 
+def _notebook_cells(path: str) -> list[dict[str, Any]]:
+    """Return the cells of a notebook file (read as JSON: dynsim imports no Jupyter package)."""
+    with open(path, encoding="utf-8") as handle:
+        cells = json.load(handle).get("cells", [])
+    for cell in cells:
+        source = cell.get("source", "")
+        cell["source"] = "".join(source) if isinstance(source, list) else source
+    return cells
+
+
+def _tags(cell: Mapping[str, Any]) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
 @dataclass(frozen=True)
 class NotebookPoint:
     """A notebook as a function of a sweep point, executed by papermill *in the worker*.
 
-    The notebook runs with the point as its papermill parameters, in a temporary working
-    directory of its own (created and deleted in the worker process, whose one thread runs one
-    point at a time, so no other code shares that directory change). The result is the JSON
-    object the cell tagged ``result_tag`` prints.
+    The notebook runs with the point as its papermill parameters in a ``papermill`` process
+    started by the worker with a temporary working directory of its own (created and deleted
+    in the worker; neither the worker nor the calling process changes directory). The result
+    is the JSON object the cell tagged ``result_tag`` prints.
 
     Parameters
     ----------
@@ -836,7 +850,7 @@ class NotebookPoint:
     result_tag : str
         Tag of the cell that prints one JSON object.
     timeout : float
-        Seconds a cell may take (papermill's ``execution_timeout``).
+        Seconds a cell may take (papermill's ``--execution-timeout``), 1..86400.
 
     Examples
     --------
@@ -850,9 +864,12 @@ class NotebookPoint:
     timeout: float = 600.0
 
     def __post_init__(self) -> None:
+        from dynsim.validation import finite_number
+
         resolved = Path(self.path).expanduser().resolve()
         if not resolved.is_file():
             raise SweepError(f"notebook {self.path!r} not found")
+        finite_number(self.timeout, "timeout", low=1.0, high=86400.0, error=SweepError)
         object.__setattr__(self, "path", str(resolved))
 
     def sweep_identity(self) -> str:
@@ -861,10 +878,16 @@ class NotebookPoint:
         return f"NotebookPoint({self.path!r}, {self.result_tag!r}, sha256={digest})"
 
     def parameters(self) -> set[str]:
-        """Return the names of the notebook's ``parameters`` cell."""
-        import papermill
+        """Return the names assigned in the notebook's cell tagged ``parameters``."""
+        import ast
 
-        return set(papermill.inspect_notebook(self.path))
+        names: set[str] = set()
+        for cell in _notebook_cells(self.path):
+            if "parameters" in _tags(cell):
+                for node in ast.walk(ast.parse(cell["source"])):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        names.add(node.id)
+        return names
 
     def validate(self, point: Mapping[str, Any]) -> None:
         """Refuse parameters the notebook's ``parameters`` cell does not define."""
@@ -879,19 +902,25 @@ class NotebookPoint:
 
     def __call__(self, **point: Any) -> dict[str, Any]:
         """Execute the notebook with ``point``; return the JSON its result cell printed."""
-        import nbformat
-        import papermill
+        import subprocess
 
         with tempfile.TemporaryDirectory(prefix="dynsim-point-") as folder:
             out = Path(folder) / "executed.ipynb"
-            papermill.execute_notebook(self.path, str(out), parameters=_plain(point),
-                                       cwd=folder, progress_bar=False,
-                                       execution_timeout=self.timeout,
-                                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-            executed = nbformat.read(out, as_version=4)
-        for cell in executed.cells:
-            if self.result_tag in cell.metadata.get("tags", []):
-                text = "".join(o.get("text", "") for o in cell.outputs
+            command = [sys.executable, "-m", "papermill", self.path, str(out),
+                       "--parameters_yaml", json.dumps(_plain(point)), "--cwd", folder,
+                       "--no-progress-bar", "--execution-timeout", str(int(self.timeout)),
+                       "--log-level", "ERROR"]
+            done = subprocess.run(command, cwd=folder, capture_output=True, text=True,
+                                  check=False)
+            if done.returncode != 0:
+                lines = [line for line in done.stderr.splitlines() if line.strip()]
+                raise SweepError(f"{Path(self.path).name} failed: "
+                                 f"{lines[-1] if lines else done.returncode}")
+            cells = _notebook_cells(str(out))
+        for cell in cells:
+            if self.result_tag in _tags(cell):
+                text = "".join(o.get("text", "") if isinstance(o.get("text", ""), str)
+                               else "".join(o["text"]) for o in cell.get("outputs", [])
                                if o.get("output_type") == "stream")
                 return json.loads(text)
         raise SweepError(f"{Path(self.path).name} has no cell tagged {self.result_tag!r}")
