@@ -705,6 +705,10 @@ def sweep(function: Callable[..., Mapping[str, Any]], grid: Any, **options: Any)
 
 # ============================================================================ point functions
 _INPUT_TYPES = ("AMPA", "NMDA", "GABA_A", "GABA_B")
+#: Experiments kept per process by ExperimentPoint(reuse=True), by (n_neurons, engine, name)
+_EXPERIMENTS: dict[tuple[Any, ...], Any] = {}
+#: at most this many (the oldest is dropped first)
+_MAX_EXPERIMENTS = 4
 
 
 @dataclass(frozen=True)
@@ -732,6 +736,11 @@ class ExperimentPoint:
         Relative spread of a ``mismatch_seed`` chip (default 0.1).
     name : str
         Name of the Brian2 objects (and standalone project) in the worker.
+    reuse : bool
+        Keep the worker's Experiment (its built network or compiled program) for the next
+        point with the same ``n_neurons``, ``engine`` and ``name``, setting every bias, input,
+        seed and mismatch of each point from the defaults (default True: a point then costs
+        its simulation only). False builds a new Experiment per point.
 
     Returns (of a call)
     -------------------
@@ -753,13 +762,16 @@ class ExperimentPoint:
     biases: Mapping[str, Any] = field(default_factory=dict)
     mismatch_sigma: float = 0.1
     name: str = "sweep_point"
+    reuse: bool = True
 
     def __post_init__(self) -> None:
         whole_number(self.n_neurons, "n_neurons", low=1, high=256, error=SweepError)
 
     def sweep_identity(self) -> str:
-        """Return the text identifying this function in stored points' keys."""
-        return repr(self)
+        """Return the text identifying this function in stored points' keys (not ``reuse``)."""
+        import dataclasses
+
+        return repr(dataclasses.replace(self, reuse=True))
 
     def _split(self, point: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any],
                                                          dict[str, Any]]:
@@ -774,29 +786,48 @@ class ExperimentPoint:
                 biases[name] = value
         return biases, inputs, other
 
-    def _experiment(self, point: Mapping[str, Any]) -> tuple[Any, float]:
-        from dynsim.dynapse import Experiment, Mismatch
+    def _settings(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a point; return what a run needs (raises the single call's errors)."""
+        from dynsim.dynapse import Mismatch
+        from dynsim.dynapse.biases import resolve_biases
         from dynsim.validation import duration_seconds
 
         biases, inputs, other = self._split(point)
         mismatch = None
         if other.get("mismatch_seed") is not None:
-            seed = whole_number(other["mismatch_seed"], "mismatch_seed", low=0, high=2**32 - 1)
-            mismatch = Mismatch(sigma=self.mismatch_sigma, seed=seed)
-        seed = whole_number(other.get("seed", 0), "seed", low=0, high=2**32 - 1)
-        duration = duration_seconds(other.get("duration", self.duration), high=3600.0,
-                                    plain_ok=True)
-        experiment = Experiment(self.n_neurons, engine=self.engine, mismatch=mismatch, seed=seed,
-                                name=self.name)
-        experiment.set_bias(biases)
-        for kind, spec in inputs.items():
+            chip = whole_number(other["mismatch_seed"], "mismatch_seed", low=0, high=2**32 - 1)
+            mismatch = Mismatch(sigma=self.mismatch_sigma, seed=chip)
+        return {"biases": resolve_biases(biases), "inputs": inputs, "mismatch": mismatch,
+                "seed": whole_number(other.get("seed", 0), "seed", low=0, high=2**32 - 1),
+                "duration": duration_seconds(other.get("duration", self.duration),
+                                             high=3600.0, plain_ok=True)}
+
+    def _experiment(self, settings: Mapping[str, Any], *, reuse: bool) -> Any:
+        """Return an Experiment set up for ``settings`` (reused within a process if asked)."""
+        from dynsim.dynapse import Dynapse1ParameterGroup, Experiment
+
+        key = (self.n_neurons, self.engine, self.name)
+        experiment = _EXPERIMENTS.get(key) if reuse else None
+        if experiment is None:
+            experiment = Experiment(self.n_neurons, engine=self.engine, name=self.name)
+            if reuse:
+                while len(_EXPERIMENTS) >= _MAX_EXPERIMENTS:
+                    _EXPERIMENTS.pop(next(iter(_EXPERIMENTS)))
+                _EXPERIMENTS[key] = experiment
+        # every setting of the point, from the defaults: nothing of a previous point remains
+        experiment.set_bias(Dynapse1ParameterGroup(experiment.chip_id, experiment.core_id))
+        experiment.set_bias(settings["biases"])
+        experiment.clear_input()
+        for kind, spec in settings["inputs"].items():
             experiment.set_input(kind, float(spec.get("rate", 0.0)),
                                  weight=spec.get("weight", 1))
-        return experiment, duration
+        experiment.seed = settings["seed"]
+        experiment.mismatch = settings["mismatch"]
+        return experiment
 
     def validate(self, point: Mapping[str, Any]) -> None:
         """Raise the error a run of ``point`` would raise, without running (nothing is built)."""
-        self._experiment(point)
+        self._experiment(self._settings(point), reuse=False)
 
     def __call__(self, **point: Any) -> dict[str, Any]:
         """Run the point; return its measured quantities."""
@@ -804,7 +835,9 @@ class ExperimentPoint:
 
         from dynsim.dynapse import bias_current
 
-        experiment, duration = self._experiment(point)
+        settings = self._settings(point)
+        experiment = self._experiment(settings, reuse=self.reuse)
+        duration = settings["duration"]
         recording = experiment.run(duration * second)
         counts = np.asarray(recording.spike_count(), dtype=np.int64)
         rates = counts / duration

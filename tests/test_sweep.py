@@ -18,6 +18,7 @@ asks for the ``client`` fixture. What is checked:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -138,6 +139,21 @@ def test_serial_sweep_records_a_failing_point_and_goes_on():
     assert table["status"].tolist() == ["ok", "ok", "error", "ok"]
     assert table.loc[2, "error"] == "ValueError: x = 3 is not allowed here"
     assert table.loc[[0, 1, 3], "y"].tolist() == [1, 4, 16]
+
+
+def test_a_reused_experiment_gives_the_runs_of_a_fresh_one():
+    reused = ExperimentPoint(duration=0.1, engine="numpy", n_neurons=2, name="reuse_check")
+    fresh = dataclasses.replace(reused, reuse=False)
+    points = [{"IF_DC_P": (3, 40), "seed": 1, "mismatch_seed": 4, "AMPA_rate": 300,
+               "AMPA_weight": 2},
+              {"IF_DC_P": (2, 150), "IF_RFR_N": (0, 85), "seed": 2},  # no input, no mismatch
+              {"IF_DC_P": (3, 40), "seed": 1, "mismatch_seed": 4, "AMPA_rate": 300,
+               "AMPA_weight": 2}]
+    got = [reused(**p) for p in points]
+    assert got == [fresh(**p) for p in points]
+    assert got[0] == got[2] and got[0] != got[1]
+    assert got[0]["spikes"] > 0
+    assert point_key(points[0], reused) == point_key(points[0], fresh)
 
 
 # ------------------------------------------------------------------ bad input, before any work
