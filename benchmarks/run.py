@@ -26,6 +26,10 @@ global state, caches and kernels never leak from one to the next):
     execution time of each solution notebook and of all together (papermill, default
     parameters): engine numpy (as CI) and the student default 'auto' (a first pass warms the
     cache, the second is reported); peak memory of each kernel's process tree.
+``sweep``
+    dynsim.sweep: a 64-point F-I sweep (Cython, 0.5 s per point) on a 2-worker LocalCluster
+    against the same points one after another in one process; cluster start and first point
+    on a cold cluster; the sweep's own overhead per point once the workers are warm.
 ``memory``
     peak RSS of a kernel running exercise 4 (taken from the exercises section when it ran in
     the same invocation, else measured).
@@ -55,7 +59,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SECTIONS = ("dynapse", "loihi", "interactive", "exercises", "memory")
+SECTIONS = ("dynapse", "loihi", "interactive", "exercises", "memory", "sweep")
 LIBRARIES = ("brian2", "numpy", "cython", "bokeh", "jupyterlab", "ipywidgets", "brian2-loihi",
              "jupyter_bokeh", "ipykernel", "papermill", "sympy", "psutil")
 #: Hand-written notes on the levers, appended to RESULTS.md.
@@ -343,6 +347,34 @@ def section_exercises(run: Run) -> dict:
     return {"rows": rows, "details": details}
 
 
+# --------------------------------------------------------------------------- sweep
+def section_sweep(run: Run) -> dict:
+    """dynsim.sweep on a 2-worker LocalCluster against serial runs in one process."""
+    result = run.child("sweep_speed.py", ["--quick"] if run.quick else [],
+                       "sweep: F-I sweep, 2-worker LocalCluster vs one process")
+    details = {"fi": result}
+    if not _ok(result):
+        return {"rows": [row("64-point F-I sweep", None, "s", note=result["error"][:200])],
+                "details": details}
+    n, load = result["points"], result["load_average"]
+    note = (f"{n} points x {result['duration_s']} s, engine {result['engine']}; load average "
+            f"{load[0]:.1f} at the end; results equal serial: {result['same_results']}")
+    rows = [
+        row(f"{n}-point F-I sweep, {result['workers']} workers", result["parallel_s"], "s",
+            ">= 1.7x faster than serial", result["speedup"] >= 1.7,
+            anchor=result["serial_s"], anchor_label="serial, one process",
+            ratio=result["speedup"], note=note),
+        row("overhead per point (warm workers)", result["overhead_per_point_s"] * 1000, "ms",
+            "< 50 ms", result["overhead_per_point_s"] < 0.05,
+            note=f"point itself {result['point_mean_s'] * 1000:.0f} ms; no-op points: "
+                 f"{result['noop_overhead_per_point_s'] * 1000:.1f} ms each"),
+        row("LocalCluster start (2 worker processes)", result["cluster_start_s"], "s"),
+        row("first point on a cold cluster", result["first_point_cold_s"], "s",
+            note="workers import Brian2 and load the compiled modules"),
+    ]
+    return {"rows": rows, "details": details}
+
+
 # --------------------------------------------------------------------------- memory
 def section_memory(run: Run) -> dict:
     """Peak RSS of a kernel running exercise 4 (from the exercises section, or measured)."""
@@ -376,7 +408,7 @@ def section_memory(run: Run) -> dict:
 
 SECTION_FUNCTIONS: dict[str, Callable[[Run], dict]] = {
     "dynapse": section_dynapse, "loihi": section_loihi, "interactive": section_interactive,
-    "exercises": section_exercises, "memory": section_memory,
+    "exercises": section_exercises, "memory": section_memory, "sweep": section_sweep,
 }
 
 
@@ -468,7 +500,8 @@ def markdown(report: dict) -> str:
               "loihi": "Loihi: dynsim vs brian2-loihi",
               "interactive": "Interactive: sliders and the first plot",
               "exercises": "Exercises: papermill execution time",
-              "memory": "Memory"}
+              "memory": "Memory",
+              "sweep": "Sweeps: dynsim.sweep on Dask"}
     for name, section in report["sections"].items():
         lines += [f"## {titles.get(name, name)}", "",
                   "| measurement | value | unit | target | met | anchor | ratio | notes |",

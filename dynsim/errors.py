@@ -42,7 +42,10 @@ __all__ = [
     "LoihiNetworkError",
     "RegisterRangeError",
     "SRAMLimitError",
+    "SchedulerError",
     "SpikeInputError",
+    "SweepError",
+    "SweepGridError",
     "UnknownBiasError",
     "UnknownConventionError",
     "UnknownSynapseTypeError",
@@ -186,3 +189,16 @@ class LoihiNetworkError(LoihiError, RuntimeError):
 
 class SpikeInputError(LoihiError, ValueError):
     """Spike input a Loihi spike generator cannot play (not whole steps, out of range, repeated)."""
+
+
+# --------------------------------------------------------------------------- sweeps
+class SweepError(DynsimError, ValueError):
+    """A sweep set up wrongly (a function that is not callable, a bad option, a results path)."""
+
+
+class SweepGridError(SweepError):
+    """A sweep grid that is malformed, too large, or names a parameter the function lacks."""
+
+
+class SchedulerError(SweepError, ConnectionError):
+    """A Dask scheduler address that is malformed or does not answer in time."""

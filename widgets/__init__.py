@@ -53,6 +53,7 @@ from ._worker import LatestWinsRunner, Outcome, kernel_thread, simulation_lock
 from .bench import Bench, DirectHost, Host, StatusArea
 from .dynapse import CURRENTS, DEFAULT_INPUTS, BiasPanel, CurrentScope, DynapseLab, InputPanel
 from .loihi import LoihiLab, TraceScope, demo_network, param_range
+from .sweep_plots import SweepProgress, sweep_curve, sweep_heatmap, sweep_histogram
 
 __all__ = [
     "CURRENTS",
@@ -69,6 +70,7 @@ __all__ = [
     "LoihiLab",
     "Outcome",
     "StatusArea",
+    "SweepProgress",
     "TraceScope",
     "decimate",
     "demo_network",
@@ -79,4 +81,7 @@ __all__ = [
     "load_bokehjs",
     "param_range",
     "simulation_lock",
+    "sweep_curve",
+    "sweep_heatmap",
+    "sweep_histogram",
 ]

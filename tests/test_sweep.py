@@ -1,0 +1,332 @@
+"""dynsim.sweep on a real LocalCluster of two worker processes.
+
+One cluster is shared by the module (starting one takes seconds); every test that needs it
+asks for the ``client`` fixture. What is checked:
+
+* the table of a sweep equals the serial run of the same points exactly (seeded runs);
+* a point that raises is recorded with its error text, the others go on;
+* a worker process killed (SIGKILL, by pid) in the middle of a point is replaced and its point
+  runs again: the sweep completes every point;
+* a results folder makes a re-run compute nothing;
+* the calling process keeps its working directory, Brian2 device, Brian2 preferences and
+  environment (papermill points change directory only inside their worker);
+* each worker has its own dynsim cache;
+* bad input is refused before anything runs, with the error a single call raises; a
+  scheduler address that does not answer raises SchedulerError within 10 s;
+* a sweep can be cancelled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cloudpickle
+import pytest
+
+from dynsim.errors import (
+    BiasRangeError,
+    SchedulerError,
+    SweepError,
+    SweepGridError,
+    UnknownBiasError,
+)
+from dynsim.sweep import (
+    CONNECT_TIMEOUT_S,
+    SCHEDULER_ENV,
+    ExperimentPoint,
+    NotebookPoint,
+    ResultStore,
+    Sweep,
+    connect,
+    grid_points,
+    point_key,
+    sweep,
+)
+
+# the point functions below travel to the workers by value (the workers cannot import tests/)
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+ROOT = Path(__file__).resolve().parent.parent
+FI_NOTEBOOK = ROOT / "exercises" / "sweeps" / "fi_point.ipynb"
+#: adaptation off, as in exercise 2 and in fi_point.ipynb
+NO_ADAPTATION = {"IF_AHW_P": (0, 0)}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with connect(n_workers=2) as dask_client:
+        dask_client.wait_for_workers(2, timeout=120)
+        yield dask_client
+
+
+def square(x, seed=0):
+    """A point function: fails on x == 3 (a recorded error), else returns x² + seed."""
+    if x == 3:
+        raise ValueError("x = 3 is not allowed here")
+    return {"y": x * x + seed}
+
+
+@dataclass(frozen=True)
+class Logged:
+    """Appends one line per call to a file, sleeps ``pause`` s; x == crash_at waits to be killed."""
+
+    folder: str
+    pause: float = 0.0
+    crash_at: int | None = None
+
+    def __call__(self, x):
+        folder = Path(self.folder)
+        with (folder / "calls.txt").open("a") as handle:
+            handle.write(f"{x} {os.getpid()}\n")
+        started = folder / "started"
+        if x == self.crash_at and not started.exists():
+            started.write_text(str(os.getpid()))
+            time.sleep(60)  # the test kills this process meanwhile
+        time.sleep(self.pause)
+        return {"y": 2 * x, "pid": os.getpid()}
+
+
+def calls(folder: Path) -> list[str]:
+    path = folder / "calls.txt"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+# ------------------------------------------------------------------ grid and keys (no cluster)
+def test_grid_is_the_product_with_the_seeds_varying_fastest():
+    table = grid_points({"a": [1, 2], "b": ["x", "y", "z"]}, seeds=[5, 6])
+    assert len(table) == 2 * 3 * 2
+    assert table.iloc[:3].to_dict(orient="records") == [
+        {"a": 1, "b": "x", "seed": 5}, {"a": 1, "b": "x", "seed": 6},
+        {"a": 1, "b": "y", "seed": 5}]
+
+
+def test_a_table_of_points_is_used_as_it_is():
+    table = grid_points([{"a": 1, "b": 2}, {"a": 7, "b": 0}])
+    assert table.to_dict(orient="records") == [{"a": 1, "b": 2}, {"a": 7, "b": 0}]
+
+
+@pytest.mark.parametrize("grid, seeds, fragment", [
+    ("abc", None, "dict"),
+    ({"a": []}, None, "empty"),
+    ({"a": 3}, None, "list of values"),
+    ({"a": [1]}, [], "seeds is empty"),
+    ({"seed": [1]}, [2], "seed"),
+    ({"status": [1]}, None, "reserved"),
+    ({"a": range(1001), "b": range(1001)}, None, "1000000"),
+    ({"a": [1]}, [-1], "seed"),
+])
+def test_malformed_grids_are_refused(grid, seeds, fragment):
+    with pytest.raises(SweepGridError, match=fragment):
+        grid_points(grid, seeds)
+
+
+def test_point_key_ignores_order_and_tuple_or_list_but_not_values():
+    assert point_key({"a": 1, "b": (2, 3)}, "f") == point_key({"b": [2, 3], "a": 1}, "f")
+    assert point_key({"a": 1}, "f") != point_key({"a": 2}, "f")
+    assert point_key({"a": 1}, "f") != point_key({"a": 1}, "g")
+
+
+def test_serial_sweep_records_a_failing_point_and_goes_on():
+    table = sweep(square, {"x": [1, 2, 3, 4]}, cluster="serial", progress=False)
+    assert table["status"].tolist() == ["ok", "ok", "error", "ok"]
+    assert table.loc[2, "error"] == "ValueError: x = 3 is not allowed here"
+    assert table.loc[[0, 1, 3], "y"].tolist() == [1, 4, 16]
+
+
+def test_a_reused_experiment_gives_the_runs_of_a_fresh_one():
+    reused = ExperimentPoint(duration=0.1, engine="numpy", n_neurons=2, name="reuse_check")
+    fresh = dataclasses.replace(reused, reuse=False)
+    points = [{"IF_DC_P": (3, 40), "seed": 1, "mismatch_seed": 4, "AMPA_rate": 300,
+               "AMPA_weight": 2},
+              {"IF_DC_P": (2, 150), "IF_RFR_N": (0, 85), "seed": 2},  # no input, no mismatch
+              {"IF_DC_P": (3, 40), "seed": 1, "mismatch_seed": 4, "AMPA_rate": 300,
+               "AMPA_weight": 2}]
+    got = [reused(**p) for p in points]
+    assert got == [fresh(**p) for p in points]
+    assert got[0] == got[2] and got[0] != got[1]
+    assert got[0]["spikes"] > 0
+    assert point_key(points[0], reused) == point_key(points[0], fresh)
+
+
+# ------------------------------------------------------------------ bad input, before any work
+UNREACHABLE = "tcp://127.0.0.1:9"  # validation must fail before this is ever contacted
+
+
+def test_an_unknown_bias_is_refused_with_the_single_call_error():
+    point = ExperimentPoint(duration=0.1, engine="numpy")
+    with pytest.raises(UnknownBiasError, match="IF_DC_P") as info:
+        sweep(point, {"IF_DC_PP": [(2, 60)]}, cluster=UNREACHABLE, progress=False)
+    assert "nothing was run" in info.value.__notes__[0]
+
+
+def test_a_bias_out_of_range_is_refused_before_any_work():
+    point = ExperimentPoint(duration=0.1, engine="numpy")
+    with pytest.raises(BiasRangeError, match=r"coarse value 8 is outside 0\.\.7"):
+        sweep(point, {"IF_DC_P": [(2, 60), (8, 10)]}, cluster=UNREACHABLE, progress=False)
+
+
+def test_a_parameter_the_function_does_not_take_is_refused():
+    with pytest.raises(SweepGridError, match=r"takes no parameter 'xx'.*Did you mean 'x'"):
+        sweep(square, {"xx": [1]}, cluster=UNREACHABLE, progress=False)
+
+
+def test_a_notebook_parameter_that_does_not_exist_is_refused():
+    with pytest.raises(SweepGridError, match=r"no parameter 'dc_fin'.*Did you mean 'dc_fine'"):
+        sweep(NotebookPoint(str(FI_NOTEBOOK)), {"dc_fin": [1]}, cluster=UNREACHABLE)
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"retries": -1}, "retries"), ({"retries": 1.5}, "retries"), ({"n_workers": 0}, "n_workers"),
+    ({"progress": "yes"}, "progress"), ({"cluster": "localhost"}, "tcp://host:8786"),
+])
+def test_bad_options_are_refused(options, fragment):
+    with pytest.raises(SweepError, match=fragment):
+        Sweep(square, {"x": [1]}, **options)
+
+
+def test_a_results_path_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SweepError, match="is a file"):
+        ResultStore(tmp_path / "file")
+
+
+def test_a_scheduler_that_does_not_answer_fails_within_ten_seconds(monkeypatch):
+    with socket.socket() as probe:  # a free port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(SCHEDULER_ENV, f"tcp://127.0.0.1:{port}")
+    started = time.perf_counter()
+    with pytest.raises(SchedulerError, match=f"127.0.0.1:{port} did not answer"):
+        sweep(square, {"x": [1]}, progress=False)
+    assert time.perf_counter() - started < 10.0
+    assert CONNECT_TIMEOUT_S < 10.0
+
+
+# ------------------------------------------------------------------ on the cluster
+def test_cluster_results_equal_serial_results_exactly(client):
+    point = ExperimentPoint(duration=0.15, engine="numpy", biases=NO_ADAPTATION, n_neurons=2)
+    grid = {"IF_DC_P": [(2, 150), (3, 40)], "mismatch_seed": [None, 4]}
+    parallel = sweep(point, grid, seeds=[1], cluster=client, progress=False)
+    serial = sweep(point, grid, seeds=[1], cluster="serial", progress=False)
+    measured = ["spikes", "rate_Hz", "rate_std_Hz", "rates_Hz", "dc_current_A", "status"]
+    assert parallel[measured].to_dict() == serial[measured].to_dict()
+    assert set(parallel["status"]) == {"ok"}
+    assert parallel["spikes"].max() > 0  # the highest DC level fires: a real comparison
+    assert len(set(parallel["worker"])) == 2  # both workers took points
+    assert os.getpid() not in set(parallel["worker"])
+
+
+def test_a_failing_point_on_the_cluster_is_recorded_and_the_others_go_on(client):
+    table = sweep(square, {"x": [1, 2, 3, 4]}, seeds=[10], cluster=client, progress=False)
+    assert table["status"].tolist() == ["ok", "ok", "error", "ok"]
+    assert table.loc[2, "error"] == "ValueError: x = 3 is not allowed here"
+    assert table.loc[[0, 1, 3], "y"].tolist() == [11, 14, 26]
+
+
+def test_a_killed_worker_is_replaced_and_its_point_runs_again(client, tmp_path):
+    point = Logged(str(tmp_path), pause=0.2, crash_at=3)
+    killed = {}
+
+    def kill_when_started():
+        marker = tmp_path / "started"
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the point is sleeping inside the worker now
+        killed["pid"] = int(marker.read_text())
+        os.kill(killed["pid"], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_when_started)
+    killer.start()
+    table = sweep(point, {"x": list(range(8))}, cluster=client, progress=False)
+    killer.join()
+    assert table["status"].tolist() == ["ok"] * 8
+    assert table["y"].tolist() == [2 * x for x in range(8)]
+    assert table.loc[3, "pid"] != killed["pid"]  # point 3 finished in another process
+    assert [line.split()[0] for line in calls(tmp_path)].count("3") == 2  # it ran twice
+    client.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
+
+
+def test_a_resumed_sweep_computes_nothing_that_is_stored(client, tmp_path):
+    point = Logged(str(tmp_path / "log"))
+    (tmp_path / "log").mkdir()
+    grid = {"x": [1, 2, 3, 4, 5]}
+    first = sweep(point, grid, cluster=client, results=tmp_path / "results", progress=False)
+    assert first["source"].tolist() == ["computed"] * 5
+    assert len(calls(tmp_path / "log")) == 5
+    again = sweep(point, grid, cluster=UNREACHABLE, results=tmp_path / "results",
+                  progress=False)  # nothing to compute: no cluster is even contacted
+    assert again["source"].tolist() == ["stored"] * 5
+    assert len(calls(tmp_path / "log")) == 5
+    assert again[["x", "y", "status"]].to_dict() == first[["x", "y", "status"]].to_dict()
+    # a larger grid computes only its new points
+    more = sweep(point, {"x": [1, 2, 3, 4, 5, 6]}, cluster=client,
+                 results=tmp_path / "results", progress=False)
+    assert more["source"].tolist() == ["stored"] * 5 + ["computed"]
+    assert len(calls(tmp_path / "log")) == 6
+    assert len(ResultStore(tmp_path / "results").load()) == 6
+
+
+def _brian_state():
+    import brian2
+
+    return brian2.get_device().__class__.__name__, brian2.prefs.as_file
+
+
+def test_the_calling_process_is_unchanged(client, tmp_path, monkeypatch):
+    import dynsim.dynapse  # noqa: F401 - dynsim's own Brian2 settings are applied on import
+
+    monkeypatch.chdir(tmp_path)
+    before = (os.getcwd(), _brian_state(), dict(os.environ), sorted(os.listdir(tmp_path)))
+    notebook = sweep(NotebookPoint(str(FI_NOTEBOOK)),
+                     {"dc_fine": [250], "duration": [0.05]},
+                     seeds=[1], cluster=client, progress=False)
+    direct = sweep(ExperimentPoint(duration=0.05, engine="numpy", biases=NO_ADAPTATION),
+                   {"IF_DC_P": [(2, 250)]}, seeds=[1], cluster=client,
+                   progress=False)
+    after = (os.getcwd(), _brian_state(), dict(os.environ), sorted(os.listdir(tmp_path)))
+    assert after == before
+    assert notebook["status"].tolist() == ["ok"], notebook["error"].tolist()
+    # the notebook (papermill in the worker) and the Experiment point measure the same neuron
+    assert notebook["spikes"].tolist() == direct["spikes"].tolist()
+    assert notebook["spikes"].iloc[-1] > 0
+
+
+def test_each_worker_has_its_own_dynsim_cache(client):
+    def where():
+        from dynsim._paths import cache_dir, cython_cache_dir
+
+        return {"cache": str(cache_dir()), "cython": str(cython_cache_dir())}
+
+    table = sweep(lambda x: dict(where(), pid=os.getpid()), [{"x": k} for k in range(6)],
+                  cluster=client, progress=False)
+    by_worker = table.groupby("pid")["cache"].unique()
+    caches = {c for values in by_worker for c in values}
+    assert all(len(values) == 1 for values in by_worker)  # one cache per worker process
+    assert len(caches) == len(by_worker) >= 2
+    from dynsim._paths import cache_dir
+
+    for cache in caches:
+        assert Path(cache).parent == cache_dir() / "dask-workers"
+
+
+def test_a_sweep_can_be_cancelled(client, tmp_path):
+    job = None
+
+    def cancel_after_first(done, total, row):
+        job.cancel()
+
+    job = Sweep(Logged(str(tmp_path), pause=0.5), {"x": list(range(10))}, cluster=client,
+                progress=cancel_after_first)
+    table = job.run()
+    assert "cancelled" in set(table["status"])
+    assert (table["status"] == "ok").sum() >= 1
+    assert len(calls(tmp_path)) < 10
