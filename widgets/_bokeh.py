@@ -299,5 +299,8 @@ class BokehScope:
 
     def close(self) -> None:
         """Close the widgets (their views disappear)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         self.model.unobserve(self._views_changed, names="_view_count")
         close_tree(self.widget)

@@ -71,9 +71,14 @@ _DURATIONS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 
+#: The longest run a bench simulates (s): its recording (six currents of each neuron every
+#: time step) must fit in memory; the duration menu offers up to 10 s.
+MAX_DURATION = 60.0
+
+
 def _seconds(value: Quantity | float) -> float:
-    """Return a duration (Quantity, or plain seconds) in seconds, checked."""
-    return duration_seconds(value, plain_ok=True)
+    """Return a duration (Quantity, or plain seconds) in seconds, in 0..MAX_DURATION."""
+    return duration_seconds(value, plain_ok=True, high=MAX_DURATION)
 
 
 # --------------------------------------------------------------------------- the bench

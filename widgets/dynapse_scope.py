@@ -6,6 +6,7 @@ threshold from :mod:`dynsim.dynapse.physics`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,10 +15,10 @@ from brian2 import Quantity, ms, pA
 from ipywidgets import Checkbox, Layout, SelectMultiple, Widget
 
 from dynsim.dynapse import physics
-from dynsim.dynapse.constants import SYNAPSE_TYPES
+from dynsim.dynapse.constants import NEURONS_PER_CORE, SYNAPSE_TYPES
 from dynsim.dynapse.recording import Recording
 from dynsim.errors import InvalidSettingError
-from dynsim.validation import duration_seconds
+from dynsim.validation import duration_seconds, whole_number, whole_numbers
 
 from ._bokeh import BokehScope, decimate
 
@@ -89,8 +90,10 @@ class CurrentScope(BokehScope):
             raise InvalidSettingError(f"cannot draw {unknown or 'nothing'}; choose from "
                                       f"{', '.join(CURRENTS)}")
         self.currents = tuple(currents)
-        self._neurons = self._check_neurons(neurons)
-        self.n_neurons = int(n_neurons) if n_neurons is not None else max(self._neurons) + 1
+        if n_neurons is not None:
+            n_neurons = whole_number(n_neurons, "n_neurons", low=1, high=NEURONS_PER_CORE)
+        self._neurons = self._check_neurons(neurons, n_neurons)
+        self.n_neurons = n_neurons if n_neurons is not None else max(self._neurons) + 1
         self._log_y = bool(log_y)
         self._span_ms = (None if duration is None
                          else duration_seconds(duration, plain_ok=True) * 1000.0)
@@ -99,10 +102,17 @@ class CurrentScope(BokehScope):
         super().__init__(max_points=max_points)
 
     @staticmethod
-    def _check_neurons(neurons: Iterable[int]) -> tuple[int, ...]:
-        chosen = tuple(sorted({int(k) for k in neurons}))
-        if not chosen or chosen[0] < 0:
-            raise InvalidSettingError(f"neurons must be row indices >= 0, got {neurons!r}")
+    def _check_neurons(neurons: Iterable[int], n_neurons: int | None = None) -> tuple[int, ...]:
+        """Return the chosen rows, each a whole number in ``0..n_neurons-1`` (at most 256)."""
+        high = (NEURONS_PER_CORE if n_neurons is None else n_neurons) - 1
+        if isinstance(neurons, str) or not isinstance(neurons, Iterable):
+            raise InvalidSettingError(f"neurons must be row indices in 0..{high}, e.g. (0, 2); "
+                                      f"got {type(neurons).__name__}")
+        first = list(itertools.islice(neurons, NEURONS_PER_CORE + 1))
+        values = whole_numbers(first, "neurons", low=0, high=high, max_size=NEURONS_PER_CORE)
+        chosen = tuple(sorted({int(k) for k in values.reshape(-1)}))
+        if not chosen:
+            raise InvalidSettingError(f"neurons must be row indices in 0..{high}; none given")
         return chosen
 
     # ------------------------------------------------------------------ bokeh
@@ -216,7 +226,7 @@ class CurrentScope(BokehScope):
 
     @neurons.setter
     def neurons(self, neurons: Sequence[int]) -> None:
-        chosen = self._check_neurons(neurons)
+        chosen = self._check_neurons(neurons, self.n_neurons)
         if chosen == self._neurons:
             return
         with self._lock:
