@@ -376,3 +376,52 @@ def test_close_closes_layouts_styles_and_the_worker():
     assert not any(t.name == "dynsim-tiny" and t.is_alive()
                    for t in threading.enumerate())
 
+
+
+def test_loihi_typed_values_are_bounded_before_any_cast():
+    from dynsim.widgets.loihi_params import MAX_STEPS, _steps_value, parse_ints
+
+    from dynsim.errors import LoihiNetworkError, RegisterRangeError
+
+    assert parse_ints("3, -2").tolist() == [3, -2] and _steps_value(MAX_STEPS) == MAX_STEPS
+    for text in ("1e30", "9" * 40, "1, " * 1_000_001, "inf", "1.5"):
+        with pytest.raises(RegisterRangeError):
+            parse_ints(text)
+    with pytest.raises(RegisterRangeError, match=r"-256\.\.254"):
+        parse_ints("300", low=-256, high=254)
+    for steps in (MAX_STEPS + 1, 1e15, 0, 1.7, "10"):
+        with pytest.raises(LoihiNetworkError):
+            _steps_value(steps)
+
+
+def test_loihi_bench_refuses_runaway_steps_and_values(thread_errors):
+    from dynsim.widgets import LoihiLab, demo_network
+
+    from dynsim.errors import LoihiNetworkError, RegisterRangeError
+    from dynsim.loihi import FloatLIF
+
+    net, neurons, syn = demo_network(engine="numpy", name="wt_runaway_loihi")
+    lab = LoihiLab(net, neurons=neurons, synapses=syn, steps=20)
+    try:
+        assert lab.wait(120)
+        with pytest.raises(LoihiNetworkError, match="at most"):
+            lab.set_param("steps", 10**12)
+        with pytest.raises(LoihiNetworkError):
+            lab.set_param("steps", 2.5)
+        assert lab.steps_control.value == 20 and lab.steps == 20
+    finally:
+        lab.close()
+    float_lab = LoihiLab.from_float(FloatLIF(tau_m=20, tau_syn=5, threshold=1.0), [[0.4]],
+                                    [0], [1], steps=10, engine="numpy", name="wt_runaway_f")
+    try:
+        assert float_lab.wait(120)
+        for name, value in (("scale", float("inf")), ("tau_m", -1.0), ("threshold", "x")):
+            float_lab.set_param(name, value)
+            assert float_lab.wait(120)
+            assert float_lab.error_text.startswith("RegisterRangeError"), name
+        assert float_lab.quantization.scale == float_lab.comparison.quantization.scale
+        with pytest.raises(RegisterRangeError):
+            float_lab._model.apply({"tau_syn": float("nan")})
+    finally:
+        float_lab.close()
+    assert thread_errors == []
