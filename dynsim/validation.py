@@ -285,7 +285,7 @@ def _quantity(value: object, name: str, unit: Any, unit_text: str, example: str,
     if plain_ok and isinstance(value, numbers.Real | Quantity) \
             and not isinstance(value, bool | np.bool_) and np.ndim(value) == 0:
         return float(value)
-    raise error(f"{name} must be a quantity in {unit_text} (e.g. {example}), got "
+    raise error(f"{name} must be a quantity with units of {unit_text} (e.g. {example}), got "
                 f"{_short(value)}")
 
 

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -65,7 +64,8 @@ from brian2.groups.subgroup import Subgroup
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from dynsim._brian import configure
-from dynsim.dynapse.biases import BIAS_TABLE, bias_spec, resolve_biases
+from dynsim.dynapse.biases import BIAS_TABLE, bias_spec
+from dynsim.dynapse.board import Board, add_routes, cam_counts, check_cam_budget, parse_core
 from dynsim.dynapse.circuits import (
     DynapseNeuronGroup,
     bias_currents,
@@ -75,7 +75,6 @@ from dynsim.dynapse.circuits import (
 )
 from dynsim.dynapse.config import (
     Dynapse1Configuration,
-    Dynapse1Parameter,
     Dynapse1ParameterGroup,
     check_chip,
 )
@@ -83,14 +82,12 @@ from dynsim.dynapse.config import (
     synapse_type as synapse_type_of,
 )
 from dynsim.dynapse.constants import (
-    CAMS_PER_NEURON,
     CORE_NAMES,
     CORES_PER_CHIP,
     NEURONS_PER_CHIP,
     NEURONS_PER_CORE,
     NUM_CHIPS,
     NUM_NEURONS,
-    SRAMS_PER_NEURON,
     SYNAPSE_TYPES,
     split_global_id,
 )
@@ -98,77 +95,22 @@ from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import NetworkGenerator, Neuron
 from dynsim.engine import resolve_engine
 from dynsim.errors import (
-    CAMAliasingError,
     CAMLimitError,
     CoreFullError,
     DynapseWeightWarning,
+    DynsimError,
     InvalidConnectionError,
-    InvalidCoreError,
     InvalidNeuronError,
     InvalidSettingError,
-    SRAMLimitError,
     WeightError,
-    suggest,
 )
+from dynsim.validation import identifier, whole_number
 
-__all__ = ["DynapSE", "DynapseSynapses", "parse_core"]
+__all__ = ["DynapSE", "DynapseSynapses", "cam_counts", "parse_core"]
 
 #: Weight bias of each synapse type (derived from the bias table).
 _WEIGHT_BIAS = {s.group: s.samna_name for s in BIAS_TABLE
                 if s.kind == "weight" and s.group in SYNAPSE_TYPES}
-
-
-def parse_core(core: object) -> int:
-    """Return the core index of ``'Core_0'``..``'Core_3'`` or 0..3.
-
-    Raises
-    ------
-    dynsim.errors.InvalidCoreError
-        Listing the valid names.
-    """
-    if isinstance(core, int | np.integer) and not isinstance(core, bool) \
-            and 0 <= int(core) < CORES_PER_CHIP:
-        return int(core)
-    if isinstance(core, str) and core in CORE_NAMES:
-        return CORE_NAMES.index(core)
-    hint = suggest(str(core), CORE_NAMES) if isinstance(core, str) else ""
-    raise InvalidCoreError(f"unknown core {core!r}.{hint} A chip has the cores "
-                           f"{', '.join(CORE_NAMES)} (or 0..3); pick the chip with chip_id=0..3")
-
-
-def cam_counts(value: object) -> tuple[np.ndarray, str | None]:
-    """Return ``value`` as whole numbers of CAM entries, and a note when it was rounded.
-
-    Raises
-    ------
-    dynsim.errors.WeightError
-        For negative, non-finite or non-numeric weights (and strings or units).
-    """
-    if isinstance(value, str):
-        raise WeightError("a DYNAP-SE weight is a whole number of CAM entries: give an int or "
-                          f"an array of ints, not the expression {value!r}")
-    if isinstance(value, Quantity) and value.dim is not DIMENSIONLESS:
-        raise WeightError(f"a DYNAP-SE weight is a number of CAM entries, without units; got "
-                          f"{value}. The current of one entry is the weight bias.")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise WeightError(f"a DYNAP-SE weight is a whole number of CAM entries, got "
-                          f"{value!r}") from None
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise WeightError(f"weights must be finite numbers >= 0 of CAM entries, got {value!r}")
-    counts = np.where((array > 0) & (array < 0.5), 1.0, np.floor(array + 0.5))
-    note = None
-    if np.any(counts != array):
-        changed = np.flatnonzero(counts.reshape(-1) != array.reshape(-1))
-        first = changed[0]
-        note = (f"weight {array.reshape(-1)[first]:g} was set to "
-                f"{int(counts.reshape(-1)[first])} CAM entr"
-                f"{'y' if counts.reshape(-1)[first] == 1 else 'ies'}"
-                f"{f' ({len(changed)} values rounded)' if len(changed) > 1 else ''}: on the "
-                "DYNAP-SE a weight is a whole number of CAM entries (rounded half up, at least "
-                "1 for a positive weight).")
-    return counts.astype(np.int32), note
 
 
 class _CAMWeightView(VariableView):
@@ -206,6 +148,25 @@ class DynapseSynapses(Synapses):
             return
         super().__setattr__(key, value)
 
+    def connect(self, condition: Any = None, i: Any = None, j: Any = None, p: Any = 1.0,
+                n: Any = 1, skip_if_invalid: bool = False, namespace: Any = None,
+                level: int = 0) -> None:
+        """Create synapses in any of Brian2's forms, checked by the chip (all or nothing).
+
+        ``syn.connect(True)``, ``syn.connect(j='i')``, ``syn.connect(i=[...], j=[...])``,
+        ``syn.connect('i != j', p=0.5)``, ``syn.connect(j='k for k in range(i, N_post)')``
+        ...: the pairs Brian2 would create are computed first, then the chip checks the CAM
+        budget and CAM aliasing (:meth:`DynapSE.connect`) and creates them, each with a weight
+        of 1 CAM entry, or refuses them with the chip unchanged.
+        """
+        self._dynapse_chip._connect_brian2(self, condition, i, j, p, n, skip_if_invalid,
+                                           namespace, level + 1)
+
+    def before_run(self, run_namespace: Any = None) -> None:
+        """Check the chip's rules over the synapses in the network, then prepare the run."""
+        self._dynapse_chip._check_rules()
+        super().before_run(run_namespace)
+
 
 class DynapSE:
     """An emulated DYNAP-SE1 board (4 chips x 4 cores x 256 neurons) on a Brian2 Network.
@@ -236,8 +197,7 @@ class DynapSE:
         if network is not None and not isinstance(network, Network):
             raise InvalidSettingError(f"DynapSE(network) takes a brian2.Network, got "
                                       f"{type(network).__name__}")
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
         self.network = network
@@ -245,7 +205,7 @@ class DynapSE:
         self.engine = resolve_engine(engine)
         self.dt = defaultclock.dt if dt is None else dt
         self.mismatch = mismatch
-        self.configuration = Dynapse1Configuration()
+        self.board = Board(write_through=self._write_core)
         self._used = np.zeros(NUM_CHIPS * CORES_PER_CHIP, dtype=int)
         self._groups: list[DynapseNeuronGroup] = []
         self._synapses: list[DynapseSynapses] = []
@@ -272,11 +232,7 @@ class DynapSE:
             When the core (or every core, for ``''``) has too few free neurons.
         """
         chip = check_chip(chip_id)
-        if isinstance(num_neurons, bool) or not isinstance(num_neurons, int | np.integer) \
-                or num_neurons < 1:
-            raise InvalidNeuronError(f"num_neurons must be a whole number >= 1, got "
-                                     f"{num_neurons!r}")
-        n = int(num_neurons)
+        n = whole_number(num_neurons, "num_neurons", low=1, error=InvalidNeuronError)
         if core_name == "":
             free = [NEURONS_PER_CORE - self._used[chip * CORES_PER_CHIP + k]
                     for k in range(CORES_PER_CHIP)]
@@ -299,6 +255,7 @@ class DynapSE:
         group = make_neurons(n, name=f"{self.name}_chip{chip}_core{core}_{used}", dt=self.dt,
                              engine=self.engine, global_ids=ids, bias_hint="chip.set_bias")
         self._write_biases(group)
+        group._bias_refresh = self._refresh_biases
         self._used[slot] += n
         self._groups.append(group)
         if self.network is not None:
@@ -310,13 +267,32 @@ class DynapSE:
         slot = check_chip(chip_id) * CORES_PER_CHIP + parse_core(core_name)
         return NEURONS_PER_CORE - int(self._used[slot])
 
+    @property
+    def configuration(self) -> Dynapse1Configuration:
+        """The board's configuration (biases), the single source of :attr:`board`.
+
+        Change biases with :meth:`set_bias`. A direct edit (``chip.configuration.chips[0]
+        .cores[1].parameter_group.param_map[...] = ...``) is not lost and never splits a
+        core: every neuron group of the core takes it at the start of the next run.
+        """
+        return self.board.configuration
+
     def _write_biases(self, group: DynapseNeuronGroup) -> None:
-        groups = [self._parameter_group(*split_global_id(g)[:2]) for g in group.global_ids]
+        core = [(group.chip_id, group.core_id)]
+        groups = [self.board.group(group.chip_id, group.core_id)] * len(group)
         set_parameters(group, bias_currents(groups, mismatch_factors(self.mismatch,
                                                                      group.global_ids)))
+        group._bias_key = self.board.biases_key(core)
 
-    def _parameter_group(self, chip: int, core: int) -> Dynapse1ParameterGroup:
-        return self.configuration.chips[chip].cores[core].parameter_group
+    def _refresh_biases(self, group: DynapseNeuronGroup) -> None:
+        if getattr(group, "_bias_key", None) != self.board.biases_key(
+                [(group.chip_id, group.core_id)]):
+            self._write_biases(group)
+
+    def _write_core(self, chip: int, core: int) -> None:
+        for neurons in self._groups:
+            if (neurons.chip_id, neurons.core_id) == (chip, core):
+                self._write_biases(neurons)
 
     # ------------------------------------------------------------------ biases
     def set_bias(self, biases: Any, core_name: str | int = "", chip_id: int = 0) -> None:
@@ -338,18 +314,11 @@ class DynapSE:
         dynsim.errors.UnknownBiasError, dynsim.errors.BiasRangeError, InvalidCoreError
             Before anything is changed.
         """
-        chip, core = check_chip(chip_id), parse_core(core_name)
-        values = resolve_biases(biases)
-        group = self._parameter_group(chip, core)
-        for name, (coarse, fine) in values.items():
-            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
-        for neurons in self._groups:
-            if (neurons.chip_id, neurons.core_id) == (chip, core):
-                self._write_biases(neurons)
+        self.board.set_biases(chip_id, core_name, biases)
 
     def get_bias(self, core_name: str | int, chip_id: int = 0) -> Dynapse1ParameterGroup:
         """Return (a copy of) the 25 biases of a core."""
-        return self._parameter_group(check_chip(chip_id), parse_core(core_name)).copy()
+        return self.board.parameter_group(chip_id, core_name)
 
     # ------------------------------------------------------------------ connections
     def _owner(self, group: Any) -> tuple[DynapseNeuronGroup, int, int] | None:
@@ -392,6 +361,7 @@ class DynapSE:
         if not hasattr(source, "_spikespace") and not isinstance(source, Subgroup):
             raise InvalidConnectionError(f"the source must be a Brian2 group that emits spikes, "
                                          f"got {type(source).__name__}")
+        self._check_same_network(source)
         index = self._counter[kind]
         syn = make_synapses(source, target, name=f"{self.name}_{kind}{index}",
                             synapse_type=kind, engine=self.engine,
@@ -402,6 +372,58 @@ class DynapSE:
         if self.network is not None:
             self.network.add(syn)
         return syn
+
+    def _check_same_network(self, source: Any) -> None:
+        """Refuse a source that is in another Brian2 Network and not in the chip's."""
+        if self.network is None:
+            return
+        root = source
+        while isinstance(root, Subgroup):
+            root = root.source
+        if any(root == obj for obj in self.network.objects):
+            return
+        for ref in Network.__instances__():
+            other = ref()
+            if other is None or other is self.network:
+                continue
+            if any(root == obj for obj in other.objects):
+                raise InvalidConnectionError(
+                    f"the source {root.name!r} belongs to another Brian2 Network "
+                    f"({other.name!r}); a connection of this chip runs in the chip's network "
+                    f"{self.network.name!r}. Add the source to that network first "
+                    f"(network.add(source)), or make the chip with the source's network.")
+
+    def _connect_brian2(self, synapses: DynapseSynapses, condition: Any, i: Any, j: Any,
+                        p: Any, n: Any, skip_if_invalid: bool, namespace: Any, level: int
+                        ) -> None:
+        """``syn.connect(...)`` in Brian2's forms: pairs first, then :meth:`connect`."""
+        simple = (isinstance(p, int | float) and p == 1 and isinstance(n, int) and n == 1
+                  and not skip_if_invalid and namespace is None)
+        if simple and condition is None and i is None and isinstance(j, str) and j == "i":
+            return self.connect(synapses, "i")
+        if simple and i is None and j is None and isinstance(condition, bool | np.bool_):
+            return self.connect(synapses, bool(condition))
+        if simple and condition is None and i is not None and j is not None \
+                and not isinstance(i, str) and not isinstance(j, str):
+            return self.connect(synapses, j, i=i)
+        # any other form: let Brian2 compute the pairs on a scratch object, then check them
+        scratch = Synapses(synapses.source, synapses.target, model="",
+                           name=f"{synapses.name}_pairs*", codeobj_class=synapses.codeobj_class,
+                           dt=synapses.clock.dt)
+        try:
+            Synapses.connect(scratch, condition=condition, i=i, j=j, p=p, n=n,
+                             skip_if_invalid=skip_if_invalid, namespace=namespace,
+                             level=level + 1)
+            pre, post = np.asarray(scratch.i[:]), np.asarray(scratch.j[:])
+        except DynsimError:
+            raise
+        except Exception as err:  # Brian2's own parse and index errors
+            raise InvalidConnectionError(
+                f"{synapses.name}.connect({condition=!r}, {i=!r}, {j=!r}, {p=!r}, {n=!r}) "
+                f"cannot be made: {type(err).__name__}: {err}"[:600]) from None
+        finally:
+            del scratch
+        return self.connect(synapses, post.astype(np.int64), i=pre.astype(np.int64))
 
     def connect(self, synapses: DynapseSynapses, j: Any = "i", *, i: Any = None) -> None:
         """Create synapses, each with a weight of 1 CAM entry (all or nothing).
@@ -476,11 +498,42 @@ class DynapSE:
             return None
         return owner[0].global_ids[owner[1] + np.asarray(pre_index, dtype=np.int64)]
 
+    def _active_synapses(self) -> list[DynapseSynapses]:
+        """Return the synapses that count: those in the chip's network (all, without one).
+
+        ``network.remove(synapses)`` frees their CAM entries and routes; adding them back
+        is checked again before the next run (:meth:`_check_rules`).
+        """
+        if self.network is None:
+            return list(self._synapses)
+        return [syn for syn in self._synapses
+                if any(syn is obj for obj in self.network.objects)]
+
+    def _check_rules(self) -> None:
+        """Check the CAM budget and CAM aliasing over all synapses that count.
+
+        Called before each run: the incremental checks of :meth:`connect` and weight changes
+        cover everything except synapses added back to the network after a removal.
+        """
+        active = self._active_synapses()
+        self._raise_if_over(self._usage(), "the synapses in the network")
+        key = tuple((id(syn), len(syn)) for syn in active)
+        if key == getattr(self, "_routes_checked", None):
+            return
+        arrivals: dict = defaultdict(lambda: defaultdict(set))
+        targets: dict = defaultdict(set)
+        for syn in active:
+            pre = self._pre_gids(syn, np.asarray(syn.i[:])) if len(syn) else None
+            if pre is not None:
+                add_routes(arrivals, targets, pre, self._post_gids(syn, np.asarray(syn.j[:])),
+                           check=True)
+        self._routes_checked = key
+
     def _usage(self, replace: DynapseSynapses | None = None, weights: np.ndarray | None = None
                ) -> np.ndarray:
         """CAM entries in use per global neuron id and type, shape (4, NUM_NEURONS)."""
         usage = np.zeros((len(SYNAPSE_TYPES), NUM_NEURONS), dtype=np.int64)
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             if len(syn) == 0:
                 continue
             w = weights if syn is replace else syn.variables["weight"].get_value()
@@ -496,21 +549,9 @@ class DynapSE:
         group, start, stop = owner
         return self._usage().sum(axis=0)[group.global_ids[start:stop]]
 
-    def _raise_if_over(self, usage: np.ndarray, context: str) -> None:
-        total = usage.sum(axis=0)
-        over = np.flatnonzero(total > CAMS_PER_NEURON)
-        if len(over) == 0:
-            return
-        gid = int(over[0])
-        chip, core, neuron = split_global_id(gid)
-        types = ", ".join(f"{int(usage[t, gid])} {name}" for t, name in
-                          enumerate(SYNAPSE_TYPES) if usage[t, gid])
-        raise CAMLimitError(
-            f"{context} would give neuron {neuron} of {CORE_NAMES[core]} (chip {chip}) "
-            f"{int(total[gid])} CAM entries ({types}); a neuron has {CAMS_PER_NEURON} CAM "
-            f"entries of fan-in over all connections and synapse types"
-            f"{f' ({len(over)} neurons over the limit)' if len(over) > 1 else ''}. Use fewer "
-            "inputs or smaller weights, or raise the weight bias instead.")
+    @staticmethod
+    def _raise_if_over(usage: np.ndarray, context: str) -> None:
+        check_cam_budget(usage, context)
 
     def _check_new(self, synapses: DynapseSynapses, pre: np.ndarray, post: np.ndarray) -> None:
         usage = self._usage()
@@ -523,41 +564,29 @@ class DynapSE:
         arrivals: dict[tuple[int, int], dict[tuple[int, int], set[int]]] = defaultdict(
             lambda: defaultdict(set))
         targets: dict[int, set[int]] = defaultdict(set)
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             p = self._pre_gids(syn, np.asarray(syn.i[:])) \
                 if len(syn) else None
             if p is None:
                 continue
             q = self._post_gids(syn, np.asarray(syn.j[:]))
-            self._add_routes(arrivals, targets, p, q)
-        self._add_routes(arrivals, targets, pre_gids, post_gids, check=True)
-
-    @staticmethod
-    def _add_routes(arrivals: dict, targets: dict, pre_gids: Iterable[int],
-                    post_gids: Iterable[int], check: bool = False) -> None:
-        for a, b in zip(pre_gids, post_gids, strict=True):
-            pchip, pcore, pneuron = split_global_id(a)
-            qchip, qcore, _ = split_global_id(b)
-            sources = arrivals[(qchip, qcore)][(pcore, pneuron)]
-            if check and sources - {pchip}:
-                other = min(sources - {pchip})
-                raise CAMAliasingError(
-                    f"CAM tag aliasing: neuron {pneuron} of {CORE_NAMES[pcore]} on chip {pchip} "
-                    f"and the same neuron/core on chip {other} would both reach "
-                    f"{CORE_NAMES[qcore]} of chip {qchip}; a CAM entry stores only (core, "
-                    "neuron), not the chip. Use another source neuron.")
-            sources.add(pchip)
-            targets[a].add(qchip)
-            if check and len(targets[a]) > SRAMS_PER_NEURON:  # pragma: no cover - 4 chips
-                raise SRAMLimitError(f"neuron {a} would need more than {SRAMS_PER_NEURON} SRAM "
-                                     "destinations")
+            add_routes(arrivals, targets, p, q)
+        add_routes(arrivals, targets, pre_gids, post_gids, check=True)
 
     def _set_weight(self, synapses: DynapseSynapses, item: Any, value: Any) -> None:
         counts, note = cam_counts(value)
         variable = synapses.variables["weight"]
         old = variable.get_value().copy()
         view = variable.get_addressable_value("weight", synapses)
-        view[item] = counts.item() if counts.ndim == 0 else counts
+        try:
+            view[item] = counts.item() if counts.ndim == 0 else counts
+        except DynsimError:
+            variable.set_value(old)
+            raise
+        except Exception as err:  # Brian2's index, shape and expression errors
+            variable.set_value(old)
+            raise WeightError(f"cannot set {synapses.name}.weight[{item!r}] to {value!r}: "
+                              f"{type(err).__name__}: {err}"[:600]) from None
         try:
             usage = self._usage()
             self._raise_if_over(usage, f"setting {synapses.name}.weight")
@@ -580,7 +609,7 @@ class DynapSE:
         address; on the board they would come from the FPGA or Poisson generator).
         """
         generator = NetworkGenerator()
-        for syn in self._synapses:
+        for syn in self._active_synapses():
             if len(syn) == 0:
                 continue
             pre = self._pre_gids(syn, np.asarray(syn.i[:]))

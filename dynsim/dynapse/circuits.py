@@ -17,7 +17,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from brian2 import NeuronGroup, Quantity, Synapses
@@ -105,7 +106,16 @@ class DynapseNeuronGroup(NeuronGroup):
         self.chip_id = chips.pop() if len(chips) == 1 else -1
         self.core_id = cores.pop() % CORES_PER_CHIP if len(cores) == 1 else -1
         self._bias_hint = bias_hint
+        #: called as ``refresh(group)`` before each run: the board writes its biases (a
+        #: direct edit of the board's configuration reaches every neuron of the core)
+        self._bias_refresh: Callable[[DynapseNeuronGroup], None] | None = None
         super().__init__(n, *args, **kwargs)
+
+    def before_run(self, run_namespace: Any = None) -> None:
+        """Bring the bias parameters up to date with the board, then prepare the run."""
+        if self._bias_refresh is not None:
+            self._bias_refresh(self)
+        super().before_run(run_namespace)
 
     def __setattr__(self, key: str, value: object) -> None:
         base = key[:-1] if key.endswith("_") else key

@@ -76,17 +76,21 @@ from brian2.units.fundamentalunits import get_dimensions
 from dynsim._brian import configure
 from dynsim._paths import standalone_dir
 from dynsim.dynapse import physics
-from dynsim.dynapse.biases import resolve_biases
-from dynsim.dynapse.chip import cam_counts, parse_core
+from dynsim.dynapse.board import (
+    Board,
+    bounded_duration,
+    cam_counts,
+    check_cam_budget,
+    check_seed,
+    parse_core,
+)
 from dynsim.dynapse.circuits import BIAS_PARAMETERS, bias_currents, make_neurons
 from dynsim.dynapse.config import (
-    Dynapse1Parameter,
     Dynapse1ParameterGroup,
     check_chip,
     synapse_type,
 )
 from dynsim.dynapse.constants import (
-    CAMS_PER_NEURON,
     CORE_NAMES,
     DEFAULT_DT,
     NEURONS_PER_CHIP,
@@ -103,13 +107,13 @@ from dynsim.engine import (
     standalone_unavailable_reason,
 )
 from dynsim.errors import (
-    CAMLimitError,
     DynapseWeightWarning,
     EngineError,
     InvalidCoreError,
     InvalidNeuronError,
     InvalidSettingError,
 )
+from dynsim.validation import duration_seconds, identifier, whole_number
 
 __all__ = ["Experiment", "InputSpec"]
 
@@ -174,16 +178,6 @@ def _delete_stale_results(directory: Path) -> None:
             continue
 
 
-def _duration_s(duration: object) -> float:
-    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
-        raise InvalidSettingError(f"duration must be a time with units (e.g. 1*second), got "
-                                  f"{duration!r}")
-    value = float(duration / second)
-    if not np.isfinite(value) or value <= 0:
-        raise InvalidSettingError(f"duration must be > 0, got {duration}")
-    return value
-
-
 class Experiment:
     """N neurons of one core, one input per synapse type, re-simulated from rest on each run.
 
@@ -223,12 +217,9 @@ class Experiment:
                  mismatch: Mismatch | None = None, seed: int = 0,
                  record: Sequence[str] | None = None, name: str = "experiment") -> None:
         configure()
-        if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) \
-                or not 1 <= n_neurons <= NEURONS_PER_CORE:
-            raise InvalidNeuronError(f"n_neurons must be a whole number in 1..{NEURONS_PER_CORE}"
-                                     f", got {n_neurons!r}")
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        whole_number(n_neurons, "n_neurons", low=1, high=NEURONS_PER_CORE,
+                     error=InvalidNeuronError)
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
         chosen = tuple(physics.STATE_VARIABLES) if record is None else tuple(record)
@@ -240,14 +231,14 @@ class Experiment:
         self.chip_id = check_chip(chip_id)
         self.core_id = parse_core(core)
         self.dt = dt
-        self._dt_s = _duration_s(dt)
+        self._dt_s = duration_seconds(dt, "dt")
         self.mismatch = mismatch
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self.record = chosen
         self.name = name
         self.global_ids = (np.arange(self.n_neurons) + self.core_id * NEURONS_PER_CORE
                            + self.chip_id * NEURONS_PER_CHIP)
-        self.parameter_group = Dynapse1ParameterGroup(self.chip_id, self.core_id)
+        self.board = Board(fixed=(self.chip_id, self.core_id))
         self._inputs: dict[str, InputSpec] = {}
         self.fallback_reason: str | None = None
         wanted = resolve_engine(engine, allow_standalone=True)
@@ -275,12 +266,16 @@ class Experiment:
         if core_name is not None and parse_core(core_name) != self.core_id:
             raise InvalidCoreError(f"this experiment's neurons are on {CORE_NAMES[self.core_id]}"
                                    f"; got {core_name!r}")
-        for name, (coarse, fine) in resolve_biases(biases).items():
-            self.parameter_group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+        self.board.set_biases(self.chip_id, self.core_id, biases)
 
     def get_bias(self) -> Dynapse1ParameterGroup:
         """Return (a copy of) the core's 25 biases."""
-        return self.parameter_group.copy()
+        return self.board.parameter_group(self.chip_id, self.core_id)
+
+    @property
+    def parameter_group(self) -> Dynapse1ParameterGroup:
+        """The core's 25 biases: the board's own group, read by every run."""
+        return self.board.group(self.chip_id, self.core_id)
 
     # ------------------------------------------------------------------ inputs
     def set_input(self, synapse_type_name: str, rate: Quantity | float | None = None, *,
@@ -332,12 +327,14 @@ class Experiment:
                 rate = float(rate / Hz)
             spec = InputSpec(kind, rate=check_rate(rate, "rate"), weight=int(counts),
                              independent=bool(independent))
-        others = sum(s.weight for name, s in self._inputs.items() if name != kind_name)
-        if others + spec.weight > CAMS_PER_NEURON:
-            raise CAMLimitError(
-                f"{kind_name} input with weight {spec.weight} would give each neuron "
-                f"{others + spec.weight} CAM entries (other inputs use {others}); a neuron has "
-                f"{CAMS_PER_NEURON}. Lower a weight, or raise the weight bias instead.")
+        usage = np.zeros((len(SYNAPSE_TYPES), 1), dtype=np.int64)
+        for name, other in self._inputs.items():
+            if name != kind_name:
+                usage[SYNAPSE_TYPES.index(name), 0] = other.weight
+        others = int(usage.sum())
+        usage[SYNAPSE_TYPES.index(kind_name), 0] = spec.weight
+        check_cam_budget(usage, f"the {kind_name} input with weight {spec.weight} (other inputs "
+                                f"use {others})", self.global_ids[:1])
         self._inputs[kind_name] = spec
         if note is not None:
             warnings.warn(f"{kind_name} input: {note}", DynapseWeightWarning, stacklevel=2)
@@ -359,7 +356,7 @@ class Experiment:
 
         Column ``type_value * n_neurons + neuron`` (type values: GABA_B 0 ... AMPA 3).
         """
-        n_steps = round(_duration_s(duration) / self._dt_s)
+        n_steps = self._n_steps(duration)
         n = self.n_neurons
         out = np.zeros((n_steps, len(SYNAPSE_TYPES) * n))
         for name, spec in self._inputs.items():
@@ -417,7 +414,9 @@ class Experiment:
 
     # ------------------------------------------------------------------ build
     def _n_steps(self, duration: Quantity) -> int:
-        n_steps = round(_duration_s(duration) / self._dt_s)
+        # per step: the recorded currents, the input columns and their TimedArray copy
+        per_step = self.n_neurons * (len(self.record) + 2 * len(SYNAPSE_TYPES))
+        n_steps = round(bounded_duration(duration, self._dt_s, per_step) / self._dt_s)
         if n_steps < 1:
             raise InvalidSettingError(f"duration {duration} is shorter than dt {self.dt}")
         return n_steps
@@ -484,7 +483,7 @@ class Experiment:
             Currents of every neuron (with units) and their spikes.
         """
         n_steps = self._n_steps(duration)
-        chunk_s = 0.05 if chunk is None else _duration_s(chunk)
+        chunk_s = 0.05 if chunk is None else duration_seconds(chunk, "chunk")
         if callback is not None and not callable(callback):
             raise InvalidSettingError("callback must be callable")
         counts = self.input_counts(duration)

@@ -48,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -55,10 +56,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from brian2 import Network, Quantity, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, second
-from brian2.units.fundamentalunits import get_dimensions
 
 from dynsim._brian import configure
-from dynsim.dynapse.biases import resolve_biases
+from dynsim.dynapse.board import Board, bounded_duration, check_seed
 from dynsim.dynapse.circuits import bias_currents, make_neurons, make_synapses, set_parameters
 from dynsim.dynapse.config import (
     Dynapse1Configuration,
@@ -86,6 +86,7 @@ from dynsim.dynapse.recording import Recording
 from dynsim.dynapse.stimulus import check_rate, poisson_steps
 from dynsim.engine import codeobj_class, resolve_engine
 from dynsim.errors import InvalidNeuronError, InvalidSettingError, UnknownBiasError
+from dynsim.validation import duration_seconds, identifier, whole_numbers
 
 __all__ = [
     "Dynapse1Model",
@@ -102,16 +103,6 @@ def _check_virtual_id(neuron_id: object) -> int:
         raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
                                  f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
     return int(neuron_id)
-
-
-def _seconds(duration: object, what: str = "duration") -> float:
-    if not isinstance(duration, Quantity) or get_dimensions(duration) is not second.dim:
-        raise InvalidSettingError(f"{what} must be a time with units (e.g. 500*ms), got "
-                                  f"{duration!r}")
-    value = float(duration / second)
-    if not np.isfinite(value) or value <= 0:
-        raise InvalidSettingError(f"{what} must be > 0, got {duration}")
-    return value
 
 
 # --------------------------------------------------------------------------- generators
@@ -335,17 +326,16 @@ class Dynapse1Model:
                  mismatch: Mismatch | None = None, seed: int = 0, name: str = "dynapse1"
                  ) -> None:
         configure()
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise InvalidSettingError(f"name must be a Python identifier, got {name!r}")
+        identifier(name)
         if mismatch is not None and not isinstance(mismatch, Mismatch):
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
+        self._dt_s = duration_seconds(dt, "dt")
+        self._rng = np.random.default_rng(check_seed(seed))
         self.dt = dt
-        self._dt_s = _seconds(dt, "dt")
         self.engine = resolve_engine(engine)
         self.mismatch = mismatch
         self.name = name
-        self._rng = np.random.default_rng(seed)
-        self._config = Dynapse1Configuration()
+        self.board = Board(write_through=self._write_core)
         self._source = EventSourceNode()
         self._poisson = PoissonGen(self)
         self._fpga = FpgaSpikeGen(self)
@@ -358,7 +348,11 @@ class Dynapse1Model:
     # ------------------------------------------------------------------ samna API
     def get_configuration(self) -> Dynapse1Configuration:
         """Return a copy of the configuration in use."""
-        return self._config.copy()
+        return self.board.configuration.copy()
+
+    @property
+    def _config(self) -> Dynapse1Configuration:
+        return self.board.configuration
 
     def apply_configuration(self, config: Dynapse1Configuration) -> None:
         """Program the board: CAMs, SRAMs and biases (neuron states restart at rest).
@@ -372,28 +366,25 @@ class Dynapse1Model:
             raise InvalidSettingError("apply_configuration takes a Dynapse1Configuration")
         check_configuration(config)
         self._offset = self.time_s
-        self._config = config.copy()
+        self.board.load(config)
         self._built = False
 
     def update_parameter_group(self, parameter_group: Dynapse1ParameterGroup, chip_id: int,
                                core_id: int) -> None:
         """Set all 25 biases of one core."""
-        chip, core = check_chip(chip_id), check_core(core_id)
-        values = resolve_biases(parameter_group)
-        self._apply_biases(chip, core, values)
+        if not isinstance(parameter_group, Dynapse1ParameterGroup):
+            raise UnknownBiasError("update_parameter_group takes a Dynapse1ParameterGroup, got "
+                                   f"{type(parameter_group).__name__}")
+        self.board.set_biases(check_chip(chip_id), check_core(core_id), parameter_group)
 
     def update_single_parameter(self, parameter: Dynapse1Parameter, chip_id: int, core_id: int
                                 ) -> None:
         """Set one bias of one core."""
         if not isinstance(parameter, Dynapse1Parameter):
             raise UnknownBiasError("update_single_parameter takes a Dynapse1Parameter")
-        chip, core = check_chip(chip_id), check_core(core_id)
-        self._apply_biases(chip, core, resolve_biases([parameter]))
+        self.board.set_biases(check_chip(chip_id), check_core(core_id), [parameter])
 
-    def _apply_biases(self, chip: int, core: int, values: dict[str, tuple[int, int]]) -> None:
-        group = self._config.chips[chip].cores[core].parameter_group
-        for name, (coarse, fine) in values.items():
-            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+    def _write_core(self, chip: int, core: int) -> None:
         if self._built and self._net is not None:
             self._write_biases()
 
@@ -423,10 +414,18 @@ class Dynapse1Model:
         variables : sequence of str, optional
             Subset of ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b``.
         """
-        ids = sorted({int(i) for i in neuron_ids})
-        if any(not 0 <= i < NUM_NEURONS for i in ids):
-            raise InvalidNeuronError(f"global neuron ids are 0..{NUM_NEURONS - 1}")
-        chosen = tuple(STATE_VARIABLES) if variables is None else tuple(variables)
+        if isinstance(neuron_ids, Iterable) and not isinstance(neuron_ids, np.ndarray | str):
+            neuron_ids = list(itertools.islice(neuron_ids, NUM_NEURONS + 1))
+        ids = sorted(set(whole_numbers(neuron_ids, "global neuron ids", low=0,
+                                       high=NUM_NEURONS - 1, error=InvalidNeuronError,
+                                       max_size=NUM_NEURONS).reshape(-1).tolist()))
+        if variables is None:
+            chosen = tuple(STATE_VARIABLES)
+        elif isinstance(variables, str) or not isinstance(variables, Iterable):
+            raise InvalidSettingError(f"variables must be a list of names from "
+                                      f"{', '.join(STATE_VARIABLES)}, got {variables!r}")
+        else:
+            chosen = tuple(variables)
         unknown = [v for v in chosen if v not in STATE_VARIABLES]
         if unknown:
             raise InvalidSettingError(f"cannot record {unknown}; choose from "
@@ -468,6 +467,7 @@ class Dynapse1Model:
                                bias_hint="model.update_single_parameter")
         self._neurons = neurons
         self._write_biases()
+        neurons._bias_refresh = self._refresh_biases
         # CAM tables of the simulated neurons: (chip, core) -> tag -> [(post, type)] x count
         listen: dict[tuple[int, int], dict[tuple[int, int], Counter]] = defaultdict(
             lambda: defaultdict(Counter))
@@ -527,10 +527,16 @@ class Dynapse1Model:
         self._spikes_read = 0
 
     def _write_biases(self) -> None:
-        groups = [self._config.chips[c].cores[k].parameter_group
-                  for c, k, _ in map(split_global_id, self._gids)]
+        cores = [split_global_id(g)[:2] for g in self._gids]
+        groups = [self.board.group(c, k) for c, k in cores]
         set_parameters(self._neurons, bias_currents(groups, mismatch_factors(self.mismatch,
                                                                              self._gids)))
+        self._bias_key = self.board.biases_key(sorted(set(cores)))
+
+    def _refresh_biases(self, neurons: object) -> None:
+        cores = sorted({split_global_id(g)[:2] for g in self._gids})
+        if getattr(self, "_bias_key", None) != self.board.biases_key(cores):
+            self._write_biases()
 
     def _virtual_spikes(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Return indices and network-clock times of the virtual events in [t0, t1)."""
@@ -577,7 +583,8 @@ class Dynapse1Model:
             The spikes of the simulated neurons in this run (also sent to the source node's
             destinations).
         """
-        length = _seconds(duration)
+        per_step = len(self._monitored) * len(self._variables)
+        length = bounded_duration(duration, self._dt_s, per_step)
         self._build()
         t0 = self.time_s
         if self._net is None:

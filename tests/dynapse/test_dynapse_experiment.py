@@ -206,6 +206,9 @@ def test_standalone_matches_runtime_restores_the_device_and_is_fast(numpy_target
     assert not np.array_equal(results[0].Imem, results[-1].Imem)  # biases reached the program
     print(f"\n[latency] standalone: cold build + first run {build:.2f} s; set_bias + run(1 s): "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (target p50 <= 100 ms)")
+    # the product target is p50 <= 100 ms (benchmarks/results.json: 28 ms for 0.2 s on an idle
+    # machine); 10x that target holds on a loaded 2-core CI runner
+    assert p50 < 1.0, f"set_bias + run(1 s) p50 {p50 * 1000:.0f} ms (limit 1000 ms)"
     # a second Experiment takes over Brian2's standalone project; the first rebuilds on demand
     other = widget_like("standalone", "widget_other")
     other.set_bias({"Idc": 300 * pA})
