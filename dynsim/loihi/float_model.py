@@ -138,14 +138,12 @@ class LoihiQuantization:
     @property
     def tau_m_effective(self) -> float:
         """The membrane time constant the integer decay implements (ms)."""
-        keep = 1 - self.decay_v / R.DECAY_UNITY
-        return math.inf if keep >= 1 else (0.0 if keep <= 0 else -1 / math.log(keep))
+        return R.tau_from_decay(self.decay_v)
 
     @property
     def tau_syn_effective(self) -> float:
         """The synaptic time constant the integer decay implements (ms)."""
-        keep = 1 - self.decay_I / R.DECAY_UNITY
-        return math.inf if keep >= 1 else (0.0 if keep <= 0 else -1 / math.log(keep))
+        return R.tau_from_decay(self.decay_I)
 
     def neuron_kwargs(self) -> dict[str, int]:
         """Keyword arguments for :class:`~dynsim.loihi.LoihiNeuronGroup`."""
@@ -208,8 +206,8 @@ def quantize_lif(model: FloatLIF, weights: Any, scale: float | None = None, *,
         scale = min(scale, vth_limit)
     if not scale > 0:
         raise RegisterRangeError(f"scale must be positive, got {scale!r}")
-    decay_v = min(round(R.DECAY_UNITY * (1 - model.keep_v)), R.DECAY_REGISTER_MAX)
-    decay_I = max(round(R.DECAY_UNITY * (1 - model.keep_I)), 1)
+    decay_v = min(R.decay_from_tau(model.tau_m), R.DECAY_REGISTER_MAX)
+    decay_I = max(R.decay_from_tau(model.tau_syn), 1)
     vth_mant = R.check_register(
         "threshold_v_mant", round(model.threshold * scale / 2**R.VTH_SHIFT),
         register="vth_mant", description=f"threshold {model.threshold} x scale {scale:g}")

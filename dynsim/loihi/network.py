@@ -10,8 +10,10 @@ Within one step the chip (and the emulator) does, in this order::
     resets     v = 0 after a spike
     end        v, w and spikes are recorded
 
-Nothing global is changed: the schedule belongs to this network, every Loihi object has its
-own 1 ms clock and its engine's code-object class, and the random numbers of stochastic
+Nothing global is changed: the schedule belongs to this network; every Loihi object steps
+on the one 1 ms clock that all Loihi objects share (:func:`~dynsim.loihi._core.loihi_clock`,
+never Brian2's ``defaultclock``; :data:`RUN_LOCK` keeps two runs from interleaving on it)
+and uses its network's engine's code-object class; and the random numbers of stochastic
 rounding come from the network's ``seed`` (:mod:`dynsim.loihi.rng`).
 
 Re-running quickly (sliders): parameters set through the dynsim API (decays, threshold,

@@ -244,7 +244,7 @@ class LoihiNeuronGroup(LoihiObject, NeuronGroup):
 
     def _set_parameter(self, name: str, value: Any) -> None:
         cfg = dict(self._config)
-        if name in ("bias_mant", "bias_exp"):
+        if R.REGISTERS[name].per_neuron:
             cfg[name] = self._per_neuron(name, value, len(self))
         else:
             cfg[name] = R.check_register(name, value)
@@ -264,110 +264,19 @@ class LoihiNeuronGroup(LoihiObject, NeuronGroup):
         var["ref_period"].set_value(cfg["refractory"])
         var["bias"].set_value(R.effective_bias(cfg["bias_mant"], cfg["bias_exp"]))
 
-    # brian2-loihi names ------------------------------------------------
-    @property
-    def decay_I(self) -> int:
-        """Effective current decay 0..4096 (chip register ``du = decay_I - 1``)."""
-        return int(self._config["decay_I"])
+    # The register properties (decay_I, decay_v, threshold_v_mant, refractory, bias_mant,
+    # bias_exp, the Lava names du, dv, vth_mant and the derived vth, bias) are generated
+    # from dynsim.loihi.registers.REGISTERS / DERIVED by install_fields (after the class).
+    def _register_get(self, name: str, raw: bool = False) -> Any:
+        """Return a stored parameter (a copy of the array for per-neuron ones)."""
+        value = self._config[name]
+        if raw:
+            return value
+        return value.copy() if R.REGISTERS[name].per_neuron else int(value)
 
-    @decay_I.setter
-    def decay_I(self, value: int) -> None:
-        self._set_parameter("decay_I", value)
-
-    @property
-    def decay_v(self) -> int:
-        """Effective voltage decay 0..4096 (chip register ``dv``)."""
-        return int(self._config["decay_v"])
-
-    @decay_v.setter
-    def decay_v(self, value: int) -> None:
-        self._set_parameter("decay_v", value)
-
-    @property
-    def threshold_v_mant(self) -> int:
-        """Threshold mantissa 0..131071 (``vth = threshold_v_mant << 6``)."""
-        return int(self._config["threshold_v_mant"])
-
-    @threshold_v_mant.setter
-    def threshold_v_mant(self, value: int) -> None:
-        self._set_parameter("threshold_v_mant", value)
-
-    @property
-    def refractory(self) -> int:
-        """Refractory period in steps, 1..64."""
-        return int(self._config["refractory"])
-
-    @refractory.setter
-    def refractory(self, value: int) -> None:
-        self._set_parameter("refractory", value)
-
-    @property
-    def bias_mant(self) -> np.ndarray:
-        """Bias mantissas, one per neuron (-4096..4095)."""
-        return self._config["bias_mant"].copy()
-
-    @bias_mant.setter
-    def bias_mant(self, value: Any) -> None:
-        self._set_parameter("bias_mant", value)
-
-    @property
-    def bias_exp(self) -> np.ndarray:
-        """Bias exponents, one per neuron (0..7)."""
-        return self._config["bias_exp"].copy()
-
-    @bias_exp.setter
-    def bias_exp(self, value: Any) -> None:
-        self._set_parameter("bias_exp", value)
-
-    # Lava / NxSDK names --------------------------------------------------
-    @property
-    def du(self) -> int:
-        """The chip's current decay register (0..4095): ``decay_I - 1``."""
-        return self.decay_I - R.DECAY_U_OFFSET
-
-    @du.setter
-    def du(self, value: int) -> None:
-        value = R.check_register("du", value)
-        self._set_parameter("decay_I", value + R.DECAY_U_OFFSET)
-
-    @property
-    def dv(self) -> int:
-        """The chip's voltage decay register (0..4095): ``decay_v``."""
-        return self.decay_v - R.DECAY_V_OFFSET
-
-    @dv.setter
-    def dv(self, value: int) -> None:
-        value = R.check_register("dv", value)
-        self._set_parameter("decay_v", value + R.DECAY_V_OFFSET)
-
-    @property
-    def vth_mant(self) -> int:
-        """Alias of :attr:`threshold_v_mant` (Lava/NxSDK name)."""
-        return self.threshold_v_mant
-
-    @vth_mant.setter
-    def vth_mant(self, value: int) -> None:
-        self._set_parameter("threshold_v_mant", value)
-
-    # derived (read-only) ---------------------------------------------------
-    @property
-    def vth(self) -> int:
-        """Threshold in units of v: ``threshold_v_mant << 6`` (read-only)."""
-        return R.effective_threshold(self.threshold_v_mant)
-
-    @vth.setter
-    def vth(self, value: Any) -> None:
-        raise RegisterRangeError(
-            "vth is derived (threshold_v_mant << 6); set threshold_v_mant instead")
-
-    @property
-    def bias(self) -> np.ndarray:
-        """Effective bias per neuron in units of v: ``bias_mant << bias_exp`` (read-only)."""
-        return R.effective_bias(self._config["bias_mant"], self._config["bias_exp"])
-
-    @bias.setter
-    def bias(self, value: Any) -> None:
-        raise RegisterRangeError("bias is derived (bias_mant << bias_exp); set those instead")
+    def _register_set(self, name: str, value: Any) -> None:
+        """Check and set a stored parameter (nothing changes on failure)."""
+        self._set_parameter(name, value)
 
     @property
     def loihi_parameters(self) -> dict[str, Any]:
@@ -456,3 +365,6 @@ class LoihiNeuronGroup(LoihiObject, NeuronGroup):
         lines.append("ref_count = ref_count + (ref_period - ref_count) * int(_cond)")
         lines.append("v = v * (1 - int(_cond))")
         return "\n".join(lines)
+
+
+R.install_fields(LoihiNeuronGroup, "neurons")

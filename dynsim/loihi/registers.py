@@ -40,10 +40,14 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from dynsim import validation
 from dynsim.errors import RegisterRangeError
 
 __all__ = [
@@ -61,6 +65,7 @@ __all__ = [
     "DECAY_U_OFFSET",
     "DECAY_V_OFFSET",
     "DELAY_MAX",
+    "DERIVED",
     "DW_EXP_MAX",
     "DW_EXP_MIN",
     "LEARNING_EPOCH_MAX",
@@ -83,13 +88,20 @@ __all__ = [
     "WEIGHT_EXP_MAX",
     "WEIGHT_EXP_MIN",
     "WEIGHT_LIMIT_BRIAN2_LOIHI",
+    "Derived",
     "Register",
+    "RegisterField",
     "check_register",
+    "decay_from_tau",
     "decay_toward_zero",
     "effective_bias",
     "effective_threshold",
+    "fields_of",
+    "install_fields",
     "precision_shift",
+    "readout",
     "saturate",
+    "tau_from_decay",
     "weight_range",
     "wrap_signed",
 ]
@@ -176,10 +188,127 @@ DW_EXP_MAX = 9
 LEARNING_EPOCH_MAX = 1 << 9
 
 
-# --------------------------------------------------------------------------- parameter checks
+# --------------------------------------------------------------------------- decay <-> tau
+def tau_from_decay(decay: float) -> float:
+    """Return the time constant in steps of an effective decay 0..4096.
+
+    A decay ``d`` keeps ``keep = 1 - d / 4096`` of u or v per step, i.e. ``x[t] = keep**t
+    x[0] = exp(-t / tau)`` with ``tau = -1 / ln(keep)`` steps (Davies et al. 2018).
+
+    Parameters
+    ----------
+    decay : float
+        Effective decay (``decay_I`` or ``decay_v``) in units of 1/4096 per step.
+
+    Returns
+    -------
+    float
+        ``tau`` in steps: ``math.inf`` for ``decay <= 0`` (nothing decays), ``0.0`` for
+        ``decay >= DECAY_UNITY`` (everything is gone after one step).
+
+    Examples
+    --------
+    >>> round(tau_from_decay(2048), 4)   # half kept per step: tau = 1 / ln 2
+    1.4427
+    >>> tau_from_decay(0), tau_from_decay(4096)
+    (inf, 0.0)
+    """
+    keep = 1.0 - decay / DECAY_UNITY
+    if keep >= 1.0:
+        return math.inf
+    return 0.0 if keep <= 0.0 else -1.0 / math.log(keep)
+
+
+def decay_from_tau(tau: float) -> int:
+    """Return the effective decay (0..4096) that best makes a time constant of ``tau`` steps.
+
+    ``round(DECAY_UNITY * (1 - exp(-1 / tau)))`` (nengo-loihi ``discretize.decay_magnitude``
+    without the convention's limits: callers clamp to the register, e.g. ``decay_v <= 4095``
+    on silicon).
+
+    Parameters
+    ----------
+    tau : float
+        Time constant in steps; ``tau <= 0`` gives ``DECAY_UNITY``, ``math.inf`` gives 0.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> decay_from_tau(20), decay_from_tau(0), decay_from_tau(math.inf)
+    (200, 4096, 0)
+    """
+    keep = 0.0 if tau <= 0 else math.exp(-1.0 / tau)
+    return round(DECAY_UNITY * (1 - keep))
+
+
+# --------------------------------------------------------------------------- readouts
+@dataclass(frozen=True)
+class _Context:
+    """What a readout may need besides the value: the objects the control belongs to."""
+
+    neurons: Any = None
+    synapses: Any = None
+    convention: Any = None
+
+    def neuron(self, name: str) -> Any:
+        """Return a neuron parameter (the constructor's default without a group)."""
+        return _NEURON_DEFAULTS[name] if self.neurons is None else getattr(self.neurons, name)
+
+    def synapse(self, name: str) -> Any:
+        """Return a synapse parameter (the constructor's default without synapses)."""
+        if self.synapses is None:
+            return _SYNAPSE_DEFAULTS[name]
+        return getattr(self.synapses, name)
+
+
+_NEURON_DEFAULTS = {"bias_mant": 0, "bias_exp": 0}
+_SYNAPSE_DEFAULTS = {"w_exp": 0, "num_weight_bits": WEIGHT_BITS, "sign_mode": 2}
+
+
+def _ints(values: Sequence[int] | np.ndarray | int, most: int = 6) -> str:
+    """``'5'`` for equal values, else ``'1, 2, 3 …'`` (at most ``most`` of them)."""
+    values = [int(v) for v in np.atleast_1d(values)]
+    if len(set(values)) == 1:
+        return str(values[0])
+    shown = values[:most]
+    return ", ".join(str(v) for v in shown) + (" …" if len(shown) < len(values) else "")
+
+
+def _tau_text(decay: int) -> str:
+    tau = tau_from_decay(decay)
+    if math.isinf(tau):
+        return "τ ∞ (no decay)"
+    if tau == 0:
+        return "τ 0 (gone next step)"
+    return f"τ {tau:.3g} steps"
+
+
+def _decay_readout(register: str, offset: int) -> Callable[[Any, _Context], str]:
+    def text(value: Any, ctx: _Context) -> str:
+        return f"{register} {int(value) - offset} · {_tau_text(int(value))}"
+    return text
+
+
+def _weight_readout(value: Any, ctx: _Context) -> str:
+    from dynsim.loihi.synapses import actual_weights  # synapses build on this module
+
+    w_act = actual_weights([int(value)], ctx.synapse("w_exp"), ctx.synapse("num_weight_bits"),
+                           ctx.synapse("sign_mode"), ctx.convention)[1]
+    return f"w_act = {int(w_act[0])}"
+
+
+def _precision_readout(value: Any, ctx: _Context) -> str:
+    shift = precision_shift(int(value), ctx.synapse("sign_mode"))
+    return f"mantissa step 2^{shift} = {1 << shift}"
+
+
+# --------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class Register:
-    """A chip register or parameter field: its name, its range and what it holds.
+    """A chip register or parameter field: its range, what it holds and how it reads.
 
     Parameters
     ----------
@@ -189,56 +318,274 @@ class Register:
         The inclusive range.
     description : str
         What the register holds (bits, units).
+    owner : str
+        ``'neurons'`` or ``'synapses'``: the class that gets a property of this name
+        (:class:`RegisterField`); ``''`` for none.
+    alias_of : str
+        For another name of a stored parameter (Lava's ``du``): the stored parameter's key;
+        the property reads ``stored - offset`` and writes ``value + offset``.
+    offset : int
+        See ``alias_of``.
+    per_neuron : bool
+        One value per neuron (an array) rather than one for the group.
+    text : callable, optional
+        ``text(value, context) -> str``: the one-line meaning of a value
+        (:func:`readout`).
     """
 
     name: str
     low: int
     high: int
     description: str
+    owner: str = ""
+    alias_of: str = ""
+    offset: int = 0
+    per_neuron: bool = False
+    text: Callable[[Any, _Context], str] | None = field(default=None, compare=False,
+                                                        repr=False)
 
 
-#: Every register a user can set, by the parameter name the API uses.
+@dataclass(frozen=True)
+class Derived:
+    """A read-only quantity computed from registers (``vth``, ``bias``).
+
+    Parameters
+    ----------
+    owner : str
+        ``'neurons'`` or ``'synapses'``.
+    sources : tuple of str
+        The stored parameters it is computed from, in the order ``compute`` takes them.
+    compute : callable
+        The formula.
+    formula : str
+        The formula as text, for docstrings and the error on assignment.
+    instead : str
+        What to set instead.
+    """
+
+    owner: str
+    sources: tuple[str, ...]
+    compute: Callable[..., Any] = field(compare=False, repr=False)
+    formula: str = ""
+    instead: str = ""
+
+
+#: Every register a user can set, by the parameter name the API uses. The neuron and synapse
+#: properties of these names are generated from this table (:class:`RegisterField`), and
+#: :func:`readout` tells what a value means.
 REGISTERS: dict[str, Register] = {
     "decay_I": Register("du + 1", 0, DECAY_EFFECTIVE_MAX,
-                        "effective current decay, 4096 * (1 - exp(-1/tau_I))"),
+                        "effective current decay, 4096 * (1 - exp(-1/tau_I))", owner="neurons",
+                        text=_decay_readout("du", DECAY_U_OFFSET)),
     "decay_v": Register("dv", 0, DECAY_EFFECTIVE_MAX,
-                        "effective voltage decay, 4096 * (1 - exp(-1/tau_v))"),
-    "du": Register("du", 0, DECAY_REGISTER_MAX, "current decay register, 12 bits unsigned"),
-    "dv": Register("dv", 0, DECAY_REGISTER_MAX, "voltage decay register, 12 bits unsigned"),
+                        "effective voltage decay, 4096 * (1 - exp(-1/tau_v))", owner="neurons",
+                        text=_decay_readout("dv", DECAY_V_OFFSET)),
+    "du": Register("du", 0, DECAY_REGISTER_MAX, "current decay register, 12 bits unsigned",
+                   owner="neurons", alias_of="decay_I", offset=DECAY_U_OFFSET),
+    "dv": Register("dv", 0, DECAY_REGISTER_MAX, "voltage decay register, 12 bits unsigned",
+                   owner="neurons", alias_of="decay_v", offset=DECAY_V_OFFSET),
     "threshold_v_mant": Register("vth_mant", 0, VTH_MANT_MAX,
-                                 "threshold mantissa, 17 bits unsigned"),
-    "refractory": Register("refractory_delay", REFRACTORY_MIN, REFRACTORY_MAX,
-                           "refractory period in steps"),
-    "bias_mant": Register("bias_mant", BIAS_MANT_MIN, BIAS_MANT_MAX,
-                          "bias mantissa, 12 bits + sign"),
-    "bias_exp": Register("bias_exp", BIAS_EXP_MIN, BIAS_EXP_MAX,
-                         "bias exponent, 3 bits unsigned"),
+                                 "threshold mantissa, 17 bits unsigned", owner="neurons",
+                                 text=lambda v, ctx: f"vth = {effective_threshold(int(v))}"),
+    "vth_mant": Register("vth_mant", 0, VTH_MANT_MAX,
+                         "threshold mantissa, 17 bits unsigned (Lava/NxSDK name)",
+                         owner="neurons", alias_of="threshold_v_mant"),
+    "refractory": Register(
+        "refractory_delay", REFRACTORY_MIN, REFRACTORY_MAX, "refractory period in steps",
+        owner="neurons",
+        text=lambda v, ctx: f"v held {int(v) - 1} step{'s' if int(v) != 2 else ''}"),
+    "bias_mant": Register(
+        "bias_mant", BIAS_MANT_MIN, BIAS_MANT_MAX, "bias mantissa, 12 bits + sign",
+        owner="neurons", per_neuron=True,
+        text=lambda v, ctx: f"bias = {_ints(effective_bias(int(v), ctx.neuron('bias_exp')))}"),
+    "bias_exp": Register(
+        "bias_exp", BIAS_EXP_MIN, BIAS_EXP_MAX, "bias exponent, 3 bits unsigned",
+        owner="neurons", per_neuron=True,
+        text=lambda v, ctx: f"bias = {_ints(effective_bias(ctx.neuron('bias_mant'), int(v)))}"),
+    "w": Register("weight", -256, 255,
+                  "weight mantissa, 8 bits + sign (range per sign mode: weight_range)",
+                  text=_weight_readout),
     "w_exp": Register("weight_exp", WEIGHT_EXP_MIN, WEIGHT_EXP_MAX,
-                      "weight exponent, 4 bits signed"),
+                      "weight exponent, 4 bits signed", owner="synapses",
+                      text=lambda v, ctx: f"w_act = w × 2^{WEIGHT_ACT_SHIFT + int(v)}"),
     "num_weight_bits": Register("num_weight_bits", 0, WEIGHT_BITS,
-                                "weight mantissa precision in bits"),
+                                "weight mantissa precision in bits", owner="synapses",
+                                text=_precision_readout),
     "sign_mode": Register("sign_mode", 1, 3,
-                          "1 mixed, 2 excitatory, 3 inhibitory"),
-    "delay": Register("delay", 0, DELAY_MAX, "synaptic delay in steps, 6 bits"),
+                          "1 mixed, 2 excitatory, 3 inhibitory", owner="synapses"),
+    "delay": Register("delay", 0, DELAY_MAX, "synaptic delay in steps, 6 bits",
+                      owner="synapses"),
     "imp": Register("impulse", 0, TRACE_IMPULSE_MAX, "trace impulse, 7 bits unsigned"),
     "tau": Register("tau", 0, TRACE_TAU_MAX, "trace time constant in steps (0: no trace)"),
     "learning_epoch": Register("learning_epoch", 1, LEARNING_EPOCH_MAX,
-                               "steps between weight updates"),
+                               "steps between weight updates", owner="synapses"),
+}
+
+#: Read-only quantities derived from registers; assigning one raises RegisterRangeError.
+DERIVED: dict[str, Derived] = {
+    "vth": Derived("neurons", ("threshold_v_mant",), lambda m: effective_threshold(m),
+                   "threshold_v_mant << 6", "set threshold_v_mant instead"),
+    "bias": Derived("neurons", ("bias_mant", "bias_exp"),
+                    lambda m, e: effective_bias(m, e), "bias_mant << bias_exp",
+                    "set those instead"),
 }
 
 
+def readout(name: str, value: Any, *, neurons: Any = None, synapses: Any = None,
+            convention: Any = None) -> str:
+    """Return the one-line meaning of a register value, as shown next to its control.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REGISTERS`, or ``'w_<i>'`` for the weight of synapse ``i``.
+    value : int
+        The value to explain (not necessarily the one the objects hold).
+    neurons : LoihiNeuronGroup, optional
+        Context for ``bias_mant`` (its ``bias_exp``) and ``bias_exp`` (its ``bias_mant``);
+        without it the constructor defaults (0) are used.
+    synapses : LoihiSynapses, optional
+        Context for weights and ``num_weight_bits`` (its ``w_exp``, ``num_weight_bits``,
+        ``sign_mode``); without it the defaults (0, 8, excitatory).
+    convention : str or Convention, optional
+        For weights (default 'silicon').
+
+    Returns
+    -------
+    str
+        E.g. ``'du 4095 · τ 0 (gone next step)'``, ``'vth = 6400'``, ``'w_act = 128'``;
+        ``''`` for a name without a readout or a value that is not a number.
+
+    Examples
+    --------
+    >>> readout("threshold_v_mant", 100)
+    'vth = 6400'
+    >>> readout("decay_v", 2048)
+    'dv 2048 · τ 1.44 steps'
+    >>> readout("w_exp", 0), readout("refractory", 2)
+    ('w_act = w × 2^6', 'v held 1 step')
+    >>> readout("w_0", 2), readout("nonsense", 1)
+    ('w_act = 128', '')
+    """
+    if isinstance(name, str) and name.startswith("w_") and name[2:].isdigit():
+        name = "w"
+    reg = REGISTERS.get(name) if isinstance(name, str) else None
+    if reg is None or reg.text is None:
+        return ""
+    try:
+        return reg.text(value, _Context(neurons, synapses, convention))
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return ""
+
+
+class RegisterField:
+    """Descriptor: the property of a register (or derived quantity) on a Loihi class.
+
+    Reads and writes go through the owner's ``_register_get(name)`` and
+    ``_register_set(name, value)`` (which check the range and change nothing on failure);
+    aliases (``du``) convert with the table's offset; derived quantities are read-only. The
+    docstring comes from the table. :func:`install_fields` puts one on a class for every
+    table entry with that owner.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REGISTERS` or :data:`DERIVED`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        if name in DERIVED:
+            d = DERIVED[name]
+            self.__doc__ = f"Read-only, derived: ``{d.formula}`` (units of v)."
+        else:
+            reg = REGISTERS[name]
+            alias = (f" Stored as ``{reg.alias_of}``"
+                     + (f" = {name} + {reg.offset}." if reg.offset else ".")
+                     if reg.alias_of else "")
+            self.__doc__ = (f"{reg.description[:1].upper()}{reg.description[1:]}, "
+                            f"{reg.low}..{reg.high} (register ``{reg.name}``).{alias}")
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        derived = DERIVED.get(self.name)
+        if derived is not None:
+            return derived.compute(*(obj._register_get(s, raw=True) for s in derived.sources))
+        reg = REGISTERS[self.name]
+        if reg.alias_of:
+            return obj._register_get(reg.alias_of) - reg.offset
+        return obj._register_get(self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        derived = DERIVED.get(self.name)
+        if derived is not None:
+            raise RegisterRangeError(
+                f"{self.name} is derived ({derived.formula}); {derived.instead}")
+        reg = REGISTERS[self.name]
+        if reg.alias_of:
+            value = check_register(self.name, value)
+            obj._register_set(reg.alias_of, value + reg.offset)
+        else:
+            obj._register_set(self.name, value)
+
+
+def install_fields(cls: type, owner: str) -> type:
+    """Give ``cls`` a :class:`RegisterField` for every table entry owned by ``owner``.
+
+    Parameters
+    ----------
+    cls : type
+        The class (it implements ``_register_get(name, raw=False)`` and
+        ``_register_set(name, value)``).
+    owner : str
+        ``'neurons'`` or ``'synapses'``.
+
+    Returns
+    -------
+    type
+        ``cls`` (for use as a decorator).
+    """
+    for table in (REGISTERS, DERIVED):
+        for name, entry in table.items():
+            if entry.owner == owner:
+                setattr(cls, name, RegisterField(name))
+    return cls
+
+
+def fields_of(owner: str) -> tuple[str, ...]:
+    """Return the names of the settable, stored registers of ``owner`` (no aliases)."""
+    return tuple(name for name, reg in REGISTERS.items()
+                 if reg.owner == owner and not reg.alias_of)
+
+
 def _as_int_array(value: object, name: str) -> np.ndarray:
-    """Return ``value`` as an int64 array, or raise if it holds anything but whole numbers."""
+    """Return ``value`` as an array of whole numbers, or raise if it holds anything else.
+
+    Only the type is checked here; :func:`check_register` compares the values with the
+    register's range *before* the cast to int64 (:func:`dynsim.validation.whole_numbers`),
+    so ``np.uint64(2**64 - 1)`` is refused, never read as -1.
+    """
     if isinstance(value, bool | np.bool_):
         raise RegisterRangeError(f"{name} must be an integer, got the boolean {value!r}")
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.dtype.kind not in "iuf":
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise RegisterRangeError(f"{name} must be an integer, got {value!r}") from None
+    if arr.dtype == object:
+        if not all(validation.is_whole_number(v) for v in arr.ravel()):
+            raise RegisterRangeError(f"{name} must be an integer, got {value!r}")
+    elif arr.dtype.kind not in "iuf":
         raise RegisterRangeError(f"{name} must be an integer, got {value!r}")
-    if arr.dtype.kind == "f":
+    elif arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             bad = arr[~np.isfinite(arr) | (arr != np.round(arr))].ravel()[0]
             raise RegisterRangeError(f"{name} must be an integer, got {bad!r}")
-    return arr.astype(np.int64)
+    return arr
+
+
+class _Outside(RegisterRangeError):
+    """Raised by validation.whole_numbers inside check_register (re-worded there)."""
 
 
 def check_register(name: str, value: object, low: int | None = None,
@@ -249,7 +596,8 @@ def check_register(name: str, value: object, low: int | None = None,
     Python ints, numpy integers and integral floats are accepted (brian2-loihi rejected numpy
     integers); anything else, and any value outside the range, raises
     :class:`~dynsim.errors.RegisterRangeError` naming the parameter, the register, the range
-    and the bad value.
+    and the bad value. The range is compared exactly, before any cast (an unsigned 64-bit
+    ``2**64 - 1`` is out of range, not -1).
 
     Parameters
     ----------
@@ -294,19 +642,23 @@ def check_register(name: str, value: object, low: int | None = None,
     register = register or (reg.name if reg is not None else name)
     description = description or (reg.description if reg is not None else "")
     arr = _as_int_array(value, name)
-    outside = (arr < low) | (arr > high)
-    if np.any(outside):
-        bad = int(arr[outside].ravel()[0]) if arr.ndim else int(arr)
+    try:
+        checked = validation.whole_numbers(arr, name, low=low, high=high, error=_Outside,
+                                           integral_floats=True)
+    except _Outside:
+        # exact Python integers: tolist() never wraps an unsigned or object value
+        flat = [int(v) for v in np.atleast_1d(arr).ravel().tolist()]
+        outside = [v for v in flat if v < low or v > high]
         what = f" ({description})" if description else ""
-        count = int(np.count_nonzero(outside))
-        more = f" ({count} values outside)" if arr.ndim and count > 1 else ""
+        more = (f" ({len(outside)} values outside)" if arr.ndim and len(outside) > 1
+                else "")
         raise RegisterRangeError(
-            f"{name}={bad} is outside the range of the Loihi register {register}{what}: "
+            f"{name}={outside[0]} is outside the range of the Loihi register {register}{what}: "
             f"{low}..{high}{more}"
-        )
-    if arr.ndim == 0:
-        return int(arr)
-    return arr
+        ) from None
+    if checked.ndim == 0:
+        return int(checked)
+    return checked
 
 
 # --------------------------------------------------------------------------- arithmetic

@@ -436,44 +436,34 @@ class LoihiSynapses(LoihiObject, Synapses):
         self._fmt = {**self._fmt, key: value}
         self._update_weights()
 
-    @property
-    def w_exp(self) -> int:
-        """Weight exponent -8..7."""
-        return self._fmt["w_exp"]
+    # The register properties (w_exp, num_weight_bits, sign_mode, delay, learning_epoch)
+    # are generated from dynsim.loihi.registers.REGISTERS by install_fields (after the
+    # class); a register without its own setter below is part of the weight format.
+    def _register_get(self, name: str, raw: bool = False) -> int:
+        """Return a stored parameter."""
+        if name == "delay":
+            return self._delay_steps
+        if name == "learning_epoch":
+            return self._epoch
+        return self._fmt[name]
 
-    @w_exp.setter
-    def w_exp(self, value: int) -> None:
-        self._set_format("w_exp", value)
+    def _register_set(self, name: str, value: Any) -> None:
+        """Check and set a stored parameter (nothing changes on failure)."""
+        setter = {"delay": self._set_delay, "learning_epoch": self._set_epoch}.get(name)
+        if setter is None:
+            self._set_format(name, value)
+        else:
+            setter(value)
 
-    @property
-    def num_weight_bits(self) -> int:
-        """Weight mantissa precision 0..8."""
-        return self._fmt["num_weight_bits"]
-
-    @num_weight_bits.setter
-    def num_weight_bits(self, value: int) -> None:
-        self._set_format("num_weight_bits", value)
-
-    @property
-    def sign_mode(self) -> int:
-        """1 mixed, 2 excitatory, 3 inhibitory."""
-        return self._fmt["sign_mode"]
-
-    @sign_mode.setter
-    def sign_mode(self, value: int) -> None:
-        self._set_format("sign_mode", value)
-
-    @property
-    def delay(self) -> int:
-        """Synaptic delay in steps (0..62)."""
-        return self._delay_steps
-
-    @delay.setter
-    def delay(self, value: int) -> None:
+    def _set_delay(self, value: Any) -> None:
         value = R.check_register("delay", value)
         self.pre.delay = value * ms
         self._delay_steps = value
         self._loihi_changed()
+
+    def _set_epoch(self, value: Any) -> None:
+        self._epoch = R.check_register("learning_epoch", value)
+        self._loihi_apply()
 
     @property
     def dw(self) -> str:
@@ -484,16 +474,6 @@ class LoihiSynapses(LoihiObject, Synapses):
     def learning_rule(self) -> LearningRule | None:
         """The parsed learning rule (None without learning)."""
         return self._rule
-
-    @property
-    def learning_epoch(self) -> int:
-        """Steps between weight updates (1..512)."""
-        return self._epoch
-
-    @learning_epoch.setter
-    def learning_epoch(self, value: int) -> None:
-        self._epoch = R.check_register("learning_epoch", value)
-        self._loihi_apply()
 
     def trace_parameters(self) -> dict[str, dict[str, int]]:
         """Return ``{trace: {'imp': ..., 'tau': ...}}`` of the defined traces."""
@@ -634,3 +614,6 @@ def _truthy(value: Any) -> bool:
         return bool(value)
     except (TypeError, ValueError):
         raise RegisterRangeError(f"trace parameters must be integers, got {value!r}") from None
+
+
+R.install_fields(LoihiSynapses, "synapses")
