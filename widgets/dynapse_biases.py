@@ -20,7 +20,7 @@ import html
 import os
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from brian2 import amp, second
 from ipywidgets import (
@@ -46,9 +46,11 @@ from dynsim.dynapse.biases import (
     resolve_biases,
     time_constant,
 )
+from dynsim.dynapse.board import board_of, parse_core
 from dynsim.dynapse.config import (
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
+    check_chip,
     parameter_group_to_json,
 )
 from dynsim.dynapse.constants import (
@@ -59,7 +61,6 @@ from dynsim.dynapse.constants import (
     FINE_MIN,
     SYNAPSE_TYPES,
 )
-from dynsim.dynapse.experiment import Experiment
 from dynsim.errors import InvalidSettingError
 
 from ._bokeh import format_current, format_time
@@ -67,114 +68,90 @@ from ._worker import simulation_lock
 from .bench import DirectHost, Host
 from .bias_files import MAX_BIAS_FILE_BYTES, BiasFolder, file_controls_enabled, read_bias_text
 
-__all__ = ["BiasPanel", "bias_changes"]
+__all__ = ["BiasBoard", "BiasPanel", "bias_changes"]
 
 
-# --------------------------------------------------------------------------- chip adapters
-class _Chip:
-    """One core's biases on some emulated chip: ``get()`` and validated ``set(values)``."""
+# --------------------------------------------------------------------------- the board
+class BiasBoard(Protocol):
+    """What a bias panel needs of a chip: the board protocol of :mod:`dynsim.dynapse.board`.
 
-    chip_id = 0
-    core_id = 0
+    :class:`dynsim.dynapse.board.Board` implements it; :func:`dynsim.dynapse.board.board_of`
+    gives the board of a ``DynapSE``, ``Dynapse1Model`` or ``Experiment``.
+    """
+
+    def parameter_group(self, chip: int, core: int) -> Dynapse1ParameterGroup:
+        """Return a copy of the 25 biases of a core."""
+
+    def set_biases(self, chip: int, core: int, biases: Any) -> dict[str, tuple[int, int]]:
+        """Set biases of a core (validated, all or nothing) and write them through."""
+
+    def label(self, chip: int, core: int) -> str:
+        """Return a core's name for people."""
+
+
+class _SetBiasBoard:
+    """The board protocol over any chip with ``set_bias(dict, core)`` / ``get_bias(core)``.
+
+    For a wrapper of a front door that adds rules of its own (a teacher's "picky" chip).
+    """
+
+    def __init__(self, chip: Any) -> None:
+        self.chip = chip
+
+    def _kwargs(self, chip: int) -> dict[str, int]:
+        return {"chip_id": chip} if chip else {}
+
+    def parameter_group(self, chip: int, core: int) -> Dynapse1ParameterGroup:
+        group = self.chip.get_bias(CORE_NAMES[core], **self._kwargs(chip))
+        if isinstance(group, Dynapse1ParameterGroup):
+            return group.copy()
+        out = Dynapse1ParameterGroup(chip, core)
+        for name, (coarse, fine) in resolve_biases(group).items():
+            out.param_map[name] = Dynapse1Parameter(name, coarse, fine)
+        return out
+
+    def set_biases(self, chip: int, core: int, biases: Any) -> dict[str, tuple[int, int]]:
+        values = resolve_biases(biases)
+        self.chip.set_bias(values, CORE_NAMES[core], **self._kwargs(chip))
+        return values
+
+    def label(self, chip: int, core: int) -> str:
+        return f"{CORE_NAMES[core]} of chip {chip}"
+
+
+class _CoreBiases:
+    """One core of a board: what a :class:`BiasPanel` reads and sets."""
+
+    def __init__(self, target: Any, core: str | int | None, chip_id: int) -> None:
+        try:
+            board, fixed = board_of(target)
+        except InvalidSettingError:
+            if not (hasattr(target, "set_bias") and hasattr(target, "get_bias")):
+                raise InvalidSettingError(
+                    f"BiasPanel needs a DynapSE, Dynapse1Model, Experiment or Board, or a chip "
+                    f"with set_bias(dict, core) and get_bias(core); got "
+                    f"{type(target).__name__}") from None
+            board, fixed = _SetBiasBoard(target), None
+        self.board: BiasBoard = board
+        if fixed is not None:
+            if core is not None:
+                board.parameter_group(fixed[0], core)  # InvalidCoreError for another core
+            self.chip_id, self.core_id = fixed
+        else:
+            if core is None:
+                raise InvalidSettingError("BiasPanel(chip, core): name the core, e.g. 'Core_1' "
+                                          "or 1")
+            self.chip_id, self.core_id = check_chip(chip_id), parse_core(core)
 
     def get(self) -> Dynapse1ParameterGroup:
-        raise NotImplementedError
+        return self.board.parameter_group(self.chip_id, self.core_id)
 
     def set(self, values: dict[str, tuple[int, int]]) -> None:
-        raise NotImplementedError
+        self.board.set_biases(self.chip_id, self.core_id, values)
 
     @property
     def label(self) -> str:
-        return f"{CORE_NAMES[self.core_id]} of chip {self.chip_id}"
-
-
-class _ExperimentChip(_Chip):
-    def __init__(self, experiment: Experiment, core: str | int | None) -> None:
-        if core is not None:
-            experiment.set_bias({}, core)  # raises InvalidCoreError for another core
-        self.target = experiment
-        self.chip_id, self.core_id = experiment.chip_id, experiment.core_id
-
-    def get(self) -> Dynapse1ParameterGroup:
-        return self.target.get_bias()
-
-    def set(self, values: dict[str, tuple[int, int]]) -> None:
-        self.target.set_bias(values)
-
-
-class _SetBiasChip(_Chip):
-    """``DynapSE`` and anything with ``set_bias(dict, core)`` / ``get_bias(core)``."""
-
-    def __init__(self, chip: Any, core: str | int | None, chip_id: int) -> None:
-        from dynsim.dynapse.chip import parse_core
-
-        if core is None:
-            raise InvalidSettingError("BiasPanel(chip, core): name the core, e.g. 'Core_1'")
-        self.target = chip
-        self.core_id = parse_core(core)
-        self.chip_id = int(chip_id)
-        self._core = core
-
-    def _chip_kwargs(self) -> dict[str, int]:
-        return {"chip_id": self.chip_id} if self.chip_id else {}
-
-    def get(self) -> Dynapse1ParameterGroup:
-        group = self.target.get_bias(self._core, **self._chip_kwargs())
-        return _as_group(group, self.chip_id, self.core_id)
-
-    def set(self, values: dict[str, tuple[int, int]]) -> None:
-        self.target.set_bias(values, self._core, **self._chip_kwargs())
-
-
-class _ModelChip(_Chip):
-    """samna-style ``Dynapse1Model``: ``update_single_parameter`` / ``get_configuration``."""
-
-    def __init__(self, model: Any, core: str | int | None, chip_id: int) -> None:
-        from dynsim.dynapse.chip import parse_core
-
-        if core is None:
-            raise InvalidSettingError("BiasPanel(model, core): name the core, e.g. 0 or 'Core_0'")
-        self.target = model
-        self.core_id = parse_core(core)
-        self.chip_id = int(chip_id)
-
-    def get(self) -> Dynapse1ParameterGroup:
-        config = self.target.get_configuration()
-        return config.chips[self.chip_id].cores[self.core_id].parameter_group
-
-    def set(self, values: dict[str, tuple[int, int]]) -> None:
-        if len(values) == 1:
-            ((name, (coarse, fine)),) = values.items()
-            self.target.update_single_parameter(Dynapse1Parameter(name, coarse, fine),
-                                                self.chip_id, self.core_id)
-            return
-        group = self.get().copy()
-        for name, (coarse, fine) in values.items():
-            group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
-        self.target.update_parameter_group(group, self.chip_id, self.core_id)
-
-
-def _as_group(group: Any, chip_id: int, core_id: int) -> Dynapse1ParameterGroup:
-    if isinstance(group, Dynapse1ParameterGroup):
-        return group
-    out = Dynapse1ParameterGroup(chip_id, core_id)
-    for name, (coarse, fine) in resolve_biases(group).items():
-        out.param_map[name] = Dynapse1Parameter(name, coarse, fine)
-    return out
-
-
-def _adapt(chip: Any, core: str | int | None, chip_id: int) -> _Chip:
-    if isinstance(chip, _Chip):
-        return chip
-    if isinstance(chip, Experiment):
-        return _ExperimentChip(chip, core)
-    if hasattr(chip, "update_single_parameter") and hasattr(chip, "get_configuration"):
-        return _ModelChip(chip, core, chip_id)
-    if hasattr(chip, "set_bias") and hasattr(chip, "get_bias"):
-        return _SetBiasChip(chip, core, chip_id)
-    raise InvalidSettingError(
-        f"BiasPanel needs a chip with set_bias(dict, core) and get_bias(core) (DynapSE, "
-        f"Experiment) or a Dynapse1Model; got {type(chip).__name__}")
+        return self.board.label(self.chip_id, self.core_id)
 
 
 # --------------------------------------------------------------------------- bias panel
@@ -238,10 +215,10 @@ class BiasPanel:
 
     Parameters
     ----------
-    chip : DynapSE, Experiment, Dynapse1Model or similar
-        Anything with ``set_bias(dict, core)`` / ``get_bias(core)``, an
-        :class:`~dynsim.dynapse.Experiment` (core optional), or a samna-style
-        ``Dynapse1Model`` (``update_single_parameter`` / ``get_configuration``).
+    chip : DynapSE, Dynapse1Model, Experiment or Board
+        A front door of :mod:`dynsim.dynapse` (the panel talks to its board,
+        :func:`dynsim.dynapse.board.board_of`; an Experiment's core is its own), or any chip
+        with ``set_bias(dict, core)`` / ``get_bias(core)``.
     core : str or int, optional
         ``'Core_0'``..``'Core_3'`` (or 0..3); an Experiment's own core by default.
     chip_id : int
@@ -276,7 +253,7 @@ class BiasPanel:
                  continuous_update: bool = True, host: Host | None = None,
                  file_controls: bool | None = None,
                  folder: str | os.PathLike[str] | None = None) -> None:
-        self.chip = _adapt(chip, core, chip_id)
+        self.chip = _CoreBiases(chip, core, chip_id)
         self.file_controls = (file_controls_enabled() if file_controls is None
                               else bool(file_controls))
         self.folder = BiasFolder(folder)

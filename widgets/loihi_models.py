@@ -46,7 +46,6 @@ from .loihi_params import (
     WEIGHT_SLIDERS_MAX,
     _Param,
     _target_name,
-    _tau,
     param_range,
     parse_ints,
 )
@@ -439,7 +438,8 @@ class _FloatModel(_Model):
     def params(self) -> list[_Param]:
         def tau_range(name: str) -> tuple[float, float]:
             low, high = param_range(name, self.conv)
-            return max(_tau(min(high, R.DECAY_REGISTER_MAX)), 1e-2), _tau(max(low, 1))
+            return (max(R.tau_from_decay(min(high, R.DECAY_REGISTER_MAX)), 1e-2),
+                    R.tau_from_decay(max(low, 1)))
 
         tm, ts = tau_range("decay_v"), tau_range("decay_I")
         return [

@@ -103,23 +103,6 @@ def param_range(name: str, convention: str | Convention | None = None, *,
     return int(low), int(high)
 
 
-def _tau(decay: float) -> float:
-    """Time constant (steps) of an effective decay 0..4096."""
-    keep = 1.0 - decay / R.DECAY_UNITY
-    if keep >= 1.0:
-        return math.inf
-    return 0.0 if keep <= 0.0 else -1.0 / math.log(keep)
-
-
-def _tau_text(decay: int) -> str:
-    tau = _tau(decay)
-    if math.isinf(tau):
-        return "τ ∞ (no decay)"
-    if tau == 0:
-        return "τ 0 (gone next step)"
-    return f"τ {tau:.3g} steps"
-
-
 def _ints(values: Sequence[int], most: int | None = 6) -> str:
     """``'5'`` for equal values, else ``'1, 2, 3 …'`` (at most ``most`` of them)."""
     values = [int(v) for v in np.atleast_1d(values)]

@@ -18,10 +18,9 @@ from dynsim.loihi.conventions import (
     DEFAULT_CONVENTION,
     Convention,
 )
-from dynsim.loihi.synapses import actual_weights
 
 from .loihi_models import _ChipModel, _FloatModel, _Model, _Result
-from .loihi_params import _SIGN_MODES, _ints, _tau_text
+from .loihi_params import _SIGN_MODES, _ints
 from .loihi_scope import TraceScope
 
 __all__: list[str] = []
@@ -63,32 +62,9 @@ class _ChipView(_View):
     model: _ChipModel
 
     def readout(self, name: str, value: Any) -> str:
-        ng, syn = self.model.neurons, self.model.synapses
-        try:
-            if name == "decay_v":
-                return f"dv {int(value) - R.DECAY_V_OFFSET} · {_tau_text(int(value))}"
-            if name == "decay_I":
-                return f"du {int(value) - R.DECAY_U_OFFSET} · {_tau_text(int(value))}"
-            if name == "threshold_v_mant":
-                return f"vth = {R.effective_threshold(int(value))}"
-            if name == "bias_mant":
-                return f"bias = {_ints(R.effective_bias(int(value), ng.bias_exp))}"
-            if name == "bias_exp":
-                return f"bias = {_ints(R.effective_bias(ng.bias_mant, int(value)))}"
-            if name == "refractory":
-                return f"v held {int(value) - 1} step{'s' if int(value) != 2 else ''}"
-            if name == "w_exp":
-                return f"w_act = w × 2^{R.WEIGHT_ACT_SHIFT + int(value)}"
-            if name == "num_weight_bits":
-                shift = R.precision_shift(int(value), syn.sign_mode)
-                return f"mantissa step 2^{shift} = {1 << shift}"
-            if name.startswith("w_") and name[2:].isdigit():
-                w_act = actual_weights([int(value)], syn.w_exp, syn.num_weight_bits,
-                                       syn.sign_mode, self.model.conv)[1]
-                return f"w_act = {int(w_act[0])}"
-        except (ValueError, TypeError, KeyError):
-            return ""
-        return ""
+        """Return the readout of ``value`` from the register table (``registers.readout``)."""
+        return R.readout(name, value, neurons=self.model.neurons,
+                         synapses=self.model.synapses, convention=self.model.conv)
 
     def make_scope(self, steps: int, max_points: int) -> TraceScope:
         syn = self.model.synapses
@@ -142,10 +118,8 @@ class _FloatView(_View):
             if name == "scale":
                 return f"2^{math.log2(float(value)):.3g} units / {html.escape(self.model.units)}"
             if name in ("tau_m", "tau_syn"):
-                keep = 0.0 if float(value) <= 0 else math.exp(-1.0 / float(value))
-                decay = round(R.DECAY_UNITY * (1 - keep))
                 reg = "decay_v" if name == "tau_m" else "decay_I"
-                return f"{reg} ≈ {decay}"
+                return f"{reg} ≈ {R.decay_from_tau(float(value))}"
             if name == "threshold":
                 mant = round(float(value) * self.model.scale / 2**R.VTH_SHIFT)
                 return f"threshold_v_mant ≈ {mant}"
