@@ -27,7 +27,7 @@ from ipywidgets import (
 )
 from traitlets import validate
 
-from dynsim.dynapse import stimulus
+from dynsim.dynapse import constants
 from dynsim.dynapse.constants import CAMS_PER_NEURON, FPGA_CLOCK_HZ, SYNAPSE_TYPES
 from dynsim.dynapse.experiment import Experiment, InputSpec
 from dynsim.errors import CAMLimitError, InvalidSettingError, WeightError
@@ -39,10 +39,11 @@ from .dynapse_scope import _COLORS, _SYNAPSE_CURRENT
 __all__ = ["MAX_SPIKE_TIMES", "RATE_MAX_HZ", "InputPanel", "input_changes", "parse_times_ms",
            "restore_inputs"]
 
-#: The highest rate an input box holds (Hz): the library's bound of an input generator
-#: (``dynsim.dynapse.stimulus.MAX_RATE_HZ``); where the library states none, one event per
-#: FPGA clock tick at the smallest ISI multiplier (90 MHz / 90), the generator's fastest.
-RATE_MAX_HZ: float = float(getattr(stimulus, "MAX_RATE_HZ", FPGA_CLOCK_HZ / 90))
+#: The highest rate an input box holds (Hz): the library's bound of an input generator,
+#: ``dynsim.dynapse.constants.POISSON_RATE_MAX_HZ`` (the Poisson generator's rate register,
+#: checked by ``dynsim.dynapse.stimulus.check_rate``); a library without that constant: one
+#: event per FPGA clock tick at the smallest ISI multiplier (90 MHz / 90).
+RATE_MAX_HZ: float = float(getattr(constants, "POISSON_RATE_MAX_HZ", FPGA_CLOCK_HZ / 90))
 #: The most spike times a spike-pattern box takes.
 MAX_SPIKE_TIMES = 10_000
 #: The longest text a spike-pattern box takes (characters): MAX_SPIKE_TIMES numbers.
@@ -110,7 +111,7 @@ def check_input_state(name: str, state: Mapping[str, Any]) -> dict[str, Any]:
     >>> check_input_state("AMPA", {"kind": "regular", "rate": 3e12, "times": "", "weight": 1})
     Traceback (most recent call last):
     ...
-    dynsim.errors.InvalidSettingError: AMPA rate 3e+12 Hz is above the highest rate this input can make, 1e+06 Hz (the input generator's limit)
+    dynsim.errors.InvalidSettingError: AMPA rate 3e+12 Hz is above the highest rate this input can make, ...
     """  # noqa: E501
     if not isinstance(state, Mapping):
         raise InvalidSettingError(f"{name} input: give a dict of kind, rate, times, weight; "

@@ -277,7 +277,10 @@ class _ParamPanel:
                 if value in p.options:
                     control.value = value
             else:
-                number = float(np.atleast_1d(value)[0])
+                try:
+                    number = float(np.atleast_1d(value)[0])
+                except (TypeError, ValueError, IndexError):
+                    number = math.nan  # not a number: the run's check names the error
                 if p.low <= number <= p.high:
                     control.value = int(number) if p.kind == "int" else number
             self.readouts[name].value = self.readout(name, value)
