@@ -6,7 +6,8 @@ chip computed) or, in float mode, from a :class:`dynsim.loihi.FloatLoihiComparis
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from ipywidgets import (
 )
 
 from dynsim.errors import LoihiNetworkError
+from dynsim.validation import whole_numbers
 
 from ._bokeh import BokehScope, decimate
 from .loihi_params import _TRACE_NAMES
@@ -28,6 +30,8 @@ _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#
             "#7f7f7f", "#bcbd22", "#17becf")
 _DASHES = ("solid", "dashed", "dotted", "dotdash")
 _FLOAT_COLOR, _LOIHI_COLOR, _ERROR_COLOR = "#1f77b4", "#ff7f0e", "#d62728"
+#: The most indices a neuron or synapse choice takes.
+_MAX_INDICES = 100_000
 
 
 # --------------------------------------------------------------------------- scope
@@ -134,10 +138,20 @@ class TraceScope(BokehScope):
         super().__init__(max_points=max_points)
 
     @staticmethod
-    def _check(indices: Sequence[int], what: str) -> tuple[int, ...]:
-        chosen = tuple(sorted({int(k) for k in indices}))
-        if not chosen or chosen[0] < 0:
-            raise LoihiNetworkError(f"{what} must be indices >= 0, got {indices!r}")
+    def _check(indices: Sequence[int], what: str,
+               allowed: Sequence[int] | None = None) -> tuple[int, ...]:
+        """Return sorted unique indices, each a whole number >= 0 (and in ``allowed``)."""
+        if isinstance(indices, str) or not isinstance(indices, Iterable):
+            raise LoihiNetworkError(f"{what} must be indices >= 0, e.g. (0, 2); got "
+                                    f"{type(indices).__name__}")
+        first = list(itertools.islice(indices, _MAX_INDICES + 1))
+        values = whole_numbers(first, what, low=0, high=2**31 - 1, max_size=_MAX_INDICES,
+                               error=LoihiNetworkError)
+        chosen = tuple(sorted({int(k) for k in values.reshape(-1)}))
+        if not chosen:
+            raise LoihiNetworkError(f"{what} must be indices >= 0, got none")
+        if allowed is not None and not set(chosen) <= set(allowed):
+            raise LoihiNetworkError(f"{what} {list(chosen)}: only {list(allowed)} are recorded")
         return chosen
 
     def _make_panels(self, variables: tuple[str, ...], traces: tuple[str, ...],
@@ -313,7 +327,8 @@ class TraceScope(BokehScope):
         self._choose("_synapses", synapses, "synapses")
 
     def _choose(self, attribute: str, indices: Sequence[int], what: str) -> None:
-        chosen = self._check(indices, what)
+        allowed = self.recorded if what == "neurons" else self.recorded_synapses
+        chosen = self._check(indices, what, allowed)
         if chosen != getattr(self, attribute):
             setattr(self, attribute, chosen)
             self._rebuild()

@@ -395,6 +395,15 @@ def test_loihi_typed_values_are_bounded_before_any_cast():
     for steps in (MAX_STEPS + 1, 1e15, 0, 1.7, "10"):
         with pytest.raises(LoihiNetworkError):
             _steps_value(steps)
+    from dynsim.widgets import TraceScope
+
+    scope = TraceScope(neurons=[0], recorded=[0, 1], steps=3)
+    for bad in ([1.7], [-1], [5], "0", [2**70], []):
+        with pytest.raises(LoihiNetworkError):
+            scope.neurons = bad
+    scope.neurons = [1]
+    assert scope.neurons == (1,)
+    scope.close()
 
 
 def test_loihi_bench_refuses_runaway_steps_and_values(thread_errors):
