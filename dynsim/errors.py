@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 
 __all__ = [
+    "BiasFileError",
     "BiasRangeError",
     "CAMAliasingError",
     "CAMLimitError",
@@ -100,6 +101,10 @@ class DynapseError(DynsimError):
 
 class UnknownBiasError(DynapseError, LookupError):
     """A bias name that the chip does not have (neither a samna nor a physical name)."""
+
+
+class BiasFileError(DynapseError, ValueError):
+    """A bias file path outside the notebook's folder, or a file that is not a bias file."""
 
 
 class BiasRangeError(DynapseError, ValueError):

@@ -1,7 +1,14 @@
 """Live lab widgets: bias panels, input panels and Bokeh scopes over the dynsim emulators.
 
-``dynsim.widgets`` is the Jupyter layer of dynsim (the library itself never imports it). One
-line in a notebook gives a bench::
+Where this package lives: the top-level folder ``widgets/`` of the repository is installed
+as the subpackage ``dynsim.widgets`` (``pyproject.toml``, ``[tool.setuptools.package-dir]``
+maps ``"dynsim.widgets" = "widgets"``). It stays a folder of its own because it is the
+Jupyter layer (ipywidgets, Bokeh, jupyter_bokeh) and the product card asks for ``widgets/``;
+it is installed under ``dynsim`` so that notebooks write ``from dynsim.widgets import
+DynapseLab``. The dependency goes one way only: ``dynsim`` (the emulator library) never
+imports ``dynsim.widgets`` (a test checks it), so the library runs without Jupyter.
+
+One line in a notebook gives a bench::
 
     from dynsim.widgets import DynapseLab
     lab = DynapseLab()
@@ -13,18 +20,26 @@ line in a notebook gives a bench::
 
 Public names
 ------------
-DYNAP-SE (:mod:`dynsim.widgets.dynapse`)
-    :class:`DynapseLab` (the composed bench), :class:`BiasPanel`, :class:`InputPanel`,
-    :class:`CurrentScope`.
-Loihi (:mod:`dynsim.widgets.loihi`)
+DYNAP-SE (:mod:`dynsim.widgets.dynapse`: the lab; the parts in their own modules)
+    :class:`DynapseLab` (the composed bench), :class:`BiasPanel`
+    (:mod:`~dynsim.widgets.dynapse_biases`; its files: :mod:`~dynsim.widgets.bias_files`),
+    :class:`InputPanel` (:mod:`~dynsim.widgets.dynapse_inputs`), :class:`CurrentScope`
+    (:mod:`~dynsim.widgets.dynapse_scope`).
+Loihi (:mod:`dynsim.widgets.loihi`: the lab; the parts in their own modules)
     :class:`LoihiLab` (the composed bench; :meth:`LoihiLab.from_float` for the float-vs-Loihi
-    overlay), :class:`TraceScope`, :func:`param_range`, :func:`demo_network`.
+    overlay), :class:`TraceScope` (:mod:`~dynsim.widgets.loihi_scope`), :func:`param_range`
+    (:mod:`~dynsim.widgets.loihi_params`: ranges and the parameter panel; what a bench
+    simulates: :mod:`~dynsim.widgets.loihi_models`), :func:`demo_network`.
 Shared infrastructure (for every bench, DYNAP-SE and Loihi)
-    :class:`Bench` (base bench: worker, status line, error box, ``wait``/``run``),
+    :class:`Bench` (base bench: worker, status line, error box, ``wait``/``run``/``close``),
     :class:`StatusArea`, :class:`Host` / :class:`DirectHost` (who applies a panel's changes),
     :class:`BokehScope` (base scope: thread-safe data updates, fresh snapshot for each new
     view), :func:`decimate`, :func:`load_bokehjs`, :class:`LatestWinsRunner`, :func:`kernel_thread`,
-    :func:`simulation_lock`.
+    :func:`simulation_lock`; :mod:`~dynsim.widgets._lifecycle` (close every widget a bench
+    made; a cell run again closes the bench it made before).
+
+Imports go one way: ``_lifecycle`` and ``_worker`` <- ``_bokeh`` <- ``bench`` <- panels and
+scopes <- labs (``tests/widgets/test_widget_hardening.py`` checks there is no cycle).
 
 Adding a bench for another chip (the Loihi ``TraceScope`` / ``LoihiLab`` were added this way)
 --------------------------------------------------------------------------------------------

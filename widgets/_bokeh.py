@@ -41,6 +41,8 @@ import numpy as np
 from ipywidgets import DOMWidget, HBox, Layout, VBox, Widget
 from jupyter_bokeh.widgets import BokehModel
 
+from ._lifecycle import close_tree, in_kernel
+
 __all__ = [
     "BokehScope",
     "decimate",
@@ -51,16 +53,6 @@ __all__ = [
 ]
 
 _LOADED = {"kernel": None}
-
-
-def in_kernel() -> bool:
-    """Return whether this code runs inside a Jupyter kernel (a front-end may be attached)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - ipykernel depends on IPython
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def load_bokehjs(force: bool = False) -> bool:
@@ -307,7 +299,8 @@ class BokehScope:
 
     def close(self) -> None:
         """Close the widgets (their views disappear)."""
-        from .bench import close_tree
-
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         self.model.unobserve(self._views_changed, names="_view_count")
         close_tree(self.widget)

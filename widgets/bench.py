@@ -81,6 +81,7 @@ from typing import Any
 from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, VBox, Widget
 
 from ._bokeh import format_time, load_bokehjs
+from ._lifecycle import close_tree, replace_in_cell
 from ._worker import LatestWinsRunner, kernel_thread
 
 __all__ = ["Bench", "DirectHost", "Host", "StatusArea", "close_tree", "error_html", "one_line"]
@@ -113,14 +114,6 @@ def error_html(exc: BaseException, context: str = "") -> str:
         "<pre style='font-size:11px;white-space:pre-wrap;margin:2px 0'>"
         f"{html.escape(details)}</pre></details></div>"
     )
-
-
-def close_tree(widget: Widget) -> None:
-    """Close ``widget`` and every widget inside it (their views disappear, comms close)."""
-    for child in getattr(widget, "children", ()):
-        close_tree(child)
-    if getattr(widget, "comm", None) is not None:  # not closed yet (BokehModel minds twice)
-        widget.close()
 
 
 # --------------------------------------------------------------------------- status
@@ -379,10 +372,13 @@ class Bench(Host):
     Parameters
     ----------
     name : str
-        Short name (the worker thread's name).
+        Short name (the worker thread's name). A notebook cell run again that makes a bench
+        of the same class and name closes the one it made before.
 
     Attributes
     ----------
+    closed : bool
+        Whether :meth:`close` was called.
     status : StatusArea
         Status line and error box; place ``status.line`` and ``status.error`` in the layout.
     """
@@ -392,6 +388,10 @@ class Bench(Host):
 
     def __init__(self, *, name: str = "bench") -> None:
         super().__init__()
+        self.name = name
+        self.closed = False
+        # A notebook cell run again makes a new bench: the one it made before is closed.
+        replace_in_cell(type(self).__name__, name, self)
         self._runner = LatestWinsRunner(self._job, on_error=self._report_error,
                                         name=f"dynsim-{name}")
         self._box = VBox([], layout=Layout(width="100%"))
@@ -568,7 +568,12 @@ class Bench(Host):
                            "(see the error below)", failed=True)
 
     def close(self) -> None:
-        """Stop the worker and close the bench's widgets."""
+        """Stop the worker and close every widget the bench made (layouts and styles too).
+
+        Closing twice is harmless. A notebook cell that makes a bench of the same kind and
+        name again closes the bench it made before by itself.
+        """
+        self.closed = True
         self._runner.close()
         close_tree(self._box)
 

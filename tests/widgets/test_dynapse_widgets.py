@@ -126,6 +126,7 @@ def test_a_rejected_value_shows_an_error_and_the_slider_returns(thread_errors):
 
 
 def test_save_load_json_round_trip(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # bias files live in the notebook's folder
     exp = Experiment(1, engine="numpy", name="wt_json", core="Core_1")
     panel = BiasPanel(exp)
     panel.set_bias({"IF_DC_P": (2, 33), "Itau_ampa": 10 * pA})
@@ -158,7 +159,8 @@ def test_save_load_json_round_trip(tmp_path, monkeypatch):
     assert upload_panel.host.status.text == "biases loaded from core1.json"
 
 
-def test_bad_json_raises_in_python_and_shows_in_the_panel(tmp_path):
+def test_bad_json_raises_in_python_and_shows_in_the_panel(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # bias files live in the notebook's folder
     exp = Experiment(1, engine="numpy", name="wt_badjson")
     panel = BiasPanel(exp)
     bad = tmp_path / "bad.json"
