@@ -594,12 +594,12 @@ def _current_of(samna: str, resolved: dict[str, tuple[int, int]], current: objec
 
 def _check_seed_constant(name: str, value: object) -> None:
     expected = SEED_CONSTANTS[name]
-    try:
-        ratio = float(value / expected)
-    except Exception:  # any mismatch of units or type is the same user error
-        ratio = float("nan")
-    if isinstance(ratio, float) and np.isfinite(ratio) and abs(ratio - 1) < 1e-6:
-        return
+    numeric = isinstance(value, Quantity | int | float | np.integer | np.floating) and \
+        not isinstance(value, bool)
+    if numeric and get_dimensions(value) is get_dimensions(expected):
+        ratio = float(np.asarray(value) / np.asarray(expected))
+        if np.isfinite(ratio) and abs(ratio - 1) < 1e-6:
+            return
     raise BiasRangeError(
         f"{name} is not a bias on the DYNAP-SE1: it is fixed at layout (or an initial value) "
         f"and is {expected} on the chip, got {value!r:.80}. The biases are the samna names "
