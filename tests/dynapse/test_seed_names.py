@@ -197,3 +197,12 @@ def test_the_changed_import_lines_give_the_seeds_names():
         assert callable(namespace[function])
     module = importlib.import_module("dynsim.seed.equations.dynapse_eq")
     assert module.dynapse_eq()["model"] == physics.NEURON_EQUATIONS
+
+
+@pytest.mark.parametrize("name", ["dynsim.seed", "dynsim.seed.parameters.dynapse_param",
+                                  "dynsim.seed.equations.dynapse_eq"])
+def test_seed_package_docstring_examples(name):
+    import doctest
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
