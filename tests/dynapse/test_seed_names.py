@@ -206,3 +206,16 @@ def test_seed_package_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_bench_engine_takes_seed_names():
+    from dynsim.dynapse import Experiment
+
+    experiment = Experiment(1, engine="numpy", name="seedbench")
+    experiment.set_bias({"Isoma_ahp_tau": 3 * pA, "alpha_ahp": 2, "Iampa_w0": 50 * pA})
+    group = experiment.get_bias()
+    assert core_pa(group, "IF_AHTHR_N") / core_pa(group, "IF_AHTAU_N") == pytest.approx(
+        2, rel=0.02)
+    assert core_pa(group, "PS_WEIGHT_EXC_F_N") == pytest.approx(50, rel=0.01)
+    with pytest.raises(BiasRangeError):
+        experiment.set_bias({"alpha_ahp": -1})
