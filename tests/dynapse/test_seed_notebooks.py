@@ -196,3 +196,35 @@ def test_part2_f_i_point_matches_the_seed_equations(seed_notebook, iconst_pa):
     reference = seed_neuron(0.5, 100e-6, seed_parameters(Isoma_const=iconst_pa * 1e-12),
                             silicon=True)
     assert ours == pytest.approx(len(reference), rel=0.10, abs=1)
+
+
+def test_part2_fractional_nmda_weights_keep_their_jumps_with_the_weight_bias(seed_notebook):
+    """Part 2's NMDA weights 0.15, 0.35, 0.7: rounded to 1 entry with a warning; with
+    :func:`same_jump_bias` applied per core, each jump is the seed's ``w x w0 x alpha``."""
+    from dynsim.dynapse.seed import same_jump_bias
+    from dynsim.errors import DynapseWeightWarning
+
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 100 * us
+    weights = (0.15, 0.35, 0.7)
+    source = SpikeGeneratorGroup(1, [0], [2] * ms, name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    monitors = []
+    for core, weight in enumerate(weights):
+        neuron = chip.get_neurons(1, f"Core_{core}")
+        nmda = chip.add_connection(source, neuron, synapse_type="NMDA")
+        chip.connect(nmda, True)
+        with pytest.warns(DynapseWeightWarning, match="CAM entr"):
+            nmda.weight = weight
+        entries, bias = same_jump_bias("NMDA", weight, chip.get_bias(f"Core_{core}"))
+        chip.set_bias(bias, f"Core_{core}")
+        nmda.weight = entries
+        monitors.append(StateMonitor(neuron, "Inmda", record=True))
+        network.add([neuron, nmda, monitors[-1]])
+    network.add(source)
+    network.run(6 * ms)
+    peaks = [float(np.max(m.Inmda / pA)) - 1.0 for m in monitors]  # above I0
+    for weight, peak in zip(weights, peaks, strict=True):
+        # the weight current is on coarse 0/1: half a fine step is < 1.5 % of these currents
+        assert peak == pytest.approx(weight * 100 * 4, rel=0.015)
