@@ -228,3 +228,25 @@ def test_part2_fractional_nmda_weights_keep_their_jumps_with_the_weight_bias(see
     for weight, peak in zip(weights, peaks, strict=True):
         # the weight current is on coarse 0/1: half a fine step is < 1.5 % of these currents
         assert peak == pytest.approx(weight * 100 * 4, rel=0.015)
+
+
+def test_part1_output_spike_count_matches_the_seed_equations(seed_notebook):
+    """Part 1: a regular 200 Hz train into AMPA (weight 2), seed defaults; output spikes."""
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 20 * us
+    spike_timing = np.arange(10, 400, 5) * ms
+    source = SpikeGeneratorGroup(1, indices=np.zeros(len(spike_timing)), times=spike_timing,
+                                 name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    neuron = chip.get_neurons(1, "Core_1")
+    ampa = chip.add_connection(source, neuron, synapse_type="AMPA")
+    chip.connect(ampa, True)
+    ampa.weight = 2
+    output = SpikeMonitor(neuron, name="mon_neuron_output")
+    network.add([source, neuron, ampa, output])
+    network.run(400 * ms)
+    steps = np.round(np.asarray(spike_timing / second) / 20e-6).astype(int)
+    reference = seed_neuron(0.4, 20e-6, seed_parameters(), steps, 2, silicon=True)
+    assert len(reference) > 5  # the lesson: one input of weight 2 drives the neuron
+    assert len(output.t) == pytest.approx(len(reference), rel=0.15)  # 1 of 7
