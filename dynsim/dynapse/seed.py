@@ -27,7 +27,7 @@ synaptic jump          w0 x alpha = 100 pA x 4       ~100 pA per CAM entry
 AHP jump per spike     1 pA x 4 = 4 pA               ~0.94 pA
 AHP time constant      Itau_ahp 1 pA: 141.8 ms       Itau_ahp 2 pA: 70.9 ms
 membrane               Itau 5 pA, Ith 20.2 pA        Itau 5 pA, Ith 20.2 pA
-synapse leaks          AMPA 20, NMDA 2, GABA 5 pA    AMPA 20.0, NMDA 2.0, GABA 5.0 pA
+synapse leaks          AMPA 20.2, NMDA 2, GABA 5 pA  the same
 DC input               1 pA (the seed's I0)          0
 =====================  ===========================  =================================
 
