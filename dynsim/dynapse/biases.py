@@ -12,10 +12,18 @@ Two tables are the single source of every bias fact in dynsim:
   maximum current growing ~x8 per coarse step from 15 pA to 24 uA). Replace it with a
   measured table with :func:`set_coarse_fine_table`.
 
-Defaults reproduce the physical defaults of the dynapse-simulator seed as closely as the
-coarse/fine grid allows (C_mem 2 pF and Itau_mem 5 pA: tau_mem 14.2 ms; gain Ith = 4 Itau;
-refractory 5 ms; Itau AMPA 20 pA / NMDA 2 pA / GABA 5 pA; a jump of ~100 pA per CAM entry;
-AHP Itau 2 pA with a jump of ~1 pA per spike).
+dynsim's factory defaults (the ``default`` column of :data:`BIAS_TABLE`) are dynsim's own
+choice, not the seed's: they take the seed's time constants and membrane gain (C_mem 2 pF and
+Itau_mem 5 pA: tau_mem 14.2 ms; Ith_mem ~ 4 Itau_mem; refractory 5 ms; Itau AMPA ~20 pA /
+NMDA 2 pA / GABA 5 pA) but keep the synaptic and adaptation pulses small, as a freshly
+programmed chip does: ~100 pA per CAM entry (Ith/Itau x Iw) and ~0.94 pA per AHP spike. The
+dynapse-simulator seed's own defaults are larger (w0 x weight x alpha = 100 pA x 4 = 400 pA per
+unit weight, AHP 1 pA x 4 = 4 pA per spike); they are the preset
+:data:`dynsim.dynapse.seed.SEED_PARAMETERS`, applied by :class:`dynsim.dynapse.seed.SeedDynapSE`.
+
+The seed's parameter names (:data:`SEED_BIAS_NAMES`, e.g. ``'Isoma_ahp_tau'``) and its
+dimensionless gains ``alpha_*`` (:data:`SEED_GAINS`, ``alpha = Ith/Itau``) are accepted by
+:func:`resolve_biases` next to the samna and physical names, and converted to biases.
 
 Examples
 --------
@@ -51,6 +59,9 @@ __all__ = [
     "COARSE_FINE_TABLE",
     "PHYSICAL_TO_SAMNA",
     "SAMNA_TO_PHYSICAL",
+    "SEED_BIAS_NAMES",
+    "SEED_CONSTANTS",
+    "SEED_GAINS",
     "BiasSpec",
     "CoarseFineTable",
     "bias_current",
@@ -62,6 +73,7 @@ __all__ = [
     "refractory_period",
     "resolve_bias",
     "resolve_biases",
+    "seed_gain",
     "set_coarse_fine_table",
     "time_constant",
     "use_coarse_fine_table",
@@ -481,17 +493,157 @@ def resolve_bias(name: str, value: object) -> tuple[str, int, int]:
     return spec.samna_name, coarse, fine
 
 
-def resolve_biases(biases: object) -> dict[str, tuple[int, int]]:
+# --------------------------------------------------------------------------- seed names
+def _seed_names() -> dict[str, tuple[str, str]]:
+    names = {"Isoma_dpi_tau": ("Itau_mem", "current"), "Isoma_const": ("Idc", "current"),
+             "soma_refP": ("Iref", "refractory"), "Vnmda": ("Inmda_thr", "voltage"),
+             "Isoma_ahp_tau": ("Itau_ahp", "current"), "Isoma_ahp_w": ("Iw_ahp", "current")}
+    for circuit in physics.SYNAPSE_CIRCUITS:
+        names[f"I{circuit}_tau"] = (f"Itau_{circuit}", "current")
+        names[f"I{circuit}_w0"] = (f"Iw_{circuit}", "current")
+    return names
+
+
+#: Settable parameter names of the dynapse-simulator seed -> (physical bias name, conversion):
+#: ``'current'`` (the same current), ``'refractory'`` (a time, ``Iref = Q_refr/t``) or
+#: ``'voltage'`` (``Vnmda``: ``Inmda_thr = I0 exp(kappa V/U_T)``).
+SEED_BIAS_NAMES: dict[str, tuple[str, str]] = _seed_names()
+#: The seed's dimensionless DPI gains -> the circuit whose ``Ith = alpha x Itau`` they set.
+SEED_GAINS: dict[str, str] = {"alpha_soma": "mem", "alpha_ahp": "ahp",
+                              **{f"alpha_{c}": c for c in physics.SYNAPSE_CIRCUITS}}
+#: Names of the seed's dictionary that are layout constants or initial values on the chip
+#: (not biases), with dynsim's value: accepted only with that value (nothing to set).
+SEED_CONSTANTS: dict[str, Quantity | float] = {
+    "kn": physics.KAPPA_N, "kp": physics.KAPPA_P, "Ut": physics.U_T, "I0": physics.I0,
+    "Csoma_mem": physics.C_MEM, "Csoma_ahp": physics.C_AHP, "Isoma_th": physics.SPIKE_THRESHOLD,
+    "Isoma_reset": physics.RESET_CURRENT, "Isoma_pfb_gain": physics.PFB_GAIN,
+    "Isoma_pfb_th": physics.PFB_THRESHOLD, "Isoma_pfb_norm": physics.PFB_NORM,
+    **{f"C{c}": physics.CAPACITANCE[c] for c in physics.SYNAPSE_CIRCUITS},
+    **{f"I{c}": physics.I0 for c in physics.SYNAPSE_CIRCUITS},
+}
+
+
+def _seed_physical(name: str, value: object) -> Quantity:
+    """Convert the value of a seed parameter (not a gain) to its bias current."""
+    from brian2 import second, volt
+
+    conversion = SEED_BIAS_NAMES[name][1]
+    if conversion == "current":
+        return _as_amperes(name, value) * amp
+    unit, label = (second, "a time, e.g. 5*ms") if conversion == "refractory" else \
+        (volt, "a voltage, e.g. 10*mV")
+    if isinstance(value, Quantity):
+        if get_dimensions(value) is not unit.dim:
+            raise BiasRangeError(f"{name} is {label}; got {value}")
+        number = float(value / unit)
+    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool):
+        number = float(value)
+    else:
+        raise BiasRangeError(f"{name} is {label}; got {value!r:.80}")
+    if not np.isfinite(number) or (conversion == "refractory" and number <= 0):
+        bound = " and > 0" if conversion == "refractory" else ""
+        raise BiasRangeError(f"{name} must be finite{bound}, got {value}")
+    if conversion == "refractory":
+        return physics.REFRACTORY_CHARGE / (number * second)
+    exponent = physics.KAPPA * number / float(physics.U_T / volt)
+    if exponent > 50:
+        raise BiasRangeError(f"{name} = {value} gives an NMDA threshold current above any bias")
+    return physics.I0 * float(np.exp(exponent))
+
+
+def seed_gain(name: str, value: object) -> float:
+    """Return a seed gain ``alpha_*`` (dimensionless, finite, >= 0) as a float.
+
+    Raises
+    ------
+    dynsim.errors.UnknownBiasError
+        For a name that is not one of :data:`SEED_GAINS`.
+    dynsim.errors.BiasRangeError
+        For a value with units, negative, not finite or not a number.
+
+    Examples
+    --------
+    >>> seed_gain("alpha_ahp", 2)
+    2.0
+    """
+    if name not in SEED_GAINS:
+        raise UnknownBiasError(f"unknown seed gain {name!r}.{suggest(name, list(SEED_GAINS))} "
+                               f"The gains are {', '.join(SEED_GAINS)}.")
+    if isinstance(value, Quantity):
+        if not value.is_dimensionless:
+            raise BiasRangeError(f"{name} is a dimensionless gain Ith/Itau, got {value}")
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise BiasRangeError(f"{name} is a dimensionless gain Ith/Itau (a number), got "
+                             f"{value!r:.80}")
+    if not np.isfinite(value) or value < 0:
+        raise BiasRangeError(f"{name} must be a finite gain >= 0, got {value}")
+    return float(value)
+
+
+def _current_of(samna: str, resolved: dict[str, tuple[int, int]], current: object) -> float:
+    """Return the current (A) of a bias: resolved here, else on the core, else default."""
+    if samna in resolved:
+        return float(bias_current(samna, *resolved[samna]) / amp)
+    if current is not None:
+        parameter = current.param_map[samna]
+        return float(bias_current(samna, parameter.coarse_value, parameter.fine_value) / amp)
+    return float(bias_spec(samna).default_current / amp)
+
+
+def _check_seed_constant(name: str, value: object) -> None:
+    expected = SEED_CONSTANTS[name]
+    numeric = isinstance(value, Quantity | int | float | np.integer | np.floating) and \
+        not isinstance(value, bool)
+    if numeric and get_dimensions(value) is get_dimensions(expected):
+        ratio = float(np.asarray(value) / np.asarray(expected))
+        if np.isfinite(ratio) and abs(ratio - 1) < 1e-6:
+            return
+    raise BiasRangeError(
+        f"{name} is not a bias on the DYNAP-SE1: it is fixed at layout (or an initial value) "
+        f"and is {expected} on the chip, got {value!r:.80}. The biases are the samna names "
+        f"{', '.join(BIAS_NAMES)}, their physical names, the seed names "
+        f"{', '.join(SEED_BIAS_NAMES)} and the gains {', '.join(SEED_GAINS)}.")
+
+
+def resolve_biases(biases: object, current: object = None) -> dict[str, tuple[int, int]]:
     """Turn the argument of a ``set_bias`` call into ``{samna_name: (coarse, fine)}``.
 
     Accepts a mapping of bias names to values (see :func:`resolve_bias`), a
-    ``Dynapse1ParameterGroup``, or an iterable of ``Dynapse1Parameter``. Every entry is
-    checked before anything is returned, so a caller can apply all or nothing.
+    ``Dynapse1ParameterGroup``, or an iterable of ``Dynapse1Parameter``. A mapping may also use
+    the dynapse-simulator seed's names:
+
+    * :data:`SEED_BIAS_NAMES` (``'Isoma_ahp_tau'``, ``'Iampa_w0'``, ``'soma_refP'``, ...)
+      convert to their physical bias. A seed leak name given without its gain keeps the
+      circuit's gain ``alpha = Ith/Itau`` (in the seed, ``Ig = alpha Itau`` follows ``Itau``),
+      so its ``Ith`` bias is set too.
+    * the gains :data:`SEED_GAINS` (``alpha_ahp``: ``Ith_ahp = alpha x Itau_ahp``), with the
+      ``Itau`` of the same dictionary (after rounding to the grid), else the core's current
+      one (``current``), else the factory default;
+    * :data:`SEED_CONSTANTS` (layout constants such as ``Isoma_th``) are accepted only with
+      the chip's value, so a whole seed parameter dictionary can be passed.
+
+    Every entry is checked before anything is returned, so a caller can apply all or nothing.
+
+    Parameters
+    ----------
+    biases : mapping, Dynapse1ParameterGroup or iterable of Dynapse1Parameter
+        The biases to set.
+    current : Dynapse1ParameterGroup, optional
+        The core's biases now (to convert a gain when its ``Itau`` is not in ``biases``).
 
     Raises
     ------
     dynsim.errors.UnknownBiasError, dynsim.errors.BiasRangeError
         For the first invalid entry.
+
+    Examples
+    --------
+    >>> from brian2 import pA
+    >>> out = resolve_biases({"Isoma_ahp_tau": 1 * pA, "alpha_ahp": 2})
+    >>> [round(float(bias_current(k, *v) / pA), 2) for k, v in sorted(out.items())]
+    [1.0, 2.0]
     """
     if hasattr(biases, "param_map"):
         biases = biases.param_map
@@ -509,9 +661,34 @@ def resolve_biases(biases: object) -> dict[str, tuple[int, int]]:
                                      f"objects, got {parameter!r}")
             items.append((parameter.param_name, parameter))
     resolved: dict[str, tuple[int, int]] = {}
+    gains: dict[str, float] = {}
+    seed_leaks: list[str] = []
     for name, value in items:
         if not isinstance(name, str):
             raise UnknownBiasError(f"bias names are strings, got {name!r}")
-        samna, coarse, fine = resolve_bias(name, value)
+        if name in SEED_GAINS:
+            gains[SEED_GAINS[name]] = seed_gain(name, value)
+            continue
+        if name in SEED_CONSTANTS:
+            _check_seed_constant(name, value)
+            continue
+        if name in SEED_BIAS_NAMES:
+            target = SEED_BIAS_NAMES[name][0]
+            samna, coarse, fine = resolve_bias(target, _seed_physical(name, value))
+            if target.startswith("Itau_"):
+                seed_leaks.append(target[len("Itau_"):])
+        else:
+            samna, coarse, fine = resolve_bias(name, value)
+        resolved[samna] = (coarse, fine)
+    for circuit in seed_leaks:  # the seed keeps alpha when Itau changes
+        if circuit not in gains and PHYSICAL_TO_SAMNA[f"Ith_{circuit}"] not in resolved:
+            tau, gain = PHYSICAL_TO_SAMNA[f"Itau_{circuit}"], PHYSICAL_TO_SAMNA[f"Ith_{circuit}"]
+            before = {k: v for k, v in resolved.items() if k != tau}
+            gains[circuit] = _current_of(gain, before, current) / max(
+                _current_of(tau, before, current), float(physics.I0 / amp))
+    for circuit, alpha in gains.items():
+        tau = PHYSICAL_TO_SAMNA[f"Itau_{circuit}"]
+        itau = max(_current_of(tau, resolved, current), float(physics.I0 / amp))
+        samna, coarse, fine = resolve_bias(f"Ith_{circuit}", alpha * itau * amp)
         resolved[samna] = (coarse, fine)
     return resolved

@@ -106,7 +106,8 @@ def test_default_time_constants_and_gains():
         tau = next(s for s in BIAS_TABLE if s.circuit == circuit and s.kind == "tau")
         ratio = float(gain.default_current / tau.default_current)
         assert ratio == pytest.approx(4.0, rel=0.02)
-    # one default CAM entry of each synapse type adds ~100 pA (the seed's w0)
+    # one default CAM entry adds ~100 pA: dynsim's factory default, not the seed's jump
+    # (w0 x alpha = 400 pA per unit weight: the preset of dynsim.dynapse.seed)
     for circuit in ("ampa", "nmda", "gaba_a", "gaba_b"):
         values = physics.state_parameters(
             {s.physical_name: np.array([float(s.default_current)]) for s in BIAS_TABLE},

@@ -1,0 +1,1 @@
+"""The seed's ``equations`` package: :mod:`dynsim.seed.equations.dynapse_eq`."""

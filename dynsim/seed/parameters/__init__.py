@@ -1,0 +1,1 @@
+"""The seed's ``parameters`` package: :mod:`dynsim.seed.parameters.dynapse_param`."""

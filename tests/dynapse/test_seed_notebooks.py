@@ -1,0 +1,252 @@
+"""The dynapse-simulator course's calls on dynsim, against the seed's equations (issue 17).
+
+Each test makes the calls of one of the seed's exercise notebooks in their order, with only
+the import lines changed (``from dynsim.seed import DynapSE`` ...), on Brian2's runtime device
+with the numpy engine, and compares the key figures with :func:`seed_neuron`: an independent
+forward-Euler integration of the seed's published single-neuron equations (its
+``equations/dynapse_eq.py``: DPI soma with positive feedback and adaptation, DPI AMPA synapse,
+jumps ``w0 x weight x alpha``) with the seed's parameters.
+
+Two choices of dynsim differ from the seed's equations on purpose (``docs/seed.md``): its DPI
+currents relax to the leakage current ``I0`` (silicon; the seed's adaptation state starts at 0
+and keeps falling below ``I0``), and its positive-feedback current is not raised to ``I0``
+(the seed clips it to ``I0``, which cancels the adaptation current's floor in the leak term).
+The reference integrates either variant: ``silicon=False`` is the seed as published,
+``silicon=True`` the same equations with dynsim's two floors.
+
+Durations are shortened (the notebooks' "Parameters" cells are meant to be changed) to keep
+the numpy runs within the CI budget; the calls and their order are the notebooks'.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from brian2 import (
+    Network,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    defaultclock,
+    ms,
+    pA,
+    second,
+    us,
+)
+
+from dynsim.dynapse.seed import SEED_PARAMETERS
+
+I0, U_T, KAPPA = 1e-12, 0.025, (0.75 + 0.66) / 2  # the seed's constants (SI)
+
+
+def seed_parameters(**changes):
+    """The seed's defaults as SI floats, with ``changes`` applied (as its set_bias does)."""
+    values = {name: float(value) for name, value in SEED_PARAMETERS.items()}
+    values.update(changes)
+    return values
+
+
+def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False):
+    """Return the spike times (s) of one seed neuron: forward Euler of the seed's equations.
+
+    ``ampa_steps`` are the time-step indices at which an AMPA event arrives.
+    """
+    def tau(capacitance, current):
+        return capacitance * U_T / (KAPPA * current)
+
+    tau_mem, tau_ahp = tau(p["Csoma_mem"], p["Isoma_dpi_tau"]), tau(p["Csoma_ahp"],
+                                                                     p["Isoma_ahp_tau"])
+    tau_ampa = tau(p["Campa"], p["Iampa_tau"])
+    itau, ig = p["Isoma_dpi_tau"], p["alpha_soma"] * p["Isoma_dpi_tau"]
+    ig_ahp, ig_ampa = p["alpha_ahp"] * p["Isoma_ahp_tau"], p["alpha_ampa"] * p["Iampa_tau"]
+    jump, ahp_jump = ampa_weight * p["Iampa_w0"] * p["alpha_ampa"], p["Isoma_ahp_w"] * p[
+        "alpha_ahp"]
+    arrivals = {int(k) for k in ampa_steps}
+    imem, iahp, iampa = 0.0, (I0 if silicon else 0.0), I0
+    free_at, spikes = -1.0, []
+    for k in range(round(duration / dt)):
+        imc, iac, isc = max(imem, I0), max(iahp, I0), max(iampa, I0)
+        ipfb = p["Isoma_pfb_gain"] / (1 + math.exp(-(imc - p["Isoma_pfb_th"])
+                                                   / p["Isoma_pfb_norm"]))
+        if not silicon:
+            ipfb = max(ipfb, I0)
+        iin = max(isc + p["Isoma_const"], I0)
+        dmem = ((ig / itau) * (iin + ipfb - I0 - iac) - ig
+                - (1 + (I0 + iac - ipfb) / itau) * imc) / (tau_mem * (1 + ig / imc))
+        dahp = -(iahp - I0) / tau_ahp if silicon else \
+            (-ig_ahp - iac) / (tau_ahp * (1 + ig_ahp / iac))
+        if k * dt >= free_at:
+            imem += dt * dmem
+        iahp += dt * dahp
+        iampa += dt * (-isc - ig_ampa) / (tau_ampa * (1 + ig_ampa / isc))
+        if imem > p["Isoma_th"]:
+            spikes.append((k + 1) * dt)
+            iahp += ahp_jump
+            imem = p["Isoma_reset"]
+            free_at = (k + 1) * dt + p["soma_refP"]
+        if k + 1 in arrivals:
+            iampa += jump
+    return np.array(spikes)
+
+
+@pytest.fixture
+def seed_notebook(numpy_target, monkeypatch):
+    """A namespace as after the notebook's changed import lines (numpy engine, runtime)."""
+    monkeypatch.setenv("DYNSIM_ENGINE", "numpy")
+    namespace: dict = {}
+    exec("from dynsim.seed import DynapSE\n"
+         "from dynsim.seed.equations.dynapse_eq import *\n"
+         "from dynsim.seed.parameters.dynapse_param import *\n", namespace)
+    previous = defaultclock.dt
+    yield namespace
+    defaultclock.dt = previous
+
+
+def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_notebook):
+    """Part 3: a regular 166 Hz train into AMPA (weight 2) with adaptation; 20 us steps.
+
+    Measured (this protocol): dynsim 18 spikes, ISIs 23.5 / 60.4 ms; the seed's equations
+    with dynsim's floors 18, 20.8 / 60.6 ms; the seed's equations as published 25,
+    17.1 / 47.4 ms (docs/seed.md explains the difference).
+    """
+    DynapSE = seed_notebook["DynapSE"]
+    pulse_start, pulse_stop, duration, period = 300, 1300, 1300, 6  # ms
+    adaptation_conf = {"Isoma_ahp_tau": 1 * pA, "alpha_ahp": 2}
+    ampa_conf = {"Iampa_tau": 20 * pA}
+    defaultclock.dt = 20 * us
+    spikes = np.zeros(duration)
+    spikes[pulse_start:pulse_stop:period] = 1.0
+    spike_timing = np.where(spikes == 1)[0] * ms
+    source = SpikeGeneratorGroup(1, indices=np.zeros(len(spike_timing)), times=spike_timing,
+                                 name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    neuron = chip.get_neurons(1, "Core_1")
+    synapse = chip.add_connection(source, neuron, synapse_type="AMPA")
+    chip.connect(synapse, True)
+    synapse.weight = 2
+    chip.set_bias(adaptation_conf, "Core_1")
+    chip.set_bias(ampa_conf, "Core_1")
+    output = SpikeMonitor(neuron, name="mon_neuron_output")
+    adaptation = StateMonitor(neuron, "Isoma_ahp", record=True)
+    network.add([source, neuron, synapse, output, adaptation])
+    network.run(duration * ms)
+
+    ours = np.asarray(output.t / second)
+    p = seed_parameters(Isoma_ahp_tau=1e-12, alpha_ahp=2, Iampa_tau=20e-12)
+    steps = np.round(np.asarray(spike_timing / second) / 20e-6).astype(int)
+    silicon = seed_neuron(duration * 1e-3, 20e-6, p, steps, 2, silicon=True)
+    published = seed_neuron(duration * 1e-3, 20e-6, p, steps, 2, silicon=False)
+    assert len(ours) == pytest.approx(len(silicon), rel=0.10)
+    assert np.diff(ours)[-1] == pytest.approx(np.diff(silicon)[-1], rel=0.10)
+    # the first interval also carries the grid rounding of five biases: 15 %
+    assert np.diff(ours)[0] == pytest.approx(np.diff(silicon)[0], rel=0.15)
+    # adaptation happens: the last interval is much longer than the first
+    assert np.diff(ours)[-1] > 2 * np.diff(ours)[0]
+    # the documented difference to the seed as published: fewer spikes, a longer last ISI
+    assert len(ours) < len(published)
+    assert np.diff(ours)[-1] > np.diff(published)[-1]
+    assert float(np.min(adaptation.Isoma_ahp / pA)) >= 1.0 - 1e-9  # never below I0
+
+
+def test_part1_synapse_time_constants_match_the_seed(seed_notebook):
+    """Part 1: one input spike on AMPA and NMDA; the decay of each DPI is C U_T/(kappa Itau)."""
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 20 * us
+    source = SpikeGeneratorGroup(1, [0], [5] * ms, name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    neuron = chip.get_neurons(1, "Core_1")
+    nmda = chip.add_connection(source, neuron, synapse_type="NMDA")
+    chip.connect(nmda, True)
+    nmda.weight = 1
+    ampa = chip.add_connection(source, neuron, synapse_type="AMPA")
+    chip.connect(ampa, True)
+    ampa.weight = 1
+    monitor = StateMonitor(neuron, ["Iampa", "Inmda"], record=True)
+    network.add([source, neuron, nmda, ampa, monitor])
+    network.run(60 * ms)
+    t = np.asarray(monitor.t / second)
+    for name, itau in (("Iampa", SEED_PARAMETERS["Iampa_tau"]),
+                       ("Inmda", SEED_PARAMETERS["Inmda_tau"])):
+        seed_tau = float(2e-12 * U_T / (KAPPA * float(itau)))
+        trace = np.asarray(getattr(monitor, name)[0] / pA) - 1.0  # above the floor I0
+        peak = int(np.argmax(trace))
+        assert trace[peak] == pytest.approx(400, rel=0.02)  # w0 x alpha x weight 1
+        later = peak + round(min(seed_tau, 0.04) / 20e-6)
+        measured = (t[later] - t[peak]) / math.log(trace[peak] / trace[later])
+        assert measured == pytest.approx(seed_tau, rel=0.01)
+
+
+@pytest.mark.parametrize("iconst_pa", [100, 300])
+def test_part2_f_i_point_matches_the_seed_equations(seed_notebook, iconst_pa):
+    """Part 2: the rate for a constant input ``Isoma_const`` (F-I curve points), 0.1 ms steps."""
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 100 * us
+    network = Network()
+    chip = DynapSE(network)
+    neuron = chip.get_neurons(1, "Core_0")
+    chip.set_bias({"Isoma_const": iconst_pa * pA}, "Core_0")
+    output = SpikeMonitor(neuron, name="mon_neuron_output")
+    network.add([neuron, output])
+    network.run(500 * ms)
+    ours = len(output.t)
+    reference = seed_neuron(0.5, 100e-6, seed_parameters(Isoma_const=iconst_pa * 1e-12),
+                            silicon=True)
+    assert ours == pytest.approx(len(reference), rel=0.10, abs=1)
+
+
+def test_part2_fractional_nmda_weights_keep_their_jumps_with_the_weight_bias(seed_notebook):
+    """Part 2's NMDA weights 0.15, 0.35, 0.7: rounded to 1 entry with a warning; with
+    :func:`same_jump_bias` applied per core, each jump is the seed's ``w x w0 x alpha``."""
+    from dynsim.dynapse.seed import same_jump_bias
+    from dynsim.errors import DynapseWeightWarning
+
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 100 * us
+    weights = (0.15, 0.35, 0.7)
+    source = SpikeGeneratorGroup(1, [0], [2] * ms, name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    monitors = []
+    for core, weight in enumerate(weights):
+        neuron = chip.get_neurons(1, f"Core_{core}")
+        nmda = chip.add_connection(source, neuron, synapse_type="NMDA")
+        chip.connect(nmda, True)
+        with pytest.warns(DynapseWeightWarning, match="CAM entr"):
+            nmda.weight = weight
+        entries, bias = same_jump_bias("NMDA", weight, chip.get_bias(f"Core_{core}"))
+        chip.set_bias(bias, f"Core_{core}")
+        nmda.weight = entries
+        monitors.append(StateMonitor(neuron, "Inmda", record=True))
+        network.add([neuron, nmda, monitors[-1]])
+    network.add(source)
+    network.run(6 * ms)
+    peaks = [float(np.max(m.Inmda / pA)) - 1.0 for m in monitors]  # above I0
+    for weight, peak in zip(weights, peaks, strict=True):
+        # the weight current is on coarse 0/1: half a fine step is < 1.5 % of these currents
+        assert peak == pytest.approx(weight * 100 * 4, rel=0.015)
+
+
+def test_part1_output_spike_count_matches_the_seed_equations(seed_notebook):
+    """Part 1: a regular 200 Hz train into AMPA (weight 2), seed defaults; output spikes."""
+    DynapSE = seed_notebook["DynapSE"]
+    defaultclock.dt = 20 * us
+    spike_timing = np.arange(10, 400, 5) * ms
+    source = SpikeGeneratorGroup(1, indices=np.zeros(len(spike_timing)), times=spike_timing,
+                                 name="InpSpikeGenerator")
+    network = Network()
+    chip = DynapSE(network)
+    neuron = chip.get_neurons(1, "Core_1")
+    ampa = chip.add_connection(source, neuron, synapse_type="AMPA")
+    chip.connect(ampa, True)
+    ampa.weight = 2
+    output = SpikeMonitor(neuron, name="mon_neuron_output")
+    network.add([source, neuron, ampa, output])
+    network.run(400 * ms)
+    steps = np.round(np.asarray(spike_timing / second) / 20e-6).astype(int)
+    reference = seed_neuron(0.4, 20e-6, seed_parameters(), steps, 2, silicon=True)
+    assert len(reference) > 5  # the lesson: one input of weight 2 drives the neuron
+    assert len(output.t) == pytest.approx(len(reference), rel=0.15)  # 1 of 7
