@@ -415,8 +415,9 @@ class Board:
             Before anything is changed.
         """
         pair = self._core(chip, core)
-        values = resolve_biases(biases)
         group = self.group(*pair)
+        # the core's current values convert the seed's gains (alpha = Ith / Itau)
+        values = resolve_biases(biases, group)
         for name, (coarse, fine) in values.items():
             group.param_map[name] = Dynapse1Parameter(name, coarse, fine)
         if self._write_through is not None:

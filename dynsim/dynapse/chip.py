@@ -612,11 +612,22 @@ class DynapSE:
             raise
         if note is not None:
             bias = _WEIGHT_BIAS[synapses.synapse_type]
-            warnings.warn(
-                f"{synapses.name}: {note} To make a connection weaker, lower the weight bias "
-                f"of the synapse type instead, e.g. chip.set_bias({{'{bias}': (coarse, fine)}}, "
-                f"core) (physical name {bias_spec(bias).physical_name!r}).",
-                DynapseWeightWarning, stacklevel=3)
+            hint = (f"To make a connection weaker, lower the weight bias of the synapse type "
+                    f"instead, e.g. chip.set_bias({{'{bias}': (coarse, fine)}}, core) (physical "
+                    f"name {bias_spec(bias).physical_name!r}).")
+            given = np.asarray(value, dtype=float).ravel()
+            fractional = given[given != np.round(given)]
+            if fractional.size:
+                # seed.py imports this module, so the import stays local
+                from dynsim.dynapse.seed import same_jump_hint
+
+                group = self._owner(synapses.target)[0]
+                core = self.board.group(group.chip_id, group.core_id)
+                try:
+                    hint = same_jump_hint(synapses.synapse_type, float(fractional[0]), core)
+                except DynsimError:  # no bias makes that jump: keep the general advice
+                    pass
+            warnings.warn(f"{synapses.name}: {note} {hint}", DynapseWeightWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ export
     def get_configuration(self) -> Dynapse1Configuration:
