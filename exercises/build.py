@@ -67,10 +67,10 @@ def _strip_cell_metadata(cell: nbformat.NotebookNode) -> None:
         cell.metadata.pop(key, None)
 
 
-def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return the student copy: solution cells removed, no outputs, no execution counts."""
+def _copy_without(nb: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
+    """Return ``nb`` without the cells tagged ``tag``, without outputs and execution counts."""
     out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if SOLUTION_TAG not in tags(c)]
+    out.cells = [c for c in out.cells if tag not in tags(c)]
     for cell in out.cells:
         _strip_cell_metadata(cell)
         if cell.cell_type == "code":
@@ -79,20 +79,16 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out.metadata.pop("papermill", None)
     out.metadata.pop("widgets", None)
     return out
+
+
+def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the student copy: solution cells removed, no outputs, no execution counts."""
+    return _copy_without(nb, SOLUTION_TAG)
 
 
 def solution_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the solution copy (not executed): student stubs removed."""
-    out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if STUDENT_TAG not in tags(c)]
-    for cell in out.cells:
-        _strip_cell_metadata(cell)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    out.metadata.pop("papermill", None)
-    out.metadata.pop("widgets", None)
-    return out
+    return _copy_without(nb, STUDENT_TAG)
 
 
 def lean_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -263,3 +263,17 @@ def test_grading_mode_turns_a_not_yet_into_an_assertion(monkeypatch):
     namespace["f"] = lambda v: True
     exec(compile(cell, "cell", "exec"), dict(namespace))
     assert os.environ["DYNSIM_GRADING"] == "1"
+
+
+def test_a_stale_course_source_is_found(tmp_path, monkeypatch):
+    """``exercises/build.py --check`` compares the nbgrader sources too (cells and metadata)."""
+    shutil.copytree(build.COURSE_SOURCE_DIR, tmp_path / "source")
+    monkeypatch.setattr(build, "COURSE_SOURCE_DIR", tmp_path / "source")
+    assert build.check() == []
+    path = build.course_path(build.sources()[0])
+    nb = nbformat.read(path, 4)
+    _graded_cells(nb)[0].metadata["nbgrader"]["points"] = 2
+    nbformat.write(nb, path)
+    assert [p for p in build.check() if "nbgrader course source" in p]
+    path.unlink()
+    assert [p for p in build.check() if "missing" in p]
