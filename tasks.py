@@ -10,7 +10,8 @@ environment is new or ``pyproject.toml`` changed, and then runs. Only the standa
 used here, so a machine with nothing but ``python3``, pip and a C compiler is enough.
 
 Other commands: ``bench`` (benchmarks/run.py), ``exercises`` (rebuild the student and solution
-notebooks from exercises/source), ``lint`` (ruff only).
+notebooks from exercises/source), ``lint`` (ruff only), ``course`` (the nbgrader course:
+``generate|release|collect|autograde|feedback|grades``, see :func:`cmd_course`).
 
 Generated files never land in the repository or the working directory: Brian2's compiled code,
 Python bytecode, the ruff and hypothesis caches all go under ``$DYNSIM_CACHE_DIR`` (default: the
@@ -31,7 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 MIN_PYTHON = (3, 11)
 EXTRAS = {"lab": ("lab",), "test": ("lab", "test"), "bench": ("lab", "test"),
-          "exercises": ("lab", "test"), "lint": ("test",)}
+          "exercises": ("lab", "test"), "lint": ("test",), "course": ("lab",)}
+#: the committed nbgrader course (``nbgrader_config.py`` and ``source/``)
+COURSE = ROOT / "exercises" / "course"
+COURSE_STEPS = ("generate", "release", "collect", "autograde", "feedback", "grades")
 
 
 def _say(msg: str) -> None:
@@ -188,8 +192,103 @@ def cmd_exercises(args: list[str]) -> int:
     return _run([str(py), str(ROOT / "exercises" / "build.py"), *args], child_env(py))
 
 
+def course_assignments(root: Path, names: list[str]) -> list[str]:
+    """Return the assignments of a course directory (all of ``source/``, or those named)."""
+    found = sorted(p.name for p in (root / "source").iterdir() if p.is_dir())
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise SystemExit(f"unknown assignment(s) {unknown}; the course has {found}")
+    return names or found
+
+
+def collect_submissions(folder: Path, root: Path) -> list[str]:
+    """Copy ``folder/<student>/<assignment>/`` into the course's ``submitted/``.
+
+    Returns the students found. Only folders of known assignments are taken; a student's
+    files replace their earlier submission of the same assignment.
+    """
+    known = set(course_assignments(root, []))
+    students = []
+    for student in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for assignment in sorted(p for p in student.iterdir() if p.is_dir()):
+            if assignment.name not in known:
+                _say(f"skipped {assignment}: not an assignment of the course {sorted(known)}")
+                continue
+            target = root / "submitted" / student.name / assignment.name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(assignment, target)
+            students.append(student.name)
+    return sorted(set(students))
+
+
+def course_commands(step: str, root: Path, names: list[str], py: str | Path) -> list[list[str]]:
+    """Return the nbgrader command lines of one step (run them in the course directory)."""
+    nbgrader = [str(py), "-m", "nbgrader"]  # it reads nbgrader_config.py of the course folder
+    if step == "grades":
+        return [[*nbgrader, "export", f"--to={root / 'grades.csv'}"]]
+    verb = {"generate": ["generate_assignment", "--force"], "release": ["release_assignment",
+            "--force"], "autograde": ["autograde", "--force"],
+            "feedback": ["generate_feedback", "--force"]}[step]
+    return [[*nbgrader, verb[0], name, *verb[1:]]
+            for name in course_assignments(root, names)]
+
+
+def cmd_course(args: list[str]) -> int:
+    """Run one step of the nbgrader course (``python3 tasks.py course STEP [...]``).
+
+    ``generate [NAME...]`` makes the student versions (``release/``) of the assignments;
+    ``release [NAME...]`` puts them in the course's exchange folder; ``collect FOLDER`` takes
+    ``FOLDER/<student>/<assignment>/*.ipynb``; ``autograde [NAME...]`` runs and grades every
+    submission (``DYNSIM_GRADING=1``: a NOT YET check scores nothing, its hint is the error);
+    ``feedback [NAME...]`` writes ``feedback/<student>/<assignment>/*.html``; ``grades``
+    writes ``grades.csv``. ``--root DIR`` (default ``exercises/course``) runs the course in
+    DIR (``nbgrader_config.py`` and ``source/`` are copied there when missing).
+    """
+    root = COURSE
+    if "--root" in args:
+        at = args.index("--root")
+        root = Path(args[at + 1]).expanduser().resolve()
+        args = args[:at] + args[at + 2:]
+    if not args or args[0] not in COURSE_STEPS:
+        _say(f"usage: python3 tasks.py course {{{'|'.join(COURSE_STEPS)}}} [--root DIR] "
+             "[NAME... | FOLDER]")
+        return 2
+    step, rest = args[0], args[1:]
+    if root != COURSE:
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / "nbgrader_config.py").exists():
+            shutil.copy2(COURSE / "nbgrader_config.py", root / "nbgrader_config.py")
+        if not (root / "source").exists():
+            shutil.copytree(COURSE / "source", root / "source")
+    py = ensure_venv(EXTRAS["course"])
+    return run_course(step, root, rest, py, child_env(py))
+
+
+def run_course(step: str, root: Path, rest: list[str], py: str | Path,
+               env: dict[str, str]) -> int:
+    """Run one course step in the course directory ``root``; return an exit code.
+
+    Grading runs with ``DYNSIM_GRADING=1``. nbgrader records a submission that cannot be
+    graded (e.g. a changed notebook) in its log and goes on with the next one.
+    """
+    env = {**env, "DYNSIM_GRADING": "1" if step == "autograde" else ""}
+    if step == "collect":
+        if len(rest) != 1 or not Path(rest[0]).is_dir():
+            _say("usage: python3 tasks.py course collect FOLDER (FOLDER/<student>/<assignment>/)")
+            return 2
+        students = collect_submissions(Path(rest[0]).resolve(), root)
+        _say(f"collected {len(students)} student(s) into {root / 'submitted'}")
+        return 0
+    for cmd in course_commands(step, root, rest, py):
+        _say("$ " + " ".join(cmd))
+        rc = subprocess.run(cmd, cwd=root, env=env).returncode
+        if rc != 0:
+            return rc
+    return 0
+
+
 COMMANDS = {"lab": cmd_lab, "test": cmd_test, "lint": cmd_lint, "bench": cmd_bench,
-            "exercises": cmd_exercises}
+            "exercises": cmd_exercises, "course": cmd_course}
 
 
 def main(argv: list[str]) -> int:

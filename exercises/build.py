@@ -16,7 +16,12 @@ Every other cell is in both copies. This script writes
 * ``exercises/NN_name.ipynb``: the student copy, without outputs;
 * ``exercises/solutions/NN_name.ipynb``: the solution copy, executed (``--execute``) with the
   default parameters, keeping only small text outputs (no inline BokehJS, no widget state), so
-  ``pytest --nbval-lax`` can compare the cells marked ``# NBVAL_CHECK_OUTPUT``.
+  ``pytest --nbval-lax`` can compare the cells marked ``# NBVAL_CHECK_OUTPUT``;
+* ``exercises/course/source/NN_name/NN_name.ipynb``: the nbgrader source of the course
+  (``python3 tasks.py course ...``): each stub and its solution become ONE cell with a
+  ``### BEGIN SOLUTION`` region, each self-check after them a locked, graded test cell (one
+  point; in grading mode, ``DYNSIM_GRADING=1``, a NOT YET raises an AssertionError carrying its
+  hint) with hidden tests (``### BEGIN HIDDEN TESTS``) where :data:`HIDDEN_TESTS` has them.
 
 Usage::
 
@@ -39,6 +44,7 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 SOURCE_DIR = HERE / "source"
 SOLUTION_DIR = HERE / "solutions"
+COURSE_SOURCE_DIR = HERE / "course" / "source"
 STUDENT_TAG, SOLUTION_TAG, PARAMETERS_TAG = "student", "solution", "parameters"
 #: stored outputs larger than this (characters) are dropped from the solution copies
 MAX_OUTPUT_CHARS = 4000
@@ -61,10 +67,10 @@ def _strip_cell_metadata(cell: nbformat.NotebookNode) -> None:
         cell.metadata.pop(key, None)
 
 
-def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return the student copy: solution cells removed, no outputs, no execution counts."""
+def _copy_without(nb: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
+    """Return ``nb`` without the cells tagged ``tag``, without outputs and execution counts."""
     out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if SOLUTION_TAG not in tags(c)]
+    out.cells = [c for c in out.cells if tag not in tags(c)]
     for cell in out.cells:
         _strip_cell_metadata(cell)
         if cell.cell_type == "code":
@@ -73,20 +79,16 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out.metadata.pop("papermill", None)
     out.metadata.pop("widgets", None)
     return out
+
+
+def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the student copy: solution cells removed, no outputs, no execution counts."""
+    return _copy_without(nb, SOLUTION_TAG)
 
 
 def solution_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the solution copy (not executed): student stubs removed."""
-    out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if STUDENT_TAG not in tags(c)]
-    for cell in out.cells:
-        _strip_cell_metadata(cell)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    out.metadata.pop("papermill", None)
-    out.metadata.pop("widgets", None)
-    return out
+    return _copy_without(nb, STUDENT_TAG)
 
 
 def lean_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -113,6 +115,115 @@ def lean_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     out.metadata.pop("papermill", None)
     out.metadata.pop("widgets", None)
     return out
+
+
+# --------------------------------------------------------------------------- nbgrader course
+#: the environment variable that switches the graded checks to raising (``tasks.py course``)
+GRADING_VARIABLE = "DYNSIM_GRADING"
+#: hidden tests: (notebook prefix, check function) -> the same check with other numbers, so a
+#: hard-coded answer fails; ``{check}`` is the check function's name
+HIDDEN_TESTS = {
+    ("01", "check_dpi_time_constant"):
+        "{check}(answer_from(dpi_tau, 3 * itau_ampa, 2 * physics.C_SYN), itau=3 * itau_ampa,\n"
+        "        capacitance=2 * physics.C_SYN)",
+    ("01", "check_epsc_jump"):
+        "{check}(answer_from(epsc_jump, 5, 2 * ith, itau, iw), 5, 2 * ith, itau, iw)",
+    ("02", "check_saturation_rate"):
+        "{check}(answer_from(saturation_rate, (0, 85)), (0, 85), units=True)",
+    ("05", "check_decay_register"):
+        "{check}(answer_from(decay_register, 37.0), tau=37.0)",
+    ("05", "check_weight_encoding"):
+        "{check}(encode_weight, scale=2**8)",
+    ("06", "check_stdp_prediction"):
+        "{check}(answer_from(predicted_dw, DELTAS, 2**-3, 2**-1, 32, 8), DELTAS,\n"
+        "        a_plus=2**-3, a_minus=2**-1, imp=32, tau=8)",
+}
+
+
+def _nbgrader(cell: nbformat.NotebookNode, grade_id: str, *, solution: bool = False,
+              grade: bool = False, points: int = 0) -> nbformat.NotebookNode:
+    cell.metadata["nbgrader"] = {"grade": grade, "grade_id": grade_id, "locked": not solution,
+                                 "schema_version": 3, "solution": solution,
+                                 **({"points": points} if grade else {})}
+    return cell
+
+
+def merged_answer_cell(student: str, solution: str) -> str:
+    """Return ONE nbgrader answer cell: the stub with the solution as a solution region.
+
+    A function stub keeps its ``def`` line, docstring and hints; the solution's body is inserted
+    before the stub's ``raise`` (the solution returns before it). A variable stub keeps its
+    ``name = ...`` line, and the solution follows it. nbgrader replaces the region by
+    ``# YOUR CODE HERE`` (the course's ``ClearSolutions.code_stub``), so the released cell is
+    the student copy's stub again.
+    """
+    stub_lines, solution_lines = student.splitlines(), solution.splitlines()
+    if stub_lines and stub_lines[0].startswith("def "):
+        common = 0
+        while (common < min(len(stub_lines), len(solution_lines))
+               and stub_lines[common] == solution_lines[common]):
+            common += 1
+        raise_at = next(i for i, line in enumerate(stub_lines) if "raise NotImplementedError" in line)
+        indent = stub_lines[raise_at][:len(stub_lines[raise_at]) - len(stub_lines[raise_at].lstrip())]
+        region = [indent + "### BEGIN SOLUTION", *solution_lines[common:], indent + "### END SOLUTION"]
+        return "\n".join(stub_lines[:raise_at] + region + stub_lines[raise_at:])
+    return "\n".join([*stub_lines, "### BEGIN SOLUTION", *solution_lines, "### END SOLUTION"])
+
+
+def graded_check_cell(source: str, prefix: str) -> str:
+    """Return a self-check cell as an nbgrader test: a NOT YET raises in grading mode."""
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    last = tree.body[-1]
+    head, call = lines[:last.lineno - 1], lines[last.lineno - 1:]
+    check = last.value.func.id if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) \
+        and isinstance(last.value.func, ast.Name) else None
+    raising = ("if not {name} and os.environ.get(\"" + GRADING_VARIABLE + "\"):  "
+               "# autograding: NOT YET scores no points\n    raise AssertionError(str({name}))")
+    out = [*head, "import os", "", "result = " + call[0], *call[1:],
+           raising.format(name="result")]
+    hidden = HIDDEN_TESTS.get((prefix, check))
+    if hidden:
+        out += ["### BEGIN HIDDEN TESTS", "hidden = " + hidden.format(check=check),
+                raising.format(name="hidden"), "### END HIDDEN TESTS"]
+    return "\n".join([*out, "result"])
+
+
+def course_source(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
+    """Return the nbgrader source notebook of one exercise notebook (no outputs).
+
+    Solution cells without a stub (instructor answers in markdown) are left out: the solution
+    copies keep them.
+    """
+    out = copy.deepcopy(nb)
+    cells, after_answer = [], False
+    for index, cell in enumerate(out.cells):
+        _strip_cell_metadata(cell)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        kind = tags(cell)
+        if SOLUTION_TAG in kind:
+            continue
+        if STUDENT_TAG in kind:
+            cell.source = merged_answer_cell(cell.source, out.cells[index + 1].source)
+            cells.append(_nbgrader(cell, f"answer-{cell.id}", solution=True))
+            after_answer = True
+            continue
+        if after_answer and cell.cell_type == "code" and "check_" in cell.source:
+            cell.source = graded_check_cell(cell.source, prefix)
+            cells.append(_nbgrader(cell, f"check-{cell.id}", grade=True, points=1))
+        else:
+            cells.append(cell)
+        after_answer = False
+    out.cells = cells
+    out.metadata.pop("papermill", None)
+    out.metadata.pop("widgets", None)
+    return out
+
+
+def course_path(path: Path) -> Path:
+    """Return where the nbgrader source of an exercise notebook goes."""
+    return COURSE_SOURCE_DIR / path.stem / path.name
 
 
 def signature(code: str) -> dict[str, object]:
@@ -161,6 +272,11 @@ def _comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ..
     return [(c.cell_type, c.source, tuple(sorted(tags(c)))) for c in nb.cells]
 
 
+def _course_comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
+    return [(c.cell_type, c.source, repr(sorted(c.metadata.get("nbgrader", {}).items())))
+            for c in nb.cells]
+
+
 def execute(nb: nbformat.NotebookNode, parameters: dict | None = None,
             timeout: int = 900) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook with papermill in a scratch directory; return it and the seconds."""
@@ -201,7 +317,9 @@ def build(execute_solutions: bool, names: list[str]) -> int:
                         cell.outputs = stored[cell.source].get("outputs", [])
                         cell.execution_count = stored[cell.source].get("execution_count")
         nbformat.write(solution, SOLUTION_DIR / path.name)
-        print(f"built {path.name}: student copy and solution copy")
+        course_path(path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(course_source(nb, path.name[:2]), course_path(path))
+        print(f"built {path.name}: student copy, solution copy, nbgrader source")
     return 0
 
 
@@ -219,6 +337,10 @@ def check() -> list[str]:
             problems.append(f"{path.name}: the student copy is out of date")
         if _comparable(solution_copy(nb)) != _comparable(nbformat.read(solution_file, 4)):
             problems.append(f"{path.name}: the solution copy is out of date")
+        course_file = course_path(path)
+        if not course_file.exists() or _course_comparable(course_source(nb, path.name[:2])) \
+                != _course_comparable(nbformat.read(course_file, 4)):
+            problems.append(f"{path.name}: the nbgrader course source is missing or out of date")
     return problems
 
 

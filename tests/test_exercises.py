@@ -323,3 +323,93 @@ def test_nbval_fails_when_a_stored_number_changes(tmp_path):
     assert out.returncode == 1, report[-3000:]
     assert re.search(r"1 failed, \d+ passed", report), report[-3000:]
     assert "Cell outputs differ" in report and "FAILED tampered.ipynb" in report
+
+
+# --------------------------------------------------------------------------- student copies
+def _output_text(cell) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+                   for o in cell.get("outputs", []))
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_untouched_student_copy_runs_to_the_end(path, tmp_path, timings, request):
+    """"Run All" on a student copy: no error output; every self-check says NOT YET."""
+    import papermill
+
+    parameters = _short_parameters()
+    start = time.perf_counter()
+    papermill.execute_notebook(str(EXERCISES / path.name), str(tmp_path / path.name),
+                               parameters=parameters, cwd=str(tmp_path), progress_bar=False,
+                               kernel_name="python3", execution_timeout=600)
+    timings[f"{path.name} (student)"] = time.perf_counter() - start
+    executed = read(tmp_path / path.name)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "a cell did not run"
+    errors = [(i, o.get("ename")) for i, c in enumerate(executed.cells)
+              for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    checks = [c for c in code if is_check_cell(c) and re.search(r"^check_", c.source, re.M)]
+    assert checks
+    for cell in checks:
+        assert "NOT YET" in _output_text(cell), cell.source
+        assert "PASS" not in _output_text(cell), cell.source
+
+
+# --------------------------------------------------------------------------- no answers given away
+def _normalized(text: str) -> str:
+    """Code without white space and without the ``math.``/``np.`` prefixes."""
+    return re.sub(r"\s+|\bmath\.|\bnp\.|\bnumpy\.", "", text)
+
+
+def solution_fingerprints(nb) -> set[tuple[str, str]]:
+    """What would give a solution away: its normalized lines, returned/assigned expressions and
+    text constants (each of at least 14 characters and not already in its stub)."""
+    found = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "solution" not in tags(cell):
+            continue
+        before = nb.cells[index - 1] if index else None
+        stub = before.source if before is not None and "student" in tags(before) else ""
+        stub_lines = {_normalized(line.split("#")[0]) for line in stub.splitlines()}
+        for line in cell.source.splitlines():
+            code = _normalized(line.split("#")[0])
+            if len(code) >= 14 and code not in stub_lines and not code.startswith("def"):
+                found.add(("line", code))
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Return | ast.Assign) and node.value is not None:
+                expression = _normalized(ast.unparse(node.value))
+                if len(expression) >= 14 and expression not in stub_lines:
+                    found.add(("expression", expression))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and len(node.value) >= 14 and node.value not in stub:
+                found.add(("text", _normalized(node.value)))
+    return found
+
+
+def leaks(student, fingerprints) -> list[tuple[str, str]]:
+    """The fingerprints of solutions that a student copy contains."""
+    text = _normalized("\n".join(c.source for c in student.cells))
+    lines = {_normalized(line.split("#")[0]) for c in student.cells
+             for line in c.source.splitlines()}
+    return sorted((kind, print_) for kind, print_ in fingerprints
+                  if (print_ in lines if kind == "line" else print_ in text))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_student_copies_contain_no_solution(path):
+    """No student copy holds a line, expression or text of ANY notebook's solution cells."""
+    fingerprints = set().union(*(solution_fingerprints(read(p)) for p in SOURCES))
+    assert leaks(read(EXERCISES / path.name), fingerprints) == []
+
+
+def test_the_leak_detector_finds_a_solution_in_a_shared_cell():
+    source = read(SOURCES[0])
+    pair = build.exercise_pairs(source)[0]
+    solution = source.cells[pair[0] + 1].source
+    fingerprints = solution_fingerprints(source)
+    assert fingerprints
+    student = build.student_copy(source)
+    assert leaks(student, fingerprints) == []
+    student.cells.append(nbformat.v4.new_markdown_cell(f"Summary: `{solution.splitlines()[-1]}`"))
+    assert leaks(student, fingerprints)
