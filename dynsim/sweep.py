@@ -70,7 +70,7 @@ import numpy as np
 
 from dynsim._paths import CACHE_ENV, cache_dir
 from dynsim.errors import SchedulerError, SweepError, SweepGridError
-from dynsim.validation import bounded_size, whole_number
+from dynsim.validation import bounded_size, whole_number, whole_numbers
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
@@ -717,7 +717,10 @@ class ExperimentPoint:
 
     The point's parameters may be bias names (``IF_DC_P=(2, 100)``, ``Idc=40e-12``, any form
     ``Experiment.set_bias`` takes), ``seed`` (seed of the input trains), ``mismatch_seed`` (a
-    chip: :class:`~dynsim.dynapse.Mismatch` with ``mismatch_sigma``), ``duration`` (s), and
+    chip: :class:`~dynsim.dynapse.Mismatch` with ``mismatch_sigma``), ``mismatch_seeds`` (a
+    sequence of ``n_neurons`` chips, one per neuron: neuron ``k`` of the run is the first
+    neuron of chip ``mismatch_seeds[k]``, so a Monte Carlo over many chips costs one run per
+    batch of chips, and a chip's result does not depend on its batch), ``duration`` (s), and
     ``<TYPE>_rate`` (Hz) / ``<TYPE>_weight`` for ``TYPE`` in AMPA, NMDA, GABA_A, GABA_B
     (a Poisson input). Anything else is refused by the same call a single run makes
     (``UnknownBiasError`` naming the close bias names).
@@ -741,13 +744,18 @@ class ExperimentPoint:
         point with the same ``n_neurons``, ``engine`` and ``name``, setting every bias, input,
         seed and mismatch of each point from the defaults (default True: a point then costs
         its simulation only). False builds a new Experiment per point.
+    rheobase : bool
+        Also return the rheobase of every neuron from the physics
+        (:func:`dynsim.dynapse.physics.rheobase` of its bias currents with its mismatch;
+        default False).
 
     Returns (of a call)
     -------------------
     dict
         ``spikes`` (all neurons), ``rate_Hz`` (mean over neurons), ``rate_std_Hz``,
         ``rates_Hz`` (per neuron, when ``n_neurons > 1``) and ``dc_current_A`` (the
-        ``IF_DC_P`` current of the point's biases).
+        ``IF_DC_P`` current of the point's biases); with ``rheobase=True`` also
+        ``rheobase_A`` (mean over neurons) and, when ``n_neurons > 1``, ``rheobases_A``.
 
     Examples
     --------
@@ -763,6 +771,7 @@ class ExperimentPoint:
     mismatch_sigma: float = 0.1
     name: str = "sweep_point"
     reuse: bool = True
+    rheobase: bool = False
 
     def __post_init__(self) -> None:
         whole_number(self.n_neurons, "n_neurons", low=1, high=256, error=SweepError)
@@ -780,7 +789,7 @@ class ExperimentPoint:
             head, _, tail = name.rpartition("_")
             if head in _INPUT_TYPES and tail in ("rate", "weight"):
                 inputs.setdefault(head, {})[tail] = value
-            elif name in ("seed", "mismatch_seed", "duration"):
+            elif name in ("seed", "mismatch_seed", "mismatch_seeds", "duration"):
                 other[name] = value
             else:
                 biases[name] = value
@@ -794,9 +803,14 @@ class ExperimentPoint:
 
         biases, inputs, other = self._split(point)
         mismatch = None
+        if other.get("mismatch_seed") is not None and other.get("mismatch_seeds") is not None:
+            raise SweepError("give a point either mismatch_seed (one chip) or mismatch_seeds "
+                             "(one chip per neuron), not both")
         if other.get("mismatch_seed") is not None:
             chip = whole_number(other["mismatch_seed"], "mismatch_seed", low=0, high=2**32 - 1)
             mismatch = Mismatch(sigma=self.mismatch_sigma, seed=chip)
+        elif other.get("mismatch_seeds") is not None:
+            mismatch = _chips(other["mismatch_seeds"], self.mismatch_sigma, self.n_neurons)
         return {"biases": resolve_biases(biases), "inputs": inputs, "mismatch": mismatch,
                 "seed": whole_number(other.get("seed", 0), "seed", low=0, high=2**32 - 1),
                 "duration": duration_seconds(other.get("duration", self.duration),
@@ -849,7 +863,47 @@ class ExperimentPoint:
                                   / amp)}
         if self.n_neurons > 1:
             out["rates_Hz"] = rates.tolist()
+        if self.rheobase:
+            from dynsim.dynapse import physics
+            from dynsim.dynapse.circuits import bias_currents
+            from dynsim.dynapse.mismatch import mismatch_factors
+
+            currents = bias_currents([experiment.parameter_group] * self.n_neurons,
+                                     mismatch_factors(experiment.mismatch,
+                                                      experiment.global_ids))
+            rheobases = np.atleast_1d(physics.rheobase(currents))
+            out["rheobase_A"] = float(rheobases.mean())
+            if self.n_neurons > 1:
+                out["rheobases_A"] = rheobases.tolist()
         return out
+
+
+def _chips(seeds: Any, sigma: float, n_neurons: int) -> Any:
+    """Return the mismatch of ``n_neurons`` chips, one per neuron (``mismatch_seeds``)."""
+    from dynsim.dynapse.mismatch import Mismatch
+
+    checked = whole_numbers(seeds, "mismatch_seeds", low=0, high=2**32 - 1, error=SweepError,
+                            max_size=n_neurons)
+    if checked.ndim != 1:
+        raise SweepError(f"mismatch_seeds must be a flat sequence of chip seeds, one per neuron; "
+                         f"got {type(seeds).__name__} of shape {checked.shape}")
+    seeds = tuple(int(s) for s in checked)
+    if len(seeds) != n_neurons:
+        raise SweepError(f"mismatch_seeds gives {len(seeds)} chips for {n_neurons} neurons: "
+                         "give one chip seed per neuron (ExperimentPoint(n_neurons=...))")
+
+    @dataclass(frozen=True)
+    class _Chips(Mismatch):
+        """Neuron ``k`` carries the mismatch of the first neuron of chip ``seeds[k]``."""
+
+        chips: tuple[int, ...] = ()
+
+        def factors(self, global_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+            ids = np.asarray(global_ids, dtype=np.int64).reshape(-1)
+            return np.vstack([Mismatch(self.sigma, chip, self.distribution).factors(ids[:1])
+                              for chip in self.chips[:len(ids)]])
+
+    return _Chips(sigma=sigma, seed=seeds[0], chips=seeds)
 
 
 def _notebook_cells(path: str) -> list[dict[str, Any]]:

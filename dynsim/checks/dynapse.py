@@ -458,26 +458,6 @@ def check_bias_for_time_constant(bias: Any, target: Any, name: str = "NPDPIE_TAU
 
 
 # --------------------------------------------------------------------------- notebook 2
-def _rheobase(currents: Mapping[str, float]) -> float:
-    """Smallest DC input (A) for which the membrane DPI has no sub-threshold fixed point.
-
-    Below threshold, with the synapses and the AHP at their floor I0, the membrane equation
-    ``dImem/dt = 0`` reads ``Ith Idc + G(Imem) = 0`` (see :mod:`dynsim.dynapse.physics`),
-    affine in ``Idc``. The neuron fires for any ``Idc`` above ``max(-G/Ith)`` over the
-    sub-threshold range ``I0 .. Ispk``.
-    """
-    i0 = float(physics.I0 / amp)
-    imem = np.geomspace(i0, float(physics.SPIKE_THRESHOLD / amp), 40000)
-    ith, itau = currents["Ith_mem"], max(currents["Itau_mem"], i0)
-    gated = i0 * imem / (imem + currents["Inmda_thr"])  # resting NMDA DPI through its gate
-    ipfb = float(physics.PFB_GAIN / amp) / (1 + np.exp(
-        (float(physics.PFB_THRESHOLD / amp) - imem) / float(physics.PFB_NORM / amp)))
-    shunt = i0 + i0  # AHP and GABA_A at their floor
-    # AMPA (I0) and GABA_B (I0) cancel in Iin
-    g = ith * (gated - shunt - itau) - imem * (itau + shunt) + ipfb * (imem + ith)
-    return float(np.max(-g / ith))
-
-
 @checked("rheobase")
 def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05, *,
                    units: bool = False) -> CheckResult:
@@ -514,7 +494,7 @@ def check_rheobase(rheobase: Any, biases: Any = None, rtol: float = 0.05, *,
     if currents["Ith_mem"] <= 0:
         return fail(name, "with IF_THR_N = (0, 0) the membrane DPI has no gain: no DC input "
                     "can make this neuron fire; set IF_THR_N first")
-    expected = _rheobase(currents)
+    expected = physics.rheobase(currents)
     error = relative_error(value, expected)
     if not np.isfinite(value):
         return fail(name, f"got {value}: did the neuron never fire in your sweep? Extend the DC "
