@@ -114,7 +114,7 @@ def _ints(values: Sequence[int], most: int | None = 6) -> str:
 
 def _steps_value(value: Any) -> int:
     """Return ``value`` as a number of steps in ``1..MAX_STEPS`` (checked before any cast)."""
-    steps = as_steps(value, "steps")
+    steps = as_steps(value, "steps", high=MAX_STEPS)
     if steps < 1:
         raise LoihiNetworkError("steps must be at least 1")
     if steps > MAX_STEPS:

@@ -536,6 +536,35 @@ _JS_STATE = "(path) => {" + _JS_PANEL + """
 }
 """
 
+_JS_OUTPUT_TEXTS = "(path) => {" + _JS_PANEL + """
+  const p = nbPanel(path);
+  if (!p) { return null; }
+  const texts = [];
+  p.content.widgets.forEach((c) => {
+    if (c.model.type !== 'code') { return; }
+    const outputs = c.model.outputs;
+    for (let k = 0; k < outputs.length; k++) {
+      const raw = outputs.get(k).toJSON();
+      const data = raw.data || {};
+      const text = raw.text || data['text/plain'] || data['text/html'] || '';
+      texts.push(Array.isArray(text) ? text.join('') : String(text));
+    }
+  });
+  return texts;
+}
+"""
+
+
+def output_texts(page) -> list[str]:
+    """Return the text of every output of the current notebook, read from the cell models.
+
+    JupyterLab 4 renders only the cells near the viewport (windowing), so the page's DOM
+    holds the outputs of a few cells; the models hold all of them.
+    """
+    path = _current_notebook(page)
+    return page.evaluate(_JS_OUTPUT_TEXTS, path) or []
+
+
 _JS_KERNEL_ERRORS = """
 () => (window.__dynsimKernelErrors || []).map(e => [e.parent, e.text, e.traceback])
 """

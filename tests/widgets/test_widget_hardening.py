@@ -287,21 +287,30 @@ def _rss_mb() -> float:
 SOAK_BENCHES = int(os.environ.get("DYNSIM_SOAK_BENCHES", "200"))
 
 
-def _soak(make, cycles: int, warmup: int = 10) -> tuple[int, int, float, float, int]:
-    """Make and close ``cycles`` benches; return widgets and RSS before/after, and alive."""
+def _soak(make, cycles: int, warmup: int = 10) -> tuple[int, int, float, float, float, int]:
+    """Make and close ``cycles`` benches.
+
+    Returns the registered widgets before and after, the RSS before, at half-time and after
+    (MB), and how many benches are still alive.
+    """
     refs = []
     for _ in range(warmup):
         make().close()
     gc.collect()
     widgets_before, rss_before = lifecycle.registered_widgets(), _rss_mb()
-    for _ in range(cycles):
+    rss_half = rss_before
+    for k in range(cycles):
         bench = make()
         refs.append(weakref.ref(bench))
         bench.close()
         del bench
+        if k == cycles // 2 - 1:
+            gc.collect()
+            rss_half = _rss_mb()
     gc.collect()
     alive = sum(ref() is not None for ref in refs)
-    return widgets_before, lifecycle.registered_widgets(), rss_before, _rss_mb(), alive
+    return (widgets_before, lifecycle.registered_widgets(), rss_before, rss_half, _rss_mb(),
+            alive)
 
 
 def _dynapse_bench_maker():
@@ -332,13 +341,17 @@ def test_soak_200_benches_closed_leave_nothing(maker, capsys):
         assert bench.wait(60)
         return bench
 
-    before, after, rss_before, rss_after, alive = _soak(make, SOAK_BENCHES)
+    before, after, rss_before, rss_half, rss_after, alive = _soak(make, SOAK_BENCHES)
     with capsys.disabled():
         print(f"\n{SOAK_BENCHES} {maker.__name__} re-creations with close(): widgets "
-              f"{before} -> {after}, RSS {rss_before:.0f} -> {rss_after:.0f} MB, "
-              f"benches alive {alive}")
+              f"{before} -> {after}, RSS {rss_before:.0f} -> {rss_half:.0f} (half-time) -> "
+              f"{rss_after:.0f} MB, benches alive {alive}")
+    # exact: no widget stays registered and no bench stays alive (the leak itself)
     assert after == before and alive == 0
-    assert rss_after - rss_before < 40, "a leaked DynapseLab's 2.7 MB each would add 540 MB"
+    # RSS, a coarse backstop: inside a long test session the allocator's high-water mark still
+    # moves in the first cycles, so flatness is asserted over the second half; a leaked
+    # DynapseLab's 2.7 MB each would add 270 MB there
+    assert rss_after - rss_half < 25
 
 
 def test_a_cell_run_again_closes_its_old_bench(monkeypatch):
@@ -416,7 +429,7 @@ def test_loihi_bench_refuses_runaway_steps_and_values(thread_errors):
     lab = LoihiLab(net, neurons=neurons, synapses=syn, steps=20)
     try:
         assert lab.wait(120)
-        with pytest.raises(LoihiNetworkError, match="at most"):
+        with pytest.raises(LoihiNetworkError, match=r"more than|at most"):
             lab.set_param("steps", 10**12)
         with pytest.raises(LoihiNetworkError):
             lab.set_param("steps", 2.5)
