@@ -141,8 +141,9 @@ def seed_preset() -> dict[str, tuple[int, int]]:
 class SeedDynapSE(DynapSE):
     """:class:`dynsim.dynapse.DynapSE` with the dynapse-simulator's defaults on every core.
 
-    At construction every core of the board gets :func:`seed_preset`. ``set_bias`` converts
-    the seed's gains ``alpha_*`` with the core's current leak currents, so
+    At construction every core of the board gets :func:`seed_preset`. ``set_bias`` (the board
+    core's, as for every front door) converts the seed's gains ``alpha_*`` with the core's
+    current leak currents, so
     ``chip.set_bias({"Iampa_tau": 20 * pA}, "Core_1")`` keeps ``alpha_ampa`` as the seed
     does. Everything else is :class:`~dynsim.dynapse.DynapSE`.
 
@@ -166,16 +167,8 @@ class SeedDynapSE(DynapSE):
         preset = seed_preset()
         for chip in range(NUM_CHIPS):
             for core in range(CORES_PER_CHIP):
-                super().set_bias(preset, core, chip)
+                self.set_bias(preset, core, chip)
 
-    def set_bias(self, biases: Any, core_name: str | int = "", chip_id: int = 0) -> None:
-        """Set biases of one core, with seed names and gains (all or nothing).
-
-        See :meth:`dynsim.dynapse.DynapSE.set_bias` and
-        :func:`dynsim.dynapse.biases.resolve_biases`.
-        """
-        current = self.get_bias(core_name, chip_id)
-        super().set_bias(resolve_biases(biases, current), core_name, chip_id)
 
 
 def same_jump_bias(synapse_type: str, weight: float,
