@@ -21,6 +21,7 @@ user cache directory, ``~/.cache/dynsim`` on Linux).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -131,7 +132,21 @@ def lab_command(py: Path, args: list[str], *, root: Path | None = None) -> list[
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={root or ROOT / 'exercises'}",
             "--ServerApp.default_url=/lab/tree/index.ipynb",
+            *voila_options(),
             *args]
+
+
+def voila_options() -> list[str]:
+    """Return the repository's ``voila.json`` settings as command-line options.
+
+    ``voila.json`` (repository root) is the one place of Voila's settings: Voila reads it
+    itself from the server's working directory (Binder starts there), and this passes it
+    to servers started elsewhere (the browser tests'). It keeps the lab-only extensions
+    (nbgrader's, Notebook 7's) out of dashboards: in Voila they fail to load and log errors.
+    """
+    settings = json.loads((ROOT / "voila.json").read_text())["VoilaConfiguration"]
+    return [f"--VoilaConfiguration.{name}={json.dumps(value)}"
+            for name, value in sorted(settings.items())]
 
 
 def lab_environment(env: dict[str, str], token: str | None = None) -> tuple[dict[str, str], str]:
