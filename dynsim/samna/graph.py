@@ -19,6 +19,7 @@ Examples
 >>> _, select, _ = graph.sequential([source, "Dynapse1NeuronSelect", sink])
 >>> select.set_neurons([(0, 1, 5)])
 >>> graph.start()
+True
 >>> source.send([Spike(0, 1, 5, 100), Spike(0, 1, 6, 120)])
 >>> sink.get_events()
 [Spike(chip_id=0, core_id=1, neuron_id=5, timestamp=100)]
