@@ -81,6 +81,7 @@ __all__ = [
     "get_selected_timestamps",
     "get_serial_number",
     "get_time_wrap_events",
+    "load_samna_objects_file",
     "open_device",
     "open_dynapse1",
     "print_dynapse1_spike",
@@ -455,6 +456,25 @@ def convert_dict2samna_object(obj_dict: dict[str, Any]) -> Spike:
     except (KeyError, TypeError):
         raise InvalidSettingError("expected a samna Spike dictionary {'value0': {'timestamp', "
                                   "'neuronId', 'coreId', 'chipId'}}") from None
+
+
+def load_samna_objects_file(fname: str | Path = "./spikes.txt") -> list[Spike]:
+    """Read a JSON list of samna ``to_json()`` spikes (what INI's save helper writes).
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For a file that is not such a list (nothing is returned).
+    dynsim.errors.ConfigurationFileError
+        For a file that cannot be read or is too large.
+    """
+    try:
+        items = json.loads(_read_text(Path(fname)))
+    except ValueError as err:
+        raise InvalidSettingError(f"{fname}: not JSON ({err})") from None
+    if not isinstance(items, list) or len(items) > 10**7:
+        raise InvalidSettingError(f"{fname}: expected a JSON list of samna objects")
+    return [convert_dict2samna_object(item) for item in items]
 
 
 def print_dynapse1_spike(event: Spike) -> None:

@@ -84,7 +84,7 @@ from dynsim.errors import (
     InvalidNeuronError,
     SRAMLimitError,
 )
-from dynsim.validation import finite_number, whole_number, whole_numbers
+from dynsim.validation import finite_number, flag, whole_number, whole_numbers
 
 __all__ = [
     "CHIP_POSITIONS",
@@ -378,6 +378,11 @@ class NetworkGenerator:
             lines.append(f"{post.label}: {pairs}")
         return "\n".join(lines)
 
+    @property
+    def network(self) -> NetworkView:
+        """The network as netgen keeps it: ``print(net_gen.network)`` prints it."""
+        return NetworkView(self)
+
     def print_network(self) -> None:
         """Print :meth:`network_string` (netgen's ``print_network``)."""
         print(self.network_string())  # noqa: T201 - printing is what it is for
@@ -424,8 +429,8 @@ class NetworkGenerator:
         """The connections in the order they were added (a copy)."""
         return list(self._connections)
 
-    def make_dynapse1_configuration(self, config: Dynapse1Configuration | None = None
-                                    ) -> Dynapse1Configuration:
+    def make_dynapse1_configuration(self, config: Dynapse1Configuration | None = None, *,
+                                    validation: bool = True) -> Dynapse1Configuration:
         """Return a configuration with the CAM and SRAM entries of the connections.
 
         Parameters
@@ -433,7 +438,11 @@ class NetworkGenerator:
         config : Dynapse1Configuration, optional
             A configuration whose biases are kept (a copy is returned; its CAM and SRAM
             entries are replaced). Default: a new configuration with default biases.
+        validation : bool
+            netgen's switch, accepted so that its scripts run: dynsim checks every connection
+            when it is added, so there is nothing left to validate here.
         """
+        flag(validation, "validation", error=InvalidConnectionError)
         out = Dynapse1Configuration() if config is None else config.copy()
         if config is not None:
             for neuron in list(out.neurons_in_use()):
@@ -682,6 +691,18 @@ def add_wta_conns(netgen: NetworkGenerator, wta_conns: WTA_connections) -> None:
         raise InvalidConnectionError("add_wta_conns takes a WTA_connections object")
     parts = [wta_conns.ei, wta_conns.ie] + ([wta_conns.ee] if wta_conns.ee else [])
     netgen.add_connections([c for part in parts for c in _synapse_connections(part)])
+
+
+class NetworkView:
+    """What ``print(net_gen.network)`` shows (netgen's ``Network`` string)."""
+
+    def __init__(self, generator: NetworkGenerator) -> None:
+        self._generator = generator
+
+    def __str__(self) -> str:
+        return self._generator.network_string()
+
+    __repr__ = __str__
 
 
 def check_configuration(config: Dynapse1Configuration) -> None:

@@ -48,6 +48,7 @@ from dynsim.validation import identifier, whole_number
 
 __all__ = [
     "BasicSinkNode_dynapse1_dynapse1_event",
+    "BufferSinkNode_dynapse1_dynapse1_event",
     "SamnaNode",
     "device",
     "dynapse1",
@@ -73,6 +74,10 @@ class BasicSinkNode_dynapse1_dynapse1_event(BasicSinkNode):
     def get_buf(self) -> list[Any]:
         """Return the events received since the last call (older name of get_events)."""
         return self.get_events()
+
+
+#: samna's buffering sink of the older tutorials (read with ``get_buf``): the same node here.
+BufferSinkNode_dynapse1_dynapse1_event = BasicSinkNode_dynapse1_dynapse1_event
 
 
 def _endpoint(value: object, name: str) -> str:

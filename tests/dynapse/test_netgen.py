@@ -85,7 +85,9 @@ def test_print_network(capsys):
     net.add_connection(gen, a, AMPA)
     net.add_connection(a, b, "NMDA")
     net.print_network()
-    assert capsys.readouterr().out == (
+    printed = capsys.readouterr().out
+    assert printed == f"{net.network}\n"  # print(net_gen.network), netgen's newer way
+    assert printed == (
         "Post neuron (ChipId,coreId,neuronId): incoming connections "
         "[(preNeuron,synapseType), ...]\n"
         "C0c0n3: [('C0c1n2', 'NMDA')]\n"
@@ -97,7 +99,10 @@ def test_configuration_in_chip_and_core():
     net.add_connection(Neuron(1, 0, 1, is_spike_gen=True), Neuron(2, 3, 4), AMPA)
     net.add_connection(Neuron(2, 3, 5), Neuron(2, 3, 4), AMPA)
     assert net.make_dynapse1_configuration_in_core(2, 3) == net.make_dynapse1_configuration()
-    assert net.make_dynapse1_configuration_in_chip(2) == net.make_dynapse1_configuration()
+    assert net.make_dynapse1_configuration_in_chip(2) == \
+        net.make_dynapse1_configuration(validation=False)
+    with pytest.raises(InvalidConnectionError):
+        net.make_dynapse1_configuration(validation="no")
     with pytest.raises(InvalidConnectionError, match="outside chip 1"):
         net.make_dynapse1_configuration_in_chip(1)
     net.add_connection(Neuron(2, 2, 5), Neuron(2, 3, 4), AMPA)

@@ -429,8 +429,34 @@ def test_small_helpers(capsys):
         ut.convert_dict2samna_object({"value0": {"traceMap": []}})
 
 
+def test_load_samna_objects_file(tmp_path):
+    """A file in the cereal layout written by hand, as INI's save_samna_objects2file writes."""
+    path = tmp_path / "spikes.txt"
+    path.write_text(json.dumps([
+        {"value0": {"timestamp": 1200, "neuronId": 5, "coreId": 1, "chipId": 0}},
+        {"value0": {"timestamp": 1300, "neuronId": 255, "coreId": 3, "chipId": 3}}]))
+    assert ut.load_samna_objects_file(path) == [Spike(0, 1, 5, 1200), Spike(3, 3, 255, 1300)]
+    for text in ("{}", "no", '[{"value0": {"timestamp": 1, "neuronId": 256, "coreId": 0, '
+                             '"chipId": 0}}]'):
+        path.write_text(text)
+        with pytest.raises((InvalidSettingError, InvalidNeuronError)):
+            ut.load_samna_objects_file(path)
+
+
 @pytest.mark.parametrize("name", ["dynsim.samna", "dynsim.samna.graph", "dynsim.samna.device",
                                   "dynsim.samna.dynapse1"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_mapping_table_counts_match_the_table():
+    text = (Path(__file__).parents[2] / "docs" / "samna.md").read_text()
+    mine = text.split("## JSON layout")[0]
+    rows = [line for line in mine.splitlines() if line.startswith("| ")
+            and not line.startswith(("| samna / netgen", "|---"))]
+    status = [row.split("|")[3].strip() for row in rows]
+    counts = (len(rows), status.count("same"), status.count("differs"), status.count("missing"))
+    assert f"**{counts[0]} rows: {counts[1]} same, {counts[2]} differ, {counts[3]} missing**" \
+        in mine
+    assert set(status) == {"same", "differs", "missing"}
