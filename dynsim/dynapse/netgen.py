@@ -270,10 +270,15 @@ class NetworkGenerator:
 
     def add_connections(self, connections: Iterable[tuple[Neuron, Neuron, Any]]) -> None:
         """Add several connections; all or none (the generator is unchanged on error)."""
+        self._all_or_none(self.add_connection, connections)
+
+    def _all_or_none(self, action: Any, connections: Iterable[tuple[Neuron, Neuron, Any]]
+                     ) -> None:
+        """Apply ``action(pre, post, kind)`` to each connection; undo all if one fails."""
         saved = list(self._connections)
         try:
             for pre, post, kind in _bounded(connections, "connections"):
-                self.add_connection(pre, post, kind)
+                action(pre, post, kind)
         except Exception:
             self._connections = saved
             self._reindex()
@@ -327,14 +332,7 @@ class NetworkGenerator:
 
     def remove_connections(self, connections: Iterable[tuple[Neuron, Neuron, Any]]) -> None:
         """Remove several connections; all or none (the generator is unchanged on error)."""
-        saved = list(self._connections)
-        try:
-            for pre, post, kind in _bounded(connections, "connections"):
-                self.remove_connection(pre, post, kind)
-        except Exception:
-            self._connections = saved
-            self._reindex()
-            raise
+        self._all_or_none(self.remove_connection, connections)
 
     def remove_connection(self, pre: Neuron, post: Neuron, syn_type: Any) -> None:
         """Remove one CAM entry added by :meth:`add_connection`."""

@@ -34,6 +34,7 @@ from typing import Any
 
 from dynsim.dynapse.config import check_chip, check_core, check_neuron
 from dynsim.dynapse.constants import NUM_NEURONS, split_global_id
+from dynsim.dynapse.events import EventSourceNode
 from dynsim.errors import InvalidNeuronError, SamnaStandInError
 from dynsim.validation import is_whole_number
 
@@ -45,24 +46,16 @@ __all__ = [
 ]
 
 
-class _FilterNode:
+class _FilterNode(EventSourceNode):
     """A node between a source and a sink; forwards what :meth:`passes` while running."""
 
     def __init__(self) -> None:
-        self._destinations: list[Any] = []
+        super().__init__()
         self._graph: EventFilterGraph | None = None
 
     def get_input_channel(self) -> _FilterNode:
         """Return the channel to give to ``source.add_destination``."""
         return self
-
-    def add_destination(self, channel: Any) -> int:
-        """Connect a sink's input channel; return its index."""
-        if not hasattr(channel, "write"):
-            raise SamnaStandInError("add_destination takes a node's input channel "
-                                    "(sink.get_input_channel())")
-        self._destinations.append(channel)
-        return len(self._destinations) - 1
 
     def passes(self, event: Any) -> bool:  # pragma: no cover - every filter overrides it
         raise NotImplementedError
@@ -71,9 +64,7 @@ class _FilterNode:
         """Receive events from the source; forward the selected ones while the graph runs."""
         if self._graph is None or not self._graph.is_running():
             return
-        chosen = [e for e in events if self.passes(e)]
-        for destination in self._destinations:
-            destination.write(chosen)
+        self.send([e for e in events if self.passes(e)])
 
 
 class Dynapse1NeuronSelect_dynapse1_dynapse1_event(_FilterNode):
