@@ -373,9 +373,10 @@ class FpgaSpikeGen:
     def set_variable_isi_mode(self, variable: bool) -> None:
         """Use each event's own ISI (default); ``False`` uses one ISI for all events.
 
-        With ``False`` every event waits the ISI set by :meth:`set_isi`, or, when none was
-        set, the first event's ISI (dynsim's choice: the ISI register's value on the board
-        before any ``set_isi`` is not public).
+        With ``False`` every event waits the ISI set by :meth:`set_isi` (as cAER's FPGA spike
+        generator module documents its fixed-ISI mode: a constant rate from ``ISI`` and
+        ``ISIBase``), or, when none was set, the first event's ISI (dynsim's choice: the ISI
+        register's value on the board before any ``set_isi`` is not public).
         """
         self._variable_isi = flag(variable, "variable ISI mode")
         self._arrays = None

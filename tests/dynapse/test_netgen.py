@@ -195,3 +195,14 @@ def test_group_and_synapses_errors_leave_nothing_changed():
         with pytest.raises(InvalidConnectionError):
             call()
     assert net.connections == []
+
+
+def test_sign_bits_take_booleans_as_netgen_writes_them():
+    """netgen_details.write_pre_destination assigns ``sx``/``sy`` the booleans it computed."""
+    from dynsim.dynapse import Dynapse1Destination
+
+    destination = Dynapse1Destination()
+    destination.sx, destination.sy = True, False
+    assert (destination.sx, destination.sy) == (1, 0)
+    with pytest.raises(InvalidCoreError):
+        destination.dx = True  # a hop count is not a boolean
