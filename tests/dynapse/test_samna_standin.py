@@ -367,6 +367,8 @@ def test_set_fpga_spike_gen_helper():
         with pytest.raises(InvalidSettingError):
             ut.set_fpga_spike_gen(fpga, *args)
     assert fpga.get_isi_multiplier() == 900 and len(fpga.event_times(0.0, 0.0035)) == 2
+    with pytest.raises(InvalidSettingError, match="get_fpga_spike_gen"):
+        ut.set_fpga_spike_gen("fpga", [0.001], [5], [0], 900)
 
 
 def test_parameter_files_round_trip(tmp_path):
