@@ -28,6 +28,7 @@ __all__ = [
     "ConfigurationFileError",
     "ConfigurationFormatError",
     "CoreFullError",
+    "DynapseChipDirectionWarning",
     "DynapseError",
     "DynapseNeuronZeroWarning",
     "DynapseWeightWarning",
@@ -43,6 +44,7 @@ __all__ = [
     "LoihiNetworkError",
     "RegisterRangeError",
     "SRAMLimitError",
+    "SamnaStandInError",
     "SchedulerError",
     "SpikeInputError",
     "SweepError",
@@ -169,6 +171,14 @@ class InvalidSettingError(DynapseError, ValueError):
 
 class DynapseNeuronZeroWarning(UserWarning):
     """Neuron 0 of a core used as a source: every unused CAM entry listens to it."""
+
+
+class DynapseChipDirectionWarning(UserWarning):
+    """A connection from a left chip (0, 2) to a right chip (1, 3): INI's netgen warns of it."""
+
+
+class SamnaStandInError(DynapseError, RuntimeError):
+    """The samna stand-in cannot do what was asked (a real samna is loaded, no such device)."""
 
 
 # --------------------------------------------------------------------------- Loihi

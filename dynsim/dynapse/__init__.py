@@ -91,13 +91,24 @@ from dynsim.dynapse.events import BasicSinkNode, EventSourceNode, Spike, sink_fr
 from dynsim.dynapse.experiment import Experiment, InputSpec  # noqa: E402
 from dynsim.dynapse.mismatch import Mismatch  # noqa: E402
 from dynsim.dynapse.model import (  # noqa: E402
+    Dynapse1Interface,
     Dynapse1Model,
     FpgaSpikeEvent,
     FpgaSpikeGen,
     PoissonGen,
     fpga_events_from_times,
 )
-from dynsim.dynapse.netgen import NetworkGenerator, Neuron, check_configuration  # noqa: E402
+from dynsim.dynapse.netgen import (  # noqa: E402
+    NetworkGenerator,
+    Neuron,
+    NeuronGroup,
+    Synapses,
+    WTA_connections,
+    add_synapses,
+    add_wta_conns,
+    check_configuration,
+    remove_synapses,
+)
 from dynsim.dynapse.recording import Recording  # noqa: E402
 
 __all__ = [
@@ -115,6 +126,7 @@ __all__ = [
     "Dynapse1Configuration",
     "Dynapse1Core",
     "Dynapse1Destination",
+    "Dynapse1Interface",
     "Dynapse1Model",
     "Dynapse1Neuron",
     "Dynapse1Parameter",
@@ -131,9 +143,14 @@ __all__ = [
     "Mismatch",
     "NetworkGenerator",
     "Neuron",
+    "NeuronGroup",
     "PoissonGen",
     "Recording",
     "Spike",
+    "Synapses",
+    "WTA_connections",
+    "add_synapses",
+    "add_wta_conns",
     "bias_current",
     "bias_spec",
     "board_of",
@@ -147,6 +164,7 @@ __all__ = [
     "parameter_group_from_json",
     "parameter_group_to_json",
     "refractory_period",
+    "remove_synapses",
     "save_configuration",
     "set_coarse_fine_table",
     "sink_from",

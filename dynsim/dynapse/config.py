@@ -451,6 +451,8 @@ def _destination_field(name: str, value: object) -> int:
         raise AttributeError(f"Dynapse1Destination has no field {name!r}; fields: in_use, "
                              f"{', '.join(_DESTINATION_FIELDS)}")
     low, high = _DESTINATION_FIELDS[name]
+    if name in ("sx", "sy") and isinstance(value, bool):
+        return int(value)  # samna's sign bits are booleans; INI's netgen writes True/False
     return whole_number(value, f"Dynapse1Destination.{name}", low=low, high=high,
                         error=InvalidCoreError)
 

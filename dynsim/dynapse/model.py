@@ -106,6 +106,7 @@ from dynsim.validation import (
 )
 
 __all__ = [
+    "Dynapse1Interface",
     "Dynapse1Model",
     "FpgaSpikeEvent",
     "FpgaSpikeGen",
@@ -186,6 +187,26 @@ class PoissonGen:
         """Return the rate (Hz) of one virtual neuron (0 when none was written)."""
         return self._rates.get(_check_virtual_id(neuron_id), 0.0)
 
+    def get_poisson_rates_hz(self, neuron_ids: Sequence[int] | None = None) -> list[float]:
+        """Return the rates (Hz) of several virtual neurons, or of all 1024 by default.
+
+        The counterpart of :meth:`write_poisson_rates_hz`. samna's documentation names a
+        ``get_poisson_rate_hz`` per neuron; whether samna also has this plural form could not
+        be confirmed without a samna binary.
+
+        Examples
+        --------
+        >>> gen = Dynapse1Model(name="docrates").get_poisson_gen()
+        >>> gen.write_poisson_rates_hz([3, 4], [10.0, 20.0])
+        >>> gen.get_poisson_rates_hz([4, 3, 5])
+        [20.0, 10.0, 0.0]
+        """
+        if neuron_ids is None:
+            return [self._rates.get(n, 0.0) for n in range(NEURONS_PER_CHIP)]
+        ids = [_check_virtual_id(n) for n in _bounded_list(neuron_ids, "neuron_ids",
+                                                           NEURONS_PER_CHIP)]
+        return [self._rates.get(n, 0.0) for n in ids]
+
     def get_rates(self) -> dict[int, float]:
         """Return the non-zero rates by virtual neuron id."""
         return {k: v for k, v in self._rates.items() if v > 0}
@@ -222,6 +243,18 @@ def _check_core_mask(value: object) -> int:
 def _check_isi(value: object) -> int:
     return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
                         hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
+
+
+#: Largest SRAM address / event count of the FPGA spike generator's stimulus memory: 15
+#: address bits (INI's ``dynapse1constants.py``: ``ADDR_NUM_BITS = 15``, ``MAX_FPGA_LEN =
+#: 2**ADDR_NUM_BITS-1``; github.com/blakeyy/neuromorphic_dreaming, dynapse/dynapse1constants.py).
+FPGA_STIMULUS_ADDRESS_MAX = 2**15 - 1
+
+
+def _check_stimulus_address(value: object, name: str) -> int:
+    return whole_number(value, name, low=0, high=FPGA_STIMULUS_ADDRESS_MAX,
+                        error=InvalidSettingError,
+                        hint="(the FPGA stimulus memory has 15 address bits)")
 
 
 #: Fields of an FPGA spike event, in the order of its constructor.
@@ -295,6 +328,9 @@ class FpgaSpikeGen:
         self._multiplier = 1
         self._repeat = False
         self._variable_isi = True
+        self._fixed_isi: int | None = None
+        self._base_addr = 0
+        self._stim_count: int | None = None
         self._start: float | None = None
         self._arrays: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -334,10 +370,73 @@ class FpgaSpikeGen:
         """Whether the stimulus plays in a loop."""
         return self._repeat
 
-    def set_variable_isi(self, variable: bool) -> None:
-        """Use each event's own ISI (default); ``False`` uses the first event's ISI for all."""
+    def set_variable_isi_mode(self, variable: bool) -> None:
+        """Use each event's own ISI (default); ``False`` uses one ISI for all events.
+
+        With ``False`` every event waits the ISI set by :meth:`set_isi` (as cAER's FPGA spike
+        generator module documents its fixed-ISI mode: a constant rate from ``ISI`` and
+        ``ISIBase``), or, when none was set, the first event's ISI (dynsim's choice: the ISI
+        register's value on the board before any ``set_isi`` is not public).
+        """
         self._variable_isi = flag(variable, "variable ISI mode")
         self._arrays = None
+
+    #: dynsim's earlier name of :meth:`set_variable_isi_mode` (kept).
+    set_variable_isi = set_variable_isi_mode
+
+    def get_variable_isi_mode(self) -> bool:
+        """Whether each event's own ISI is used."""
+        return self._variable_isi
+
+    def set_isi(self, isi: int) -> None:
+        """Set the one ISI used when the variable ISI mode is off (0..65535 units).
+
+        Raises
+        ------
+        dynsim.errors.InvalidSettingError
+            Outside the 16-bit register ``0..65535``.
+
+        Examples
+        --------
+        >>> fpga = Dynapse1Model(name="docisi").get_fpga_spike_gen()
+        >>> fpga.set_isi(90)
+        >>> fpga.get_isi()
+        90
+        """
+        self._fixed_isi = _check_isi(isi)
+        self._arrays = None
+
+    def get_isi(self) -> int:
+        """Return the ISI set by :meth:`set_isi` (0 when none was set)."""
+        return 0 if self._fixed_isi is None else self._fixed_isi
+
+    def set_base_addr(self, address: int) -> None:
+        """Set the stimulus memory address playing starts from (0..32767).
+
+        The emulator keeps the stimulus in its own list; the address is checked and kept
+        (:meth:`get_base_addr`) so that board scripts run unchanged; playing starts at the
+        first preloaded event.
+        """
+        self._base_addr = _check_stimulus_address(address, "base address")
+
+    def get_base_addr(self) -> int:
+        """Return the stimulus base address."""
+        return self._base_addr
+
+    def set_stim_count(self, count: int) -> None:
+        """Play only the first ``count`` preloaded events (0..32767; default: all of them).
+
+        Raises
+        ------
+        dynsim.errors.InvalidSettingError
+            Outside ``0..2**15 - 1`` (the stimulus memory's 15 address bits).
+        """
+        self._stim_count = _check_stimulus_address(count, "stimulus count")
+        self._arrays = None
+
+    def get_stim_count(self) -> int:
+        """Return the number of events played per pass."""
+        return len(self._events) if self._stim_count is None else self._stim_count
 
     def start(self) -> None:
         """Start playing at the model's current time."""
@@ -369,9 +468,12 @@ class FpgaSpikeGen:
         """
         if self._arrays is None:
             unit = self._multiplier / FPGA_CLOCK_HZ
-            isis = np.array([e.isi if self._variable_isi else self._events[0].isi
-                             for e in self._events], dtype=float) * unit
-            fields = np.array([(e.neuron_id, e.target_chip, e.core_mask) for e in self._events],
+            events = self._events[:self.get_stim_count()]
+            fixed = (self._fixed_isi if self._fixed_isi is not None
+                     else events[0].isi if events else 0)
+            isis = np.array([e.isi if self._variable_isi else fixed for e in events],
+                            dtype=float) * unit
+            fields = np.array([(e.neuron_id, e.target_chip, e.core_mask) for e in events],
                               dtype=np.int64).reshape(-1, 3)
             self._arrays = (np.cumsum(isis), fields)
         return self._arrays
@@ -386,6 +488,8 @@ class FpgaSpikeGen:
         if self._start is None or not self._events:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
         offsets, _ = self._stimulus_arrays()
+        if not len(offsets):
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
         period = offsets[-1]
         first, repeats = 0, 1
         if self._repeat and period > 0:
@@ -469,6 +573,62 @@ def fpga_events_from_times(times: Quantity, neuron_ids: Sequence[int], target_ch
 
 
 # --------------------------------------------------------------------------- model
+class Dynapse1Interface:
+    """The board's low-level interface, as ``model.get_dynapse1_api()`` returns it.
+
+    On the board, ``monitor_neuron(chip, neuron)`` routes one neuron per chip to the
+    oscilloscope output. The emulator records that neuron's currents instead
+    (:meth:`Dynapse1Model.monitor`; read them with ``model.get_recording()``): choosing
+    another neuron of the same chip replaces it, neurons of other chips and neurons given to
+    ``model.monitor`` stay recorded.
+
+    Examples
+    --------
+    >>> model = Dynapse1Model(name="docapi")
+    >>> api = model.get_dynapse1_api()
+    >>> api.monitor_neuron(1, 123)
+    >>> api.monitored_neurons()
+    {1: 123}
+    """
+
+    def __init__(self, model: Dynapse1Model, serial_number: str = "dynsim-emulator") -> None:
+        self._model = weakref.ref(model)
+        self._by_chip: dict[int, int] = {}
+        self._serial_number = serial_number
+
+    def monitor_neuron(self, chip_id: int, neuron_id: int) -> None:
+        """Record neuron ``neuron_id`` (0..1023 = neuron + 256*core) of chip ``chip_id``.
+
+        Raises
+        ------
+        dynsim.errors.InvalidCoreError
+            For a chip outside 0..3.
+        dynsim.errors.InvalidNeuronError
+            For a neuron outside 0..1023.
+        """
+        chip = check_chip(chip_id)
+        neuron = whole_number(neuron_id, "neuron_id", low=0, high=NEURONS_PER_CHIP - 1,
+                              error=InvalidNeuronError, hint="(neuron + 256*core on the chip)")
+        model = self._model()
+        if model is None:  # pragma: no cover - the model owns its interface
+            return
+        previous = self._by_chip.get(chip)
+        ids = set(model._monitored)
+        if previous is not None:
+            ids.discard(chip * NEURONS_PER_CHIP + previous)
+        ids.add(chip * NEURONS_PER_CHIP + neuron)
+        model.monitor(sorted(ids), model._variables)
+        self._by_chip[chip] = neuron
+
+    def monitored_neurons(self) -> dict[int, int]:
+        """Return ``{chip: neuron}`` of the neurons chosen with :meth:`monitor_neuron`."""
+        return dict(self._by_chip)
+
+    def get_serial_number(self) -> str:
+        """Return the serial number of the (emulated) board."""
+        return self._serial_number
+
+
 class Dynapse1Model:
     """The emulated board, programmed like samna's ``Dynapse1Model``.
 
@@ -503,6 +663,7 @@ class Dynapse1Model:
         self._source = EventSourceNode()
         self._poisson = PoissonGen(self)
         self._fpga = FpgaSpikeGen(self)
+        self._api = Dynapse1Interface(self)
         self._offset = 0.0
         self._monitored: list[int] = []
         self._variables: tuple[str, ...] = tuple(STATE_VARIABLES)
@@ -532,6 +693,61 @@ class Dynapse1Model:
         self._offset = self.time_s
         self.board.load(config)
         self._built = False
+
+    def apply_configuration_by_chip(self, config: Dynapse1Configuration, chip_id: int) -> None:
+        """Program one chip from ``config`` (its CAMs, SRAMs and biases); keep the others.
+
+        samna's counterpart applies the configuration to one chip only, after netgen's
+        ``make_dynapse1_configuration_in_chip``. Neuron states restart at rest, as after
+        :meth:`apply_configuration`.
+
+        Raises
+        ------
+        dynsim.errors.InvalidCoreError
+            For a chip outside 0..3.
+        dynsim.errors.SRAMLimitError, dynsim.errors.CAMAliasingError
+            When the resulting configuration breaks a routing rule (the model is unchanged).
+
+        Examples
+        --------
+        >>> from dynsim.dynapse import Dynapse1Configuration
+        >>> model = Dynapse1Model(name="docbychip")
+        >>> cfg = Dynapse1Configuration()
+        >>> cfg.chips[1].cores[0].parameter_group.param_map["IF_DC_P"].fine_value = 40
+        >>> cfg.chips[2].cores[0].parameter_group.param_map["IF_DC_P"].fine_value = 40
+        >>> model.apply_configuration_by_chip(cfg, 1)
+        >>> [model.get_configuration().chips[c].cores[0].parameter_group.param_map[
+        ...     "IF_DC_P"].fine_value for c in (1, 2)]
+        [40, 0]
+        """
+        self._apply_part(config, (check_chip(chip_id),), "apply_configuration_by_chip")
+
+    def apply_configuration_by_core(self, config: Dynapse1Configuration, chip_id: int,
+                                    core_id: int) -> None:
+        """Program one core from ``config`` (its CAMs, SRAMs and biases); keep the others.
+
+        The counterpart of netgen's ``make_dynapse1_configuration_in_core``; see
+        :meth:`apply_configuration_by_chip`.
+        """
+        part = (check_chip(chip_id), check_core(core_id))
+        self._apply_part(config, part, "apply_configuration_by_core")
+
+    def _apply_part(self, config: Dynapse1Configuration, part: tuple[int, ...], name: str
+                    ) -> None:
+        if not isinstance(config, Dynapse1Configuration):
+            raise InvalidSettingError(f"{name} takes a Dynapse1Configuration, got "
+                                      f"{type(config).__name__}")
+        merged = self.get_configuration()
+        source = config.copy()
+        if len(part) == 1:
+            merged.chips[part[0]] = source.chips[part[0]]
+        else:
+            merged.chips[part[0]].cores[part[1]] = source.chips[part[0]].cores[part[1]]
+        self.apply_configuration(merged)
+
+    def get_dynapse1_api(self) -> Dynapse1Interface:
+        """Return the board's low-level interface (``monitor_neuron``, ...)."""
+        return self._api
 
     def update_parameter_group(self, parameter_group: Dynapse1ParameterGroup, chip_id: int,
                                core_id: int) -> None:

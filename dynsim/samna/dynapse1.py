@@ -1,0 +1,63 @@
+"""``samna.dynapse1`` names, re-exported from :mod:`dynsim.dynapse`.
+
+With the stand-in installed (:func:`dynsim.samna.install`), ``import samna.dynapse1 as dyn1``
+gives this module. Every name is dynsim's own class; docs/samna.md lists what differs from
+samna's.
+
+Examples
+--------
+>>> from dynsim.samna import dynapse1 as dyn1
+>>> dyn1.Dynapse1SynType.AMPA.value
+3
+"""
+
+from __future__ import annotations
+
+from dynsim.dynapse.config import (
+    Dynapse1Chip,
+    Dynapse1Configuration,
+    Dynapse1Core,
+    Dynapse1Destination,
+    Dynapse1Neuron,
+    Dynapse1Parameter,
+    Dynapse1ParameterGroup,
+    Dynapse1Synapse,
+    Dynapse1SynType,
+)
+from dynsim.dynapse.events import Spike
+from dynsim.dynapse.model import (
+    Dynapse1Interface,
+    Dynapse1Model,
+    FpgaSpikeEvent,
+)
+from dynsim.dynapse.model import FpgaSpikeGen as Dynapse1FpgaSpikeGen
+from dynsim.dynapse.model import PoissonGen as Dynapse1PoissonGen
+
+__all__ = [
+    "Dynapse1Chip",
+    "Dynapse1Configuration",
+    "Dynapse1Core",
+    "Dynapse1Destination",
+    "Dynapse1FpgaSpikeGen",
+    "Dynapse1Interface",
+    "Dynapse1Model",
+    "Dynapse1Neuron",
+    "Dynapse1Parameter",
+    "Dynapse1ParameterGroup",
+    "Dynapse1PoissonGen",
+    "Dynapse1SynType",
+    "Dynapse1Synapse",
+    "FpgaSpikeEvent",
+    "Spike",
+]
+
+
+def __getattr__(name: str) -> object:
+    # TimestampWrapEvent comes with the event classes (dynsim.dynapse.events) when they have it
+    if name == "TimestampWrapEvent":
+        from dynsim.dynapse import events
+
+        if hasattr(events, name):
+            return getattr(events, name)
+    raise AttributeError(f"module 'samna.dynapse1' (dynsim's stand-in) has no attribute "
+                         f"{name!r}; docs/samna.md lists the names it has")
