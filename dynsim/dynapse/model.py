@@ -64,7 +64,6 @@ from dynsim.dynapse.config import (
     Dynapse1Configuration,
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
-    _ByValue,
     check_chip,
     check_core,
 )
@@ -82,7 +81,13 @@ from dynsim.dynapse.constants import (
     NUM_NEURONS,
     split_global_id,
 )
-from dynsim.dynapse.events import EventSourceNode, Spike
+from dynsim.dynapse.events import (  # FpgaSpikeEvent lives in events.py, re-exported here
+    EventSourceNode,
+    FpgaSpikeEvent,
+    Spike,
+    _check_core_mask,
+    _check_virtual_id,
+)
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import check_configuration
 from dynsim.dynapse.physics import STATE_VARIABLES
@@ -96,11 +101,9 @@ from dynsim.errors import (
     UnknownBiasError,
 )
 from dynsim.validation import (
-    Checked,
     duration_seconds,
     flag,
     identifier,
-    is_whole_number,
     whole_number,
     whole_numbers,
 )
@@ -112,13 +115,6 @@ __all__ = [
     "PoissonGen",
     "fpga_events_from_times",
 ]
-
-
-def _check_virtual_id(neuron_id: object) -> int:
-    if not is_whole_number(neuron_id) or not 0 <= int(neuron_id) < NEURONS_PER_CHIP:
-        raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
-                                 f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
-    return int(neuron_id)
 
 
 # --------------------------------------------------------------------------- generators
@@ -212,73 +208,6 @@ def _bounded_list(values: object, name: str, high: int) -> list:
         raise InvalidSettingError(f"{name} holds more than {high} items; at most {high} are "
                                   f"accepted")
     return items
-
-
-def _check_core_mask(value: object) -> int:
-    return whole_number(value, "core_mask", low=0, high=2 ** CORES_PER_CHIP - 1,
-                        error=InvalidSettingError, hint="(a 4-bit mask of the target cores)")
-
-
-def _check_isi(value: object) -> int:
-    return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
-                        hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
-
-
-#: Fields of an FPGA spike event, in the order of its constructor.
-_FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
-
-
-class FpgaSpikeEvent(_ByValue):
-    """One event of the FPGA spike generator's stimulus.
-
-    Built like samna's (``ev = FpgaSpikeEvent(); ev.core_mask = 15; ...``) or with its four
-    fields; every field is checked when it is set, and a refused value leaves the event as it
-    was.
-
-    Attributes
-    ----------
-    core_mask : int
-        Cores (4-bit mask, 0..15) of ``target_chip`` that receive the event.
-    target_chip : int
-        Chip that receives the event (0..3).
-    neuron_id : int
-        Virtual neuron id 0..1023 (neuron + 256*core): the event's tag.
-    isi : int
-        Delay after the previous event, in units of ``isi_multiplier / 90 MHz``: 0..65535
-        (a 16-bit register, :data:`~dynsim.dynapse.constants.FPGA_ISI_MAX`).
-
-    Examples
-    --------
-    >>> ev = FpgaSpikeEvent()
-    >>> ev.core_mask, ev.target_chip, ev.neuron_id, ev.isi = 15, 0, 15, 10
-    >>> ev
-    FpgaSpikeEvent(core_mask=15, target_chip=0, neuron_id=15, isi=10)
-    """
-
-    __slots__ = ("_core_mask", "_isi", "_neuron_id", "_target_chip")
-
-    core_mask = Checked(_check_core_mask,
-                        "Cores of ``target_chip`` that receive the event (4-bit mask).")
-    target_chip = Checked(check_chip, "Chip that receives the event (0..3).")
-    neuron_id = Checked(_check_virtual_id, "Virtual neuron id (0..1023): the tag.")
-    isi = Checked(_check_isi, "Delay after the previous event, in ISI units "
-                  "(0..65535).")
-
-    def __init__(self, core_mask: int = 0, target_chip: int = 0, neuron_id: int = 0,
-                 isi: int = 0) -> None:
-        self._core_mask = _check_core_mask(core_mask)
-        self._target_chip = check_chip(target_chip)
-        self._neuron_id = _check_virtual_id(neuron_id)
-        self._isi = _check_isi(isi)
-
-    def astuple(self) -> tuple[int, int, int, int]:
-        """Return ``(core_mask, target_chip, neuron_id, isi)``."""
-        return self._core_mask, self._target_chip, self._neuron_id, self._isi
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v}" for k, v in zip(_FPGA_EVENT_FIELDS, self.astuple(),
-                                                     strict=True))
-        return f"FpgaSpikeEvent({fields})"
 
 
 class FpgaSpikeGen:
