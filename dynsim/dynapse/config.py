@@ -87,6 +87,7 @@ __all__ = [
     "CONFIG_FORMAT",
     "CONFIG_MAX_BYTES",
     "CONFIG_VERSION",
+    "CONFIG_VERSIONS_READ",
     "JSON_LAYOUTS",
     "UNUSED_SYNAPSE",
     "Dynapse1Chip",
@@ -111,8 +112,13 @@ __all__ = [
 
 #: ``format`` field of dynsim's configuration JSON.
 CONFIG_FORMAT = "dynsim.dynapse1.configuration"
-#: Current version of the configuration JSON schema.
-CONFIG_VERSION = 1
+#: Current version of the configuration JSON schema. Version 2 (this change): an unused CAM
+#: entry is written ``[2, 0, 0]`` (NMDA from neuron 0 of core 0, :data:`UNUSED_SYNAPSE`).
+#: Version 1 files wrote it ``[0, 0, 0]`` (GABA_B), dynsim's former default: they are still
+#: read, each ``[0, 0, 0]`` entry as an unused entry (what it meant when it was written).
+CONFIG_VERSION = 2
+#: The versions of the configuration JSON schema this dynsim reads.
+CONFIG_VERSIONS_READ = (1, 2)
 #: Largest configuration file (or JSON text) read, in bytes. A full board (4096 neurons,
 #: every CAM and SRAM entry in use, the widest values) written by :func:`save_configuration`
 #: takes 19 MB (``tests/dynapse/test_dynapse_config_files.py`` measures it); larger
@@ -1406,9 +1412,11 @@ def _config_from_dict(data: Any) -> Dynapse1Configuration:
         raise ConfigurationFormatError(f"configuration.format: expected {CONFIG_FORMAT!r}, "
                                        f"got {fmt!r}")
     version = _field(data, "version", "configuration", int)
-    if version != CONFIG_VERSION:
-        raise ConfigurationFormatError(f"configuration.version: this dynsim reads version "
-                                       f"{CONFIG_VERSION}, the file has {version}")
+    if version not in CONFIG_VERSIONS_READ:
+        raise ConfigurationFormatError(f"configuration.version: this dynsim reads versions "
+                                       f"{', '.join(map(str, CONFIG_VERSIONS_READ))}, the file "
+                                       f"has {version}")
+    unused_v1 = [0, 0, 0] if version == 1 else None  # version 1's unused CAM entry
     _only_keys(data, _CONFIG_KEYS, "configuration")
     if data.get("synapse_fields", _SYNAPSE_FIELDS) != _SYNAPSE_FIELDS:
         raise ConfigurationFormatError(f"configuration.synapse_fields: expected "
@@ -1470,6 +1478,8 @@ def _config_from_dict(data: Any) -> Dynapse1Configuration:
                         raise ConfigurationFormatError(
                             f"{spath}: expected [syn_type, listen_neuron_id, listen_core_id], "
                             f"got {entry!r}")
+                    if entry == unused_v1:
+                        entry = [int(UNUSED_SYNAPSE[0]), 0, 0]
                     neuron.synapses[si] = _checked(entry, lambda e: Dynapse1Synapse(*e), spath)
                 destinations = _field(neuron_data, "destinations", npath, list)
                 if len(destinations) != SRAMS_PER_NEURON:

@@ -156,7 +156,7 @@ def _neuron(d):
 
 @pytest.mark.parametrize(("mutate", "match"), [
     (lambda d: d.update(format="other"), "configuration.format"),
-    (lambda d: d.update(version=2), "configuration.version"),
+    (lambda d: d.update(version=3), "configuration.version"),
     (lambda d: d.pop("chips"), "configuration.chips: missing"),
     (lambda d: d["chips"][0].update(chip_id=9), r"chips\[0\].chip_id"),
     (lambda d: d["chips"][1].update(chip_id=0), "appears twice"),

@@ -161,7 +161,7 @@ def test_repeated_entries_and_unknown_keys_are_refused_where_they_are(mutate, ma
 
 def test_a_key_repeated_in_one_json_object_is_refused():
     text = _small_config().to_json(layout="dynsim")
-    repeated = text.replace('"version": 1', '"version": 1, "version": 1')
+    repeated = text.replace('"version": 2', '"version": 2, "version": 2')
     assert repeated != text
     with pytest.raises(ConfigurationFormatError, match="'version' appears twice"):
         configuration_from_json(repeated)

@@ -247,6 +247,27 @@ def test_configuration_files_in_either_layout_load(tmp_path, layout):
     assert load_configuration(path) == config
 
 
+def test_version_1_files_keep_their_meaning_an_unused_entry_was_gaba_b_then(tmp_path):
+    # written by hand as dynsim 1 wrote it: unused CAM entries were [0, 0, 0] (GABA_B)
+    unused_v1 = [[0, 0, 0]] * 63
+    default_sram = {"target_chip_id": 0, "in_use": False, "virtual_core_id": 0,
+                    "core_mask": 0, "sx": 0, "sy": 0, "dx": 0, "dy": 0}
+    neuron = {"neuron_id": 5, "synapses": [[3, 17, 3], *unused_v1],
+              "destinations": [default_sram] * 4}
+    cores = [{"core_id": k, "parameter_group": {}, "neurons": [neuron] if k == 1 else []}
+             for k in range(4)]
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps({"format": "dynsim.dynapse1.configuration", "version": 1,
+                                "chips": [{"chip_id": 0, "cores": cores}]}))
+    config = load_configuration(path)
+    loaded = config.chips[0].cores[1].neurons[5]
+    assert loaded.cams_in_use() == 1 and loaded.synapses[0] == Dynapse1Synapse("AMPA", 17, 3)
+    assert all(loaded.synapses[k] == Dynapse1Synapse() for k in range(1, 64))
+    data = json.loads(config.to_json(layout="dynsim"))  # written again as version 2
+    assert data["version"] == 2
+    assert data["chips"][0]["cores"][1]["neurons"][0]["synapses"][1] == [2, 0, 0]
+
+
 def test_save_configuration_writes_dynsims_versioned_format_by_default(tmp_path):
     path = tmp_path / "config.json"
     save_configuration(Dynapse1Configuration(), path)
