@@ -1332,9 +1332,17 @@ def configuration_from_json(text: str | bytes) -> Dynapse1Configuration:
     >>> configuration_from_json(cfg.to_json()) == cfg
     True
     """
-    config = Dynapse1Configuration()
-    config.from_json(text)
-    return config
+    return _new_from_json(Dynapse1Configuration, text, "configuration")
+
+
+def _new_from_json(cls: type, text: str | bytes, what: str) -> Any:
+    """Return a new ``cls`` read from JSON text (errors name the member, without a prefix)."""
+    try:
+        return cls._decode(_parse_json(text, what))
+    except SamnaJsonError:
+        raise
+    except ConfigurationFormatError as err:
+        raise SamnaJsonError(str(err)) from None
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -1639,6 +1647,4 @@ def parameter_group_from_json(text: str | bytes) -> Dynapse1ParameterGroup:
     dynsim.errors.SamnaJsonError
         Naming the first invalid member.
     """
-    group = Dynapse1ParameterGroup()
-    group.from_json(text)
-    return group
+    return _new_from_json(Dynapse1ParameterGroup, text, "parameter group")
