@@ -1071,19 +1071,8 @@ class Dynapse1Core(_Json):
                                                     f"{path}.parameterGroup")
         group._chip_id, group._core_id = core.chip_id, core.core_id
         core._parameter_group = group
-        seen: dict[int, str] = {}
-        for i, neuron_data in enumerate(_field(data, "neurons", path, list)):
-            npath = f"{path}.neurons[{i}]"
-            neuron = Dynapse1Neuron._from_cereal(neuron_data, npath)
-            if (neuron.chip_id, neuron.core_id) != (core.chip_id, core.core_id):
-                raise ConfigurationFormatError(
-                    f"{npath}: a neuron of chip {neuron.chip_id}, core {neuron.core_id} in "
-                    f"core {core.core_id} of chip {core.chip_id}")
-            if neuron.neuron_id in seen:
-                raise ConfigurationFormatError(f"{npath}.neuronId: neuron {neuron.neuron_id} "
-                                               f"appears twice (also {seen[neuron.neuron_id]})")
-            seen[neuron.neuron_id] = npath
-            core.neurons._items[neuron.neuron_id] = _place(neuron)
+        _read_children(data, path, "neurons", Dynapse1Neuron, core.neurons, "neuron_id",
+                       {"chip_id": core.chip_id, "core_id": core.core_id})
         return core
 
     @classmethod
@@ -1140,18 +1129,8 @@ class Dynapse1Chip(_Json):
     def _from_cereal(cls, body: Any, path: str) -> Dynapse1Chip:
         data = _members(body, path, ("chipId", "cores"))
         chip = cls(_int_member(data, "chipId", path, check_chip))
-        seen: dict[int, str] = {}
-        for i, core_data in enumerate(_field(data, "cores", path, list)):
-            cpath = f"{path}.cores[{i}]"
-            core = Dynapse1Core._from_cereal(core_data, cpath)
-            if core.chip_id != chip.chip_id:
-                raise ConfigurationFormatError(f"{cpath}.chipId: a core of chip "
-                                               f"{core.chip_id} in chip {chip.chip_id}")
-            if core.core_id in seen:
-                raise ConfigurationFormatError(f"{cpath}.coreId: core {core.core_id} appears "
-                                               f"twice (also {seen[core.core_id]})")
-            seen[core.core_id] = cpath
-            chip.cores._items[core.core_id] = _place(core)
+        _read_children(data, path, "cores", Dynapse1Core, chip.cores, "core_id",
+                       {"chip_id": chip.chip_id})
         return chip
 
     @classmethod
@@ -1198,15 +1177,7 @@ class Dynapse1Configuration(_Json):
     def _from_cereal(cls, body: Any, path: str) -> Dynapse1Configuration:
         data = _members(body, path, ("chips",))
         config = cls()
-        seen: dict[int, str] = {}
-        for i, chip_data in enumerate(_field(data, "chips", path, list)):
-            cpath = f"{path}.chips[{i}]"
-            chip = Dynapse1Chip._from_cereal(chip_data, cpath)
-            if chip.chip_id in seen:
-                raise ConfigurationFormatError(f"{cpath}.chipId: chip {chip.chip_id} appears "
-                                               f"twice (also {seen[chip.chip_id]})")
-            seen[chip.chip_id] = cpath
-            config.chips._items[chip.chip_id] = _place(chip)
+        _read_children(data, path, "chips", Dynapse1Chip, config.chips, "chip_id", {})
         return config
 
     @classmethod
@@ -1290,6 +1261,35 @@ def _check_place(obj: Any, new: Any, ids: Sequence[str]) -> None:
                     f"{type(obj).__name__}.from_json: the text is for {name} "
                     f"{getattr(new, name)}, this object is {name} {getattr(obj, name)} of a "
                     f"configuration (its place fixes it)")
+
+
+def _camel(name: str) -> str:
+    """Return the cereal member of a snake_case attribute (``chip_id`` -> ``chipId``)."""
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _read_children(data: dict[str, Any], path: str, key: str, kind: type, target: _FixedList,
+                   id_name: str, parent_ids: dict[str, int]) -> None:
+    """Read the cereal list ``data[key]`` of neurons, cores or chips into ``target``.
+
+    Each item is placed by its own id; an item of another parent, or an id given twice, is
+    refused naming the member.
+    """
+    seen: dict[int, str] = {}
+    for i, item in enumerate(_field(data, key, path, list)):
+        item_path = f"{path}.{key}[{i}]"
+        child = kind._from_cereal(item, item_path)
+        for name, value in parent_ids.items():
+            if getattr(child, name) != value:
+                raise ConfigurationFormatError(
+                    f"{item_path}.{_camel(name)}: {getattr(child, name)} inside {name} {value}")
+        index = getattr(child, id_name)
+        if index in seen:
+            raise ConfigurationFormatError(f"{item_path}.{_camel(id_name)}: {id_name} {index} "
+                                           f"appears twice (also {seen[index]})")
+        seen[index] = item_path
+        target._items[index] = _place(child)
 
 
 def _neuron_dict(neuron: Dynapse1Neuron) -> dict[str, Any]:

@@ -22,8 +22,11 @@ from dynsim.widgets.bias_files import read_bias_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynsim.dynapse import (
-    BIAS_NAMES,
+from dynsim.dynapse import BIAS_NAMES, bias_spec, load_configuration, save_configuration
+from dynsim.dynapse import events as events_module
+from dynsim.dynapse import model as model_module
+from dynsim.dynapse.config import (
+    UNUSED_SYNAPSE,
     Dynapse1Chip,
     Dynapse1Configuration,
     Dynapse1Core,
@@ -33,19 +36,11 @@ from dynsim.dynapse import (
     Dynapse1ParameterGroup,
     Dynapse1Synapse,
     Dynapse1SynType,
-    FpgaSpikeEvent,
-    Spike,
-    TimestampWrapEvent,
-    bias_spec,
     configuration_from_json,
-    load_configuration,
     parameter_group_from_json,
     parameter_group_to_json,
-    save_configuration,
 )
-from dynsim.dynapse import events as events_module
-from dynsim.dynapse import model as model_module
-from dynsim.dynapse.config import UNUSED_SYNAPSE
+from dynsim.dynapse.events import FpgaSpikeEvent, Spike, TimestampWrapEvent
 from dynsim.errors import (
     BiasRangeError,
     ConfigurationFileError,
@@ -369,6 +364,32 @@ def test_malformed_json_and_repeated_keys_are_refused_with_nothing_changed(name)
             target.from_json(bad)
         assert _state(target) == before
     assert issubclass(SamnaJsonError, ConfigurationFileError)
+
+
+@pytest.mark.parametrize(("mutate", "match"), [
+    (lambda body: body["chips"].append(body["chips"][0]),
+     r"value0\.chips\[4\]\.chipId: chip_id 0 appears twice \(also value0\.chips\[0\]\)"),
+    (lambda body: body["chips"][0]["cores"][0].update(chipId=2),
+     r"value0\.chips\[0\]\.cores\[0\]\.chipId: 2 inside chip_id 0"),
+    (lambda body: body["chips"][0]["cores"][1].update(coreId=2),
+     r"cores\[1\]\.neurons\[0\]\.coreId: 1 inside core_id 2"),
+    (lambda body: body["chips"][0]["cores"][1]["neurons"].append(
+        body["chips"][0]["cores"][1]["neurons"][0]), r"neuronId: neuron_id 5 appears twice"),
+    (lambda body: body["chips"][0]["cores"][1]["neurons"][0]["synapses"].pop(),
+     r"neurons\[0\]\.synapses: expected 64 entries, got 63"),
+    (lambda body: body["chips"][0]["cores"][1]["neurons"][0]["destinations"][0].update(sx=2),
+     r"destinations\[0\]\.sx: expected true/false"),
+    (lambda body: body["chips"][0]["cores"][1]["neurons"][0].pop("neuronId"),
+     r"neurons\[0\]\.neuronId: missing field"),
+])
+def test_a_cereal_configuration_is_checked_where_it_is_wrong(mutate, match):
+    data = json.loads(_config().to_json())
+    mutate(data["value0"])
+    target = _config()
+    before = target.to_json()
+    with pytest.raises(SamnaJsonError, match=match):
+        target.from_json(json.dumps(data))
+    assert target.to_json() == before
 
 
 def test_the_old_classmethod_call_fails_loudly_and_names_the_replacement():
