@@ -94,8 +94,6 @@ def _check_isi(value: object) -> int:
 #: Fields of an FPGA spike event, in the order of its constructor.
 _FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
 
-_SIZES = {"chip_id": NUM_CHIPS, "core_id": CORES_PER_CHIP, "neuron_id": NEURONS_PER_CORE}
-
 
 class _Event(_Json, _ByValue):
     """A small event: checked fields, equality by value, JSON in both layouts.
@@ -109,23 +107,9 @@ class _Event(_Json, _ByValue):
     _CHECKS: tuple[Callable[[Any], int], ...] = ()
     _CEREAL: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, *values: Any, **named: Any) -> None:
-        if len(values) > len(self._FIELDS):
-            raise InvalidSettingError(f"{type(self).__name__} takes at most "
-                                      f"{len(self._FIELDS)} values ({', '.join(self._FIELDS)})")
-        given = dict(zip(self._FIELDS, values, strict=False))
-        for name, value in named.items():
-            if name not in self._FIELDS or name in given:
-                raise InvalidSettingError(f"{type(self).__name__}: unexpected or repeated "
-                                          f"field {name!r}; fields: {', '.join(self._FIELDS)}")
-            given[name] = value
-        for name, check in zip(self._FIELDS, self._CHECKS, strict=True):
-            value = given.get(name, 0)
-            size = _SIZES.get(name)
-            # fast path for the model's plain ints (a run can make many spikes)
-            if not (size and type(value) is int and 0 <= value < size):
-                value = check(value)
-            object.__setattr__(self, f"_{name}", value)
+    def __init__(self, *values: Any) -> None:
+        for name, check, value in zip(self._FIELDS, self._CHECKS, values, strict=True):
+            object.__setattr__(self, f"_{name}", check(value))
 
     def astuple(self) -> tuple[int, ...]:
         """Return the fields in constructor order."""
@@ -144,10 +128,8 @@ class _Event(_Json, _ByValue):
     @classmethod
     def _from_keys(cls, body: Any, path: str, keys: dict[str, str]) -> _Event:
         data = _members(body, path, tuple(keys.values()))
-        values = {name: _checked(_field(data, key, path, int), check, f"{path}.{key}")
-                  for (name, key), check in zip(((n, keys[n]) for n in cls._FIELDS),
-                                                cls._CHECKS, strict=True)}
-        return cls(**values)
+        return cls(*(_checked(_field(data, keys[name], path, int), check, f"{path}.{keys[name]}")
+                     for name, check in zip(cls._FIELDS, cls._CHECKS, strict=True)))
 
     @classmethod
     def _from_cereal(cls, body: Any, path: str) -> _Event:
@@ -198,7 +180,15 @@ class Spike(_Event):
 
     def __init__(self, chip_id: int = 0, core_id: int = 0, neuron_id: int = 0,
                  timestamp: int = 0) -> None:
-        super().__init__(chip_id, core_id, neuron_id, timestamp)
+        # fast path for the plain ints the model sends (a run can make many spikes)
+        if (type(chip_id) is int and type(core_id) is int and type(neuron_id) is int
+                and type(timestamp) is int and 0 <= chip_id < NUM_CHIPS
+                and 0 <= core_id < CORES_PER_CHIP and 0 <= neuron_id < NEURONS_PER_CORE
+                and 0 <= timestamp <= TIMESTAMP_MAX):
+            self._chip_id, self._core_id = chip_id, core_id
+            self._neuron_id, self._timestamp = neuron_id, timestamp
+        else:
+            super().__init__(chip_id, core_id, neuron_id, timestamp)
 
     @property
     def global_id(self) -> int:

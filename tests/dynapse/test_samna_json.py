@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from dynsim.widgets.bias_files import read_bias_text
 from hypothesis import given, settings
@@ -436,6 +437,15 @@ def test_empty_events_are_filled_by_attribute_and_refuse_out_of_range(make, fiel
     with pytest.raises(error):
         setattr(event, field, bad)
     assert _state(event) == before
+
+
+def test_constructors_check_every_field_too():
+    assert Spike(np.int64(1), np.int64(2), np.int64(3), np.uint64(4)) == Spike(1, 2, 3, 4)
+    for args, error in [((4, 0, 0, 0), InvalidCoreError), ((0, 0, 256, 0), InvalidNeuronError),
+                        ((0, 0, 0, -1), InvalidSettingError), ((0, 0, 0, 1.5), InvalidSettingError),
+                        ((True, 0, 0, 0), InvalidCoreError)]:
+        with pytest.raises(error):
+            Spike(*args)
 
 
 def test_samnas_fill_by_attribute_patterns():
