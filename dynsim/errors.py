@@ -44,6 +44,7 @@ __all__ = [
     "LoihiNetworkError",
     "RegisterRangeError",
     "SRAMLimitError",
+    "SamnaJsonError",
     "SamnaStandInError",
     "SchedulerError",
     "SpikeInputError",
@@ -135,6 +136,15 @@ class ConfigurationFormatError(DynapseError, ValueError):
 
 class ConfigurationFileError(ConfigurationFormatError):
     """A configuration file that cannot be read or written (missing, a folder, too large)."""
+
+
+class SamnaJsonError(ConfigurationFileError):
+    """JSON text that does not describe the samna data class ``from_json`` was called on.
+
+    Malformed JSON, a member of the wrong type, a value out of its register range, an unknown
+    or missing member, or a key repeated in one object; the message names the member. The
+    object ``from_json`` was called on is left unchanged.
+    """
 
 
 class HardwareLimitError(DynapseError):

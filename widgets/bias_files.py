@@ -1,6 +1,8 @@
 """Where a bias panel may read and write files, and what it says when a file is wrong.
 
-The bias panel saves and loads a core's biases as samna-compatible JSON. A path typed into a
+The bias panel saves a core's biases as JSON in dynsim's bias-file layout and loads that
+layout or samna's cereal parameter-group layout (``value0.paramMap``, the layout Rockpool
+writes for samna; see :func:`dynsim.dynapse.config.parameter_group_to_json`). A path typed into a
 notebook widget is typed by whoever sees the page (in Voila or on Binder: anybody), so:
 
 * files live in ONE folder, the notebook's (the kernel's working directory when the panel
@@ -133,7 +135,7 @@ def read_bias_text(data: bytes | str, name: str) -> Dynapse1ParameterGroup:
 
 
 def is_bias_file(path: Path) -> bool:
-    """Return whether ``path`` is a file holding a core's biases (samna-compatible JSON)."""
+    """Return whether ``path`` is a file holding a core's biases (either JSON layout)."""
     try:
         if not path.is_file() or path.stat().st_size > MAX_BIAS_FILE_BYTES:
             return False

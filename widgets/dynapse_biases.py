@@ -209,7 +209,7 @@ class BiasPanel:
     Each row shows the bias's samna and physical names (its role as a tooltip), a coarse and
     a fine slider, the resulting current and, for leak and refractory biases, the time
     constant. Groups whose biases are all unmodelled are folded away and marked so. Buttons:
-    reset to defaults; download the core's biases as samna-compatible JSON, or upload such a
+    reset to defaults; download the core's biases as JSON (dynsim's layout), or upload such a
     file from your machine; with file controls (see :mod:`dynsim.widgets.bias_files`), save
     and load a file of the notebook's folder (a download link appears after saving).
 
@@ -402,12 +402,12 @@ class BiasPanel:
         self._submit(default_biases())
 
     def to_json(self) -> str:
-        """Return the core's biases as samna-compatible JSON (``parameter_group_to_json``)."""
+        """Return the core's biases as JSON (``parameter_group_to_json``, dynsim's layout)."""
         with simulation_lock():
             return parameter_group_to_json(self.chip.get())
 
     def from_json(self, text: str | bytes) -> None:
-        """Apply biases from samna-compatible JSON (all 25; missing ones get defaults).
+        """Apply biases from JSON in either layout (all 25; missing ones get defaults).
 
         Raises
         ------
@@ -423,7 +423,7 @@ class BiasPanel:
         self._submit(group.as_dict())
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the core's biases to ``path`` as samna-compatible JSON; return the path.
+        """Write the core's biases to ``path`` as JSON (dynsim's layout); return the path.
 
         ``path`` is a file of the notebook's folder (the kernel's working directory when the
         panel was made, or ``folder=``): relative to it, or absolute inside it.

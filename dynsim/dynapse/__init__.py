@@ -82,12 +82,19 @@ from dynsim.dynapse.config import (  # noqa: E402
     Dynapse1ParameterGroup,
     Dynapse1Synapse,
     Dynapse1SynType,
+    configuration_from_json,
     load_configuration,
     parameter_group_from_json,
     parameter_group_to_json,
     save_configuration,
 )
-from dynsim.dynapse.events import BasicSinkNode, EventSourceNode, Spike, sink_from  # noqa: E402
+from dynsim.dynapse.events import (  # noqa: E402
+    BasicSinkNode,
+    EventSourceNode,
+    Spike,
+    TimestampWrapEvent,
+    sink_from,
+)
 from dynsim.dynapse.experiment import Experiment, InputSpec  # noqa: E402
 from dynsim.dynapse.mismatch import Mismatch  # noqa: E402
 from dynsim.dynapse.model import (  # noqa: E402
@@ -148,6 +155,7 @@ __all__ = [
     "Recording",
     "Spike",
     "Synapses",
+    "TimestampWrapEvent",
     "WTA_connections",
     "add_synapses",
     "add_wta_conns",
@@ -156,6 +164,7 @@ __all__ = [
     "board_of",
     "check_configuration",
     "coarse_fine_to_current",
+    "configuration_from_json",
     "default_biases",
     "fpga_events_from_times",
     "get_coarse_fine_table",

@@ -12,13 +12,20 @@ Every field checks its range when it is set (a ``BiasRangeError``, ``InvalidCore
 on first access, so a board configuration costs memory only for the neurons one touches.
 
 As on the chip, every one of the 64 CAM entries of a neuron is live: an entry nobody set
-listens to neuron 0 of core 0 as GABA_B (the samna default). A CAM entry is *in use* when it
-differs from that default.
+listens to neuron 0 of core 0 as NMDA (:data:`UNUSED_SYNAPSE`, the entry INI's netgen takes as
+free). A CAM entry is *in use* when it differs from that default.
 
-JSON (:meth:`Dynapse1Configuration.to_json`): a versioned dynsim schema written with the
-standard ``json`` module (no pickle, no eval), validated on load with errors that name the
-field; round trips exactly. A core's parameter group alone can also be written in the
-cereal-style layout of samna's JSON files (:func:`parameter_group_to_json`).
+JSON, with samna's semantics: every data class has ``obj.to_json()`` and ``obj.from_json(text)``
+(which fills ``obj`` and returns ``None``; :func:`configuration_from_json` returns a new
+configuration). Two layouts, written with the standard ``json`` module (no pickle, no eval)
+and both read back exactly:
+
+* ``'cereal'`` (``to_json()``'s default): samna's layout, a ``value0`` root, camelCase
+  members, maps as lists of ``{"key", "value"}``. Confirmed for the parameter group (Rockpool)
+  and the spike (INI's dynapse1utils); inferred for the rest (``docs/samna.md``, "JSON layout:
+  what is confirmed and what is inferred").
+* ``'dynsim'``: dynsim's versioned configuration format (:func:`save_configuration`'s
+  default) and the snake_case bias file of :func:`parameter_group_to_json`.
 
 Reading is strict and bounded: a file larger than :data:`CONFIG_MAX_BYTES` is refused before
 it is parsed; a missing file, a folder, binary data, JSON nested too deeply, a key repeated in
@@ -33,7 +40,9 @@ Examples
 >>> from dynsim.dynapse.config import Dynapse1Configuration, Dynapse1Synapse, Dynapse1SynType
 >>> cfg = Dynapse1Configuration()
 >>> cfg.chips[0].cores[1].neurons[5].synapses[0] = Dynapse1Synapse(Dynapse1SynType.AMPA, 3, 0)
->>> Dynapse1Configuration.from_json(cfg.to_json()) == cfg
+>>> back = Dynapse1Configuration()
+>>> back.from_json(cfg.to_json())
+>>> back == cfg
 True
 """
 
@@ -43,7 +52,7 @@ import json
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from dynsim.dynapse.biases import (
     BIAS_NAMES,
@@ -67,16 +76,20 @@ from dynsim.errors import (
     InvalidCoreError,
     InvalidNeuronError,
     InvalidSettingError,
+    SamnaJsonError,
     UnknownBiasError,
     UnknownSynapseTypeError,
     suggest,
 )
-from dynsim.validation import Checked, flag, is_whole_number, whole_number
+from dynsim.validation import Checked, choice, flag, is_whole_number, whole_number
 
 __all__ = [
     "CONFIG_FORMAT",
     "CONFIG_MAX_BYTES",
     "CONFIG_VERSION",
+    "CONFIG_VERSIONS_READ",
+    "JSON_LAYOUTS",
+    "UNUSED_SYNAPSE",
     "Dynapse1Chip",
     "Dynapse1Configuration",
     "Dynapse1Core",
@@ -89,6 +102,7 @@ __all__ = [
     "check_chip",
     "check_core",
     "check_neuron",
+    "configuration_from_json",
     "load_configuration",
     "parameter_group_from_json",
     "parameter_group_to_json",
@@ -98,8 +112,13 @@ __all__ = [
 
 #: ``format`` field of dynsim's configuration JSON.
 CONFIG_FORMAT = "dynsim.dynapse1.configuration"
-#: Current version of the configuration JSON schema.
-CONFIG_VERSION = 1
+#: Current version of the configuration JSON schema. Version 2 (this change): an unused CAM
+#: entry is written ``[2, 0, 0]`` (NMDA from neuron 0 of core 0, :data:`UNUSED_SYNAPSE`).
+#: Version 1 files wrote it ``[0, 0, 0]`` (GABA_B), dynsim's former default: they are still
+#: read, each ``[0, 0, 0]`` entry as an unused entry (what it meant when it was written).
+CONFIG_VERSION = 2
+#: The versions of the configuration JSON schema this dynsim reads.
+CONFIG_VERSIONS_READ = (1, 2)
 #: Largest configuration file (or JSON text) read, in bytes. A full board (4096 neurons,
 #: every CAM and SRAM entry in use, the widest values) written by :func:`save_configuration`
 #: takes 19 MB (``tests/dynapse/test_dynapse_config_files.py`` measures it); larger
@@ -159,8 +178,155 @@ def check_neuron(neuron_id: object) -> int:
     return _check_index("neuron", neuron_id, NEURONS_PER_CORE, InvalidNeuronError)
 
 
+# --------------------------------------------------------------------------- JSON protocol
+#: The JSON layouts every data class writes and reads: ``"cereal"`` (samna's, a ``value0``
+#: root and camelCase members) and ``"dynsim"`` (dynsim's snake_case / versioned format).
+JSON_LAYOUTS: tuple[str, ...] = ("cereal", "dynsim")
+
+
+def _json_layout(layout: object) -> str:
+    return choice(layout, "layout", JSON_LAYOUTS, error=InvalidSettingError)
+
+
+class _InstanceMethod:
+    """A method that works on instances only; called on the class it fails loudly.
+
+    samna's ``from_json(text)`` fills the object it is called on and returns ``None``; code
+    written for dynsim's old classmethod (``Dynapse1Configuration.from_json(text)``) must not
+    silently get ``None`` back.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self._func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is not None:
+            return self._func.__get__(obj, owner)
+        cls_name = owner.__name__ if owner is not None else "?"
+        factory = getattr(owner, "_json_factory", "")
+
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            alternative = f", or `{factory}(text)` for a new object" if factory else ""
+            raise InvalidSettingError(
+                f"{cls_name}.{self._name}(text) is an instance method (as in samna): it fills "
+                f"the object it is called on and returns None. Write `obj = {cls_name}(); "
+                f"obj.{self._name}(text)`{alternative}")
+
+        refuse.__doc__ = self.__doc__
+        return refuse
+
+
+class _Json:
+    """``to_json()`` / ``from_json(text)`` with samna's semantics, in both JSON layouts.
+
+    Subclasses define ``_cereal()`` (the body under ``value0``), ``_dynsim()`` (dynsim's
+    layout), ``_from_cereal(body, path)`` and ``_from_dynsim(data)`` (class methods that
+    return a new, validated object) and ``_fill(new)`` (copy a decoded object into ``self``).
+    """
+
+    __slots__ = ()
+    _json_factory = ""
+
+    def to_json(self, indent: int | None = None, *, layout: str = "cereal") -> str:
+        """Return the object as JSON text.
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (``None``: one line).
+        layout : {'cereal', 'dynsim'}
+            ``'cereal'`` (default): samna's layout, a ``value0`` root with camelCase members
+            and maps as lists of ``{"key", "value"}`` (see ``docs/samna.md``, "JSON layout:
+            what is confirmed and what is inferred"); ``'dynsim'``: dynsim's snake_case
+            layout (for a configuration the versioned format of :func:`save_configuration`).
+
+        Examples
+        --------
+        >>> from dynsim.dynapse.config import Dynapse1Synapse
+        >>> Dynapse1Synapse("AMPA", 5, 1).to_json()
+        '{"value0": {"synType": 3, "listenNeuronId": 5, "listenCoreId": 1}}'
+        """
+        if _json_layout(layout) == "cereal":
+            data: Any = {"value0": self._cereal()}
+        else:
+            data = self._dynsim()
+        return json.dumps(data, indent=indent)
+
+    def _from_json(self, text: str | bytes) -> None:
+        """Fill this object from JSON text in either layout (samna's semantics).
+
+        The object is changed only when the whole text is valid (a failed call leaves it as
+        it was).
+
+        Raises
+        ------
+        dynsim.errors.SamnaJsonError
+            For malformed JSON, a member of the wrong type, a value out of its range, an
+            unknown or missing member or a repeated key, naming the member.
+        """
+        what = type(self).__name__
+        try:
+            new = self._decode(_parse_json(text, what))
+            self._fill(new)
+        except SamnaJsonError:
+            raise
+        except ConfigurationFormatError as err:
+            raise SamnaJsonError(f"{what}.from_json: {err}") from None
+
+    from_json = _InstanceMethod(_from_json)
+
+    @classmethod
+    def _decode(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "value0" in data:
+            _only_keys(data, ("value0",), "json")
+            return cls._from_cereal(data["value0"], "value0")
+        return cls._from_dynsim(data)
+
+    def _fill(self, new: Any) -> None:
+        for slot in type(self).__slots__:
+            object.__setattr__(self, slot, getattr(new, slot))
+
+
+def _members(data: Any, path: str, required: Sequence[str],
+             optional: Sequence[str] = ()) -> dict[str, Any]:
+    """Return ``data`` after checking it is an object with exactly these members."""
+    if not isinstance(data, dict):
+        raise ConfigurationFormatError(f"{path}: expected an object, got {type(data).__name__}")
+    _only_keys(data, (*required, *optional), path)
+    for key in required:
+        if key not in data:
+            raise ConfigurationFormatError(f"{path}.{key}: missing field")
+    return data
+
+
+def _int_member(data: dict[str, Any], key: str, path: str, check: Callable[[Any], Any],
+                default: Any = None) -> Any:
+    """Return the whole-number member ``key`` after ``check`` (naming the member on error)."""
+    if key not in data and default is not None:
+        return default
+    value = _field(data, key, path, int)
+    return _checked(value, check, f"{path}.{key}")
+
+
+def _flag_member(data: dict[str, Any], key: str, path: str) -> bool:
+    return bool(_field(data, key, path, bool))
+
+
+def _bit_member(data: dict[str, Any], key: str, path: str) -> int:
+    """Return a one-bit member: true/false in cereal (netgen assigns bools), 0/1 accepted."""
+    value = _field(data, key, path, (bool, int))
+    if value not in (0, 1):
+        raise ConfigurationFormatError(f"{path}.{key}: expected true/false (or 0/1), got "
+                                       f"{value!r}")
+    return int(value)
+
+
 # --------------------------------------------------------------------------- parameters
-class Dynapse1Parameter:
+class Dynapse1Parameter(_Json):
     """One bias of a core: ``Dynapse1Parameter(param_name, coarse_value, fine_value)``.
 
     Parameters
@@ -181,14 +347,18 @@ class Dynapse1Parameter:
 
     __slots__ = ("_coarse", "_fine", "_held", "_name")
 
-    def __init__(self, param_name: str, coarse_value: int, fine_value: int) -> None:
-        name = _samna_bias_name(param_name)
-        self._coarse, self._fine = check_coarse_fine(name, coarse_value, fine_value)
+    def __init__(self, param_name: str = "", coarse_value: int = 0, fine_value: int = 0) -> None:
+        name = _samna_bias_name(param_name, unnamed=True)
+        self._coarse, self._fine = check_coarse_fine(name or "Dynapse1Parameter", coarse_value,
+                                                     fine_value)
         self._name, self._held = name, False
 
     @property
     def param_name(self) -> str:
-        """The samna name of the bias (one of the 25 of ``biases.BIAS_NAMES``)."""
+        """The samna name of the bias (one of the 25 of ``biases.BIAS_NAMES``).
+
+        ``''`` for a parameter made empty (``Dynapse1Parameter()``) and not named yet.
+        """
         return self._name
 
     @param_name.setter
@@ -207,7 +377,8 @@ class Dynapse1Parameter:
 
     @coarse_value.setter
     def coarse_value(self, value: int) -> None:
-        self._coarse, _ = check_coarse_fine(self.param_name, value, self._fine)
+        self._coarse, _ = check_coarse_fine(self.param_name or "Dynapse1Parameter", value,
+                                            self._fine)
 
     @property
     def fine_value(self) -> int:
@@ -216,16 +387,20 @@ class Dynapse1Parameter:
 
     @fine_value.setter
     def fine_value(self, value: int) -> None:
-        _, self._fine = check_coarse_fine(self.param_name, self._coarse, value)
+        _, self._fine = check_coarse_fine(self.param_name or "Dynapse1Parameter", self._coarse,
+                                          value)
 
     @property
     def type(self) -> str:
-        """Transistor type, ``'N'`` or ``'P'``."""
-        return bias_spec(self.param_name).transistor
+        """Transistor type, ``'N'`` or ``'P'`` (``''`` while the parameter has no name)."""
+        return bias_spec(self.param_name).transistor if self.param_name else ""
 
     @property
     def current(self):
         """Current of this ``(coarse, fine)`` (approximate table, see ``biases``)."""
+        if not self.param_name:
+            raise UnknownBiasError("this Dynapse1Parameter has no name yet: set param_name "
+                                   f"(one of {', '.join(BIAS_NAMES)}) first")
         return bias_current(self.param_name, self._coarse, self._fine)
 
     def copy(self) -> Dynapse1Parameter:
@@ -244,8 +419,58 @@ class Dynapse1Parameter:
     def __repr__(self) -> str:
         return f"Dynapse1Parameter({self.param_name!r}, {self._coarse}, {self._fine})"
 
+    # JSON: members of Rockpool's samna parameter-group entries (synsense/rockpool,
+    # rockpool/devices/dynapse/dynapse1_jax.py, DynapSE1Jax._param_group): paramName,
+    # coarseValue, fineValue, type.
+    _CEREAL = ("paramName", "coarseValue", "fineValue", "type")
+    _SNAKE = ("param_name", "coarse_value", "fine_value", "type")
 
-def _samna_bias_name(name: object) -> str:
+    def _cereal(self) -> dict[str, Any]:
+        return dict(zip(self._CEREAL, (self._name, self._coarse, self._fine, self.type),
+                        strict=True))
+
+    def _dynsim(self) -> dict[str, Any]:
+        return dict(zip(self._SNAKE, (self._name, self._coarse, self._fine, self.type),
+                        strict=True))
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str, keys: tuple[str, ...] = _CEREAL,
+                     name: str | None = None) -> Dynapse1Parameter:
+        name_key, coarse_key, fine_key, type_key = keys
+        data = _members(body, path, (coarse_key, fine_key), (name_key, type_key))
+        given = _field(data, name_key, path, str) if name_key in data else name
+        if given is None:
+            raise ConfigurationFormatError(f"{path}.{name_key}: missing field")
+        if name is not None and given != name:
+            raise ConfigurationFormatError(f"{path}.{name_key}: differs from key {name!r}")
+        if given and given not in BIAS_NAMES:
+            raise ConfigurationFormatError(f"{path}.{name_key}: unknown bias {given!r}."
+                                           f"{suggest(given, BIAS_NAMES)}")
+        coarse = _field(data, coarse_key, path, int)
+        fine = _field(data, fine_key, path, int)
+        transistor = bias_spec(given).transistor if given else ""
+        if type_key in data and _field(data, type_key, path, str) != transistor:
+            raise ConfigurationFormatError(
+                f"{path}.{type_key}: {given} is an {transistor}-type bias, the file says "
+                f"{data[type_key]!r}" if given else f"{path}.{type_key}: a parameter without "
+                f"a name has no type, the file says {data[type_key]!r}")
+        return _checked((coarse, fine), lambda v: cls(given, *v), path)
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1Parameter:
+        return cls._from_cereal(data, "parameter", cls._SNAKE)
+
+    def _fill(self, new: Dynapse1Parameter) -> None:
+        if self._held and new._name != self._name:
+            raise SamnaJsonError(f"Dynapse1Parameter.from_json: this parameter is "
+                                 f"param_map[{self._name!r}] of a core; the text names "
+                                 f"{new._name!r}")
+        self._name, self._coarse, self._fine = new._name, new._coarse, new._fine
+
+
+def _samna_bias_name(name: object, unnamed: bool = False) -> str:
+    if unnamed and name == "":
+        return ""
     spec = bias_spec(name)  # UnknownBiasError with suggestions for anything else
     if name != spec.samna_name:
         raise UnknownBiasError(f"a Dynapse1Parameter takes the samna name: use "
@@ -274,6 +499,9 @@ class _ParamMap(MutableMapping):
         return self._data[name]
 
     def __setitem__(self, name: str, parameter: Dynapse1Parameter) -> None:
+        if isinstance(parameter, Dynapse1Parameter) and not parameter.param_name:
+            raise UnknownBiasError(f"param_map[{name!r}] cannot hold a parameter without a "
+                                   f"name: set its param_name to {name!r} first")
         if not isinstance(parameter, Dynapse1Parameter):
             raise UnknownBiasError(f"param_map[{name!r}] takes a Dynapse1Parameter, got "
                                    f"{type(parameter).__name__}")
@@ -297,7 +525,7 @@ class _ParamMap(MutableMapping):
         return repr(dict(self._data))
 
 
-class Dynapse1ParameterGroup:
+class Dynapse1ParameterGroup(_Json):
     """The 25 biases of one core (``core.parameter_group``).
 
     Parameters
@@ -368,6 +596,63 @@ class Dynapse1ParameterGroup:
 
     __hash__ = None  # mutable
 
+    # JSON, cereal layout (synsense/rockpool, rockpool/devices/dynapse/dynapse1_jax.py,
+    # DynapSE1Jax._param_group, which samna's Dynapse1ParameterGroup.from_json reads):
+    # {"value0": {"paramMap": [{"key": name, "value": {parameter}}, ...], "chipId", "coreId"}}
+    def _cereal(self) -> dict[str, Any]:
+        return {"paramMap": [{"key": name, "value": p._cereal()}
+                             for name, p in self.param_map.items()],
+                "chipId": self.chip_id, "coreId": self.core_id}
+
+    def _dynsim(self) -> dict[str, Any]:
+        return {"value0": {"chip_id": self.chip_id, "core_id": self.core_id, "param_map": [
+            {"key": name, "value": p._dynsim()} for name, p in self.param_map.items()]}}
+
+    @classmethod
+    def _decode(cls, data: Any) -> Dynapse1ParameterGroup:
+        body = _field(data, "value0", "parameter group", dict)
+        _only_keys(data, ("value0",), "parameter group")
+        if "paramMap" in body:
+            return cls._from_cereal(body, "value0")
+        return cls._from_keys(body, "value0", ("chip_id", "core_id", "param_map"),
+                              Dynapse1Parameter._SNAKE)
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1ParameterGroup:
+        return cls._from_keys(body, path, ("chipId", "coreId", "paramMap"),
+                              Dynapse1Parameter._CEREAL)
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1ParameterGroup:
+        return cls._decode(data)
+
+    @classmethod
+    def _from_keys(cls, body: Any, path: str, keys: tuple[str, str, str],
+                   parameter_keys: tuple[str, ...]) -> Dynapse1ParameterGroup:
+        chip_key, core_key, map_key = keys
+        data = _members(body, path, (map_key,), (chip_key, core_key))
+        group = cls(_int_member(data, chip_key, path, check_chip, 0),
+                    _int_member(data, core_key, path, check_core, 0))
+        seen: dict[str, str] = {}
+        for i, entry in enumerate(_field(data, map_key, path, list)):
+            epath = f"{path}.{map_key}[{i}]"
+            name = _field(entry, "key", epath, str)
+            value = _field(entry, "value", epath, dict)
+            _only_keys(entry, ("key", "value"), epath)
+            if name not in BIAS_NAMES:
+                raise ConfigurationFormatError(f"{epath}.key: unknown bias {name!r}."
+                                               f"{suggest(name, BIAS_NAMES)}")
+            if name in seen:
+                raise ConfigurationFormatError(f"{epath}.key: the bias {name!r} appears twice "
+                                               f"(also {seen[name]})")
+            seen[name] = epath
+            group.param_map[name] = Dynapse1Parameter._from_cereal(
+                value, f"{epath}.value", parameter_keys, name)
+        return group
+
+    def _fill(self, new: Dynapse1ParameterGroup) -> None:
+        self._chip_id, self._core_id, self._param_map = new.chip_id, new.core_id, new._param_map
+
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.as_dict().items() if v != bias_spec(k).default}
         return f"Dynapse1ParameterGroup(chip {self.chip_id}, core {self.core_id}, " \
@@ -389,7 +674,17 @@ class _ByValue:
         return hash(self.astuple())
 
 
-class Dynapse1Synapse(_ByValue):
+#: The unused CAM entry ``(syn_type, listen_neuron_id, listen_core_id)``: NMDA from neuron 0
+#: of core 0. Source: INI's netgen helper ``details/netgen_details.py``,
+#: ``get_usable_post_synapse_id`` (e.g. github.com/blakeyy/neuromorphic_dreaming,
+#: ``details/netgen_details.py``) takes a CAM entry as free when ``listen_neuron_id +
+#: listen_core_id == 0`` and ``syn_type == Dynapse1SynType.NMDA``; a configuration samna
+#: makes is therefore expected to hold NMDA/0/0 in every unused entry (not confirmed against
+#: a samna binary). ``Dynapse1Synapse()`` is this entry.
+UNUSED_SYNAPSE: tuple[Dynapse1SynType, int, int] = (Dynapse1SynType.NMDA, 0, 0)
+
+
+class Dynapse1Synapse(_Json, _ByValue):
     """One CAM entry: listens to events tagged ``(listen_core_id, listen_neuron_id)``.
 
     Parameters
@@ -408,7 +703,7 @@ class Dynapse1Synapse(_ByValue):
     listen_neuron_id = Checked(check_neuron, "Core-local id of the source neuron (0..255).")
     listen_core_id = Checked(check_core, "Core of the source neuron (0..3).")
 
-    def __init__(self, syn_type: Any = Dynapse1SynType.GABA_B, listen_neuron_id: int = 0,
+    def __init__(self, syn_type: Any = Dynapse1SynType.NMDA, listen_neuron_id: int = 0,
                  listen_core_id: int = 0) -> None:
         self._syn_type = synapse_type(syn_type)
         self._listen_neuron_id = check_neuron(listen_neuron_id)
@@ -423,8 +718,13 @@ class Dynapse1Synapse(_ByValue):
 
     @property
     def in_use(self) -> bool:
-        """Whether the entry differs from the default (GABA_B from neuron 0 of core 0)."""
-        return self.astuple_typed() != (Dynapse1SynType.GABA_B, 0, 0)
+        """Whether the entry differs from the unused entry :data:`UNUSED_SYNAPSE`.
+
+        The unused entry is NMDA from neuron 0 of core 0, the entry netgen treats as free
+        (see :data:`UNUSED_SYNAPSE`), so an NMDA connection from neuron 0 of core 0 is not
+        "in use" here, exactly as netgen would overwrite it.
+        """
+        return self.astuple_typed() != UNUSED_SYNAPSE
 
     def astuple_typed(self) -> tuple[Dynapse1SynType, int, int]:
         """Return ``(syn_type, listen_neuron_id, listen_core_id)``."""
@@ -433,6 +733,29 @@ class Dynapse1Synapse(_ByValue):
     def astuple(self) -> tuple[int, int, int]:
         """Return ``(syn_type value, listen_neuron_id, listen_core_id)``."""
         return int(self._syn_type), self._listen_neuron_id, self._listen_core_id
+
+    # JSON (inferred: camelCase of samna's attribute names, the enum as its value)
+    _CEREAL = ("synType", "listenNeuronId", "listenCoreId")
+
+    def _cereal(self) -> dict[str, Any]:
+        return dict(zip(self._CEREAL, self.astuple(), strict=True))
+
+    def _dynsim(self) -> list[int]:
+        return list(self.astuple())
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Synapse:
+        data = _members(body, path, cls._CEREAL)
+        return cls._from_dynsim([_field(data, key, path, int) for key in cls._CEREAL], path)
+
+    @classmethod
+    def _from_dynsim(cls, data: Any, path: str = "synapse") -> Dynapse1Synapse:
+        if not (isinstance(data, list) and len(data) == 3 and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in data)):
+            raise ConfigurationFormatError(
+                f"{path}: expected [syn_type, listen_neuron_id, listen_core_id], got "
+                f"{data!r:.80}")
+        return _checked(data, lambda e: cls(*e), path)
 
     def __repr__(self) -> str:
         return (f"Dynapse1Synapse({self._syn_type.name}, listen_neuron_id="
@@ -457,7 +780,7 @@ def _destination_field(name: str, value: object) -> int:
                         error=InvalidCoreError)
 
 
-class Dynapse1Destination:
+class Dynapse1Destination(_Json):
     """One SRAM entry: where a neuron's events go.
 
     Parameters
@@ -513,6 +836,45 @@ class Dynapse1Destination:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in self.asdict().items())
         return f"Dynapse1Destination({fields})"
+
+    # JSON (inferred: camelCase of samna's attribute names; sx, sy and in_use as booleans,
+    # the values netgen assigns to them)
+    _CEREAL: ClassVar[dict[str, str]] = {
+        "target_chip_id": "targetChipId", "in_use": "inUse", "virtual_core_id": "virtualCoreId",
+        "core_mask": "coreMask", "sx": "sx", "sy": "sy", "dx": "dx", "dy": "dy"}
+
+    def _cereal(self) -> dict[str, Any]:
+        values = self.asdict()
+        values["sx"], values["sy"] = bool(values["sx"]), bool(values["sy"])
+        return {self._CEREAL[k]: v for k, v in values.items()}
+
+    def _dynsim(self) -> dict[str, Any]:
+        return self.asdict()
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Destination:
+        data = _members(body, path, tuple(cls._CEREAL.values()))
+        values = {name: (_flag_member(data, key, path) if name == "in_use" else
+                         _bit_member(data, key, path) if name in ("sx", "sy") else
+                         _field(data, key, path, int))
+                  for name, key in cls._CEREAL.items()}
+        return _checked(values, lambda v: cls(**v), path)
+
+    @classmethod
+    def _from_dynsim(cls, data: Any, path: str = "destination") -> Dynapse1Destination:
+        fields = {"in_use", *_DESTINATION_FIELDS}
+        if not isinstance(data, dict) or set(data) != fields:
+            raise ConfigurationFormatError(f"{path}: expected the fields in_use, "
+                                           f"{', '.join(_DESTINATION_FIELDS)}")
+        if not isinstance(data["in_use"], bool):
+            raise ConfigurationFormatError(f"{path}.in_use: expected true/false")
+        for key in _DESTINATION_FIELDS:
+            _field(data, key, path, int)
+        return _checked(data, lambda e: cls(**e), path)
+
+    def _fill(self, new: Dynapse1Destination) -> None:
+        object.__setattr__(self, "in_use", new.in_use)
+        object.__setattr__(self, "_values", dict(new._values))
 
 
 # --------------------------------------------------------------------------- containers
@@ -583,7 +945,7 @@ class _Fixed:
             f"(it is {current!r:.60}); change the items it holds instead")
 
 
-class Dynapse1Neuron:
+class Dynapse1Neuron(_Json):
     """A neuron's memories: ``synapses[64]`` (CAM) and ``destinations[4]`` (SRAM)."""
 
     chip_id = _Fixed("Chip of the neuron (0..3).")
@@ -595,10 +957,64 @@ class Dynapse1Neuron:
     def __init__(self, chip_id: int = 0, core_id: int = 0, neuron_id: int = 0) -> None:
         self._chip_id, self._core_id = check_chip(chip_id), check_core(core_id)
         self._neuron_id = check_neuron(neuron_id)
+        self._placed = False
         self._synapses = _FixedList(CAMS_PER_NEURON, lambda _: Dynapse1Synapse(),
                                     Dynapse1Synapse, "synapses")
         self._destinations = _FixedList(SRAMS_PER_NEURON, lambda _: Dynapse1Destination(),
                                         Dynapse1Destination, "destinations")
+
+    # JSON (inferred: camelCase of samna's attribute names, the 64 CAM and 4 SRAM entries as
+    # lists)
+    def _entries(self) -> tuple[list[Dynapse1Synapse], list[Dynapse1Destination]]:
+        synapses, destinations = dict(self.synapses.created()), dict(self.destinations.created())
+        return ([synapses.get(k, _DEFAULT_SYNAPSE) for k in range(CAMS_PER_NEURON)],
+                [destinations.get(k, _DEFAULT_DESTINATION) for k in range(SRAMS_PER_NEURON)])
+
+    def _cereal(self) -> dict[str, Any]:
+        synapses, destinations = self._entries()
+        return {"chipId": self.chip_id, "coreId": self.core_id, "neuronId": self.neuron_id,
+                "synapses": [s._cereal() for s in synapses],
+                "destinations": [d._cereal() for d in destinations]}
+
+    def _dynsim(self) -> dict[str, Any]:
+        return {"chip_id": self.chip_id, "core_id": self.core_id, **_neuron_dict(self)}
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Neuron:
+        data = _members(body, path, ("chipId", "coreId", "neuronId", "synapses",
+                                     "destinations"))
+        neuron = cls(_int_member(data, "chipId", path, check_chip),
+                     _int_member(data, "coreId", path, check_core),
+                     _int_member(data, "neuronId", path, check_neuron))
+        for key, size, kind, target in (
+                ("synapses", CAMS_PER_NEURON, Dynapse1Synapse, neuron.synapses),
+                ("destinations", SRAMS_PER_NEURON, Dynapse1Destination, neuron.destinations)):
+            entries = _field(data, key, path, list)
+            if len(entries) != size:
+                raise ConfigurationFormatError(f"{path}.{key}: expected {size} entries, got "
+                                               f"{len(entries)}")
+            default = kind()
+            for k, entry in enumerate(entries):
+                value = kind._from_cereal(entry, f"{path}.{key}[{k}]")
+                if value != default:
+                    target[k] = value
+        return neuron
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1Neuron:
+        fragment = _members(data, "neuron", _NEURON_KEYS, ("chip_id", "core_id"))
+        chip_id = _int_member(fragment, "chip_id", "neuron", check_chip, 0)
+        core_id = _int_member(fragment, "core_id", "neuron", check_core, 0)
+        neuron_data = {k: v for k, v in fragment.items() if k in _NEURON_KEYS}
+        core = _core_from_fragment(chip_id, {"core_id": core_id, "parameter_group": {},
+                                             "neurons": [neuron_data]})
+        return core.neurons[_field(fragment, "neuron_id", "neuron", int)]
+
+    def _fill(self, new: Dynapse1Neuron) -> None:
+        _check_place(self, new, ("chip_id", "core_id", "neuron_id"))
+        self._chip_id, self._core_id, self._neuron_id = new.chip_id, new.core_id, new.neuron_id
+        self._synapses._items = new._synapses._items
+        self._destinations._items = new._destinations._items
 
     @property
     def global_id(self) -> int:
@@ -622,7 +1038,7 @@ class Dynapse1Neuron:
                 f"{self.neuron_id}, {self.cams_in_use()} CAMs in use)")
 
 
-class Dynapse1Core:
+class Dynapse1Core(_Json):
     """A core: ``neurons[256]`` and one ``parameter_group`` of 25 biases."""
 
     chip_id = _Fixed("Chip of the core (0..3).")
@@ -631,10 +1047,48 @@ class Dynapse1Core:
 
     def __init__(self, chip_id: int = 0, core_id: int = 0) -> None:
         self._chip_id, self._core_id = check_chip(chip_id), check_core(core_id)
-        self._neurons = _FixedList(NEURONS_PER_CORE,
-                                   lambda n: Dynapse1Neuron(self._chip_id, self._core_id, n),
-                                   Dynapse1Neuron, "neurons")
+        self._placed = False
+        self._neurons = _FixedList(
+            NEURONS_PER_CORE, lambda n: _place(Dynapse1Neuron(self._chip_id, self._core_id, n)),
+            Dynapse1Neuron, "neurons")
         self._parameter_group = Dynapse1ParameterGroup(self._chip_id, self._core_id)
+
+    # JSON (inferred: camelCase of samna's attribute names; only the neurons that differ from
+    # the default are written, each with its ids)
+    def _cereal(self) -> dict[str, Any]:
+        return {"chipId": self.chip_id, "coreId": self.core_id,
+                "neurons": [n._cereal() for _, n in self.neurons.created()
+                            if not n.is_default()],
+                "parameterGroup": self.parameter_group._cereal()}
+
+    def _dynsim(self) -> dict[str, Any]:
+        return {"chip_id": self.chip_id, **_core_dict(self)}
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Core:
+        data = _members(body, path, ("chipId", "coreId", "neurons", "parameterGroup"))
+        core = cls(_int_member(data, "chipId", path, check_chip),
+                   _int_member(data, "coreId", path, check_core))
+        group = Dynapse1ParameterGroup._from_cereal(data["parameterGroup"],
+                                                    f"{path}.parameterGroup")
+        group._chip_id, group._core_id = core.chip_id, core.core_id
+        core._parameter_group = group
+        _read_children(data, path, "neurons", Dynapse1Neuron, core.neurons, "neuron_id",
+                       {"chip_id": core.chip_id, "core_id": core.core_id})
+        return core
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1Core:
+        fragment = _members(data, "core", _CORE_KEYS, ("chip_id",))
+        chip_id = _int_member(fragment, "chip_id", "core", check_chip, 0)
+        return _core_from_fragment(chip_id, {k: v for k, v in fragment.items()
+                                             if k != "chip_id"})
+
+    def _fill(self, new: Dynapse1Core) -> None:
+        _check_place(self, new, ("chip_id", "core_id"))
+        self._chip_id, self._core_id = new.chip_id, new.core_id
+        self._neurons._items = new._neurons._items
+        self._parameter_group = new._parameter_group
 
     @property
     def parameter_group(self) -> Dynapse1ParameterGroup:
@@ -651,7 +1105,7 @@ class Dynapse1Core:
         self._parameter_group = own
 
 
-class Dynapse1Chip:
+class Dynapse1Chip(_Json):
     """A chip: ``cores[4]``."""
 
     chip_id = _Fixed("Id of the chip on the board (0..3).")
@@ -659,11 +1113,42 @@ class Dynapse1Chip:
 
     def __init__(self, chip_id: int = 0) -> None:
         self._chip_id = check_chip(chip_id)
-        self._cores = _FixedList(CORES_PER_CHIP, lambda k: Dynapse1Core(self._chip_id, k),
+        self._placed = False
+        self._cores = _FixedList(CORES_PER_CHIP,
+                                 lambda k: _place(Dynapse1Core(self._chip_id, k)),
                                  Dynapse1Core, "cores")
 
+    # JSON (inferred: camelCase of samna's attribute names, the 4 cores as a list)
+    def _cereal(self) -> dict[str, Any]:
+        return {"chipId": self.chip_id,
+                "cores": [self.cores[k]._cereal() for k in range(CORES_PER_CHIP)]}
 
-class Dynapse1Configuration:
+    def _dynsim(self) -> dict[str, Any]:
+        return {"chip_id": self.chip_id,
+                "cores": [_core_dict(self.cores[k]) for k in range(CORES_PER_CHIP)]}
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Chip:
+        data = _members(body, path, ("chipId", "cores"))
+        chip = cls(_int_member(data, "chipId", path, check_chip))
+        _read_children(data, path, "cores", Dynapse1Core, chip.cores, "core_id",
+                       {"chip_id": chip.chip_id})
+        return chip
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1Chip:
+        config = _config_from_dict({"format": CONFIG_FORMAT, "version": CONFIG_VERSION,
+                                    "chips": [data]})
+        (_, chip), = config.chips.created()
+        return chip
+
+    def _fill(self, new: Dynapse1Chip) -> None:
+        _check_place(self, new, ("chip_id",))
+        self._chip_id = new.chip_id
+        self._cores._items = new._cores._items
+
+
+class Dynapse1Configuration(_Json):
     """The whole board: ``chips[4].cores[4].neurons[256]`` with CAMs, SRAMs and biases.
 
     Examples
@@ -676,8 +1161,33 @@ class Dynapse1Configuration:
 
     chips = _Fixed("The 4 chips (``Dynapse1Chip``).")
 
+    _json_factory = "configuration_from_json"
+
     def __init__(self) -> None:
-        self._chips = _FixedList(NUM_CHIPS, Dynapse1Chip, Dynapse1Chip, "chips")
+        self._chips = _FixedList(NUM_CHIPS, lambda c: _place(Dynapse1Chip(c)), Dynapse1Chip,
+                                 "chips")
+
+    # JSON, cereal layout (inferred: no public source shows samna's whole configuration; the
+    # same rules as the confirmed parameter group: camelCase members, lists for vectors)
+    def _cereal(self) -> dict[str, Any]:
+        return {"chips": [self.chips[c]._cereal() for c in range(NUM_CHIPS)]}
+
+    def _dynsim(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    @classmethod
+    def _from_cereal(cls, body: Any, path: str) -> Dynapse1Configuration:
+        data = _members(body, path, ("chips",))
+        config = cls()
+        _read_children(data, path, "chips", Dynapse1Chip, config.chips, "chip_id", {})
+        return config
+
+    @classmethod
+    def _from_dynsim(cls, data: Any) -> Dynapse1Configuration:
+        return _config_from_dict(data)
+
+    def _fill(self, new: Dynapse1Configuration) -> None:
+        self._chips._items = new._chips._items
 
     def neurons_in_use(self) -> Iterator[Dynapse1Neuron]:
         """Yield every neuron with a CAM or SRAM entry in use, by global id."""
@@ -690,34 +1200,10 @@ class Dynapse1Configuration:
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dictionary of the configuration (versioned schema)."""
-        chips = []
-        for chip_id in range(NUM_CHIPS):
-            cores = []
-            for core_id in range(CORES_PER_CHIP):
-                core = self.chips[chip_id].cores[core_id]
-                neurons = []
-                for neuron_id, neuron in core.neurons.created():
-                    if neuron.is_default():
-                        continue
-                    neurons.append({
-                        "neuron_id": neuron_id,
-                        "synapses": [list(neuron.synapses[k].astuple())
-                                     for k in range(CAMS_PER_NEURON)],
-                        "destinations": [neuron.destinations[k].asdict()
-                                         for k in range(SRAMS_PER_NEURON)],
-                    })
-                cores.append({"core_id": core_id,
-                              "parameter_group": {k: list(v) for k, v in
-                                                  core.parameter_group.as_dict().items()},
-                              "neurons": neurons})
-            chips.append({"chip_id": chip_id, "cores": cores})
+        chips = [self.chips[c]._dynsim() for c in range(NUM_CHIPS)]
         return {"format": CONFIG_FORMAT, "version": CONFIG_VERSION,
                 "synapse_fields": ["syn_type", "listen_neuron_id", "listen_core_id"],
                 "chips": chips}
-
-    def to_json(self, indent: int | None = None) -> str:
-        """Return the configuration as JSON text (see :meth:`to_dict`)."""
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Dynapse1Configuration:
@@ -729,18 +1215,6 @@ class Dynapse1Configuration:
             Naming the first field that is missing or invalid.
         """
         return _config_from_dict(data)
-
-    @classmethod
-    def from_json(cls, text: str) -> Dynapse1Configuration:
-        """Build a configuration from JSON text written by :meth:`to_json`.
-
-        Raises
-        ------
-        dynsim.errors.ConfigurationFormatError
-            For text that is not JSON, larger than :data:`CONFIG_MAX_BYTES`, nested too
-            deeply, with a repeated key, or not a configuration (naming the field).
-        """
-        return _config_from_dict(_parse_json(text, "configuration"))
 
     def copy(self) -> Dynapse1Configuration:
         """Return an independent deep copy."""
@@ -768,6 +1242,109 @@ class Dynapse1Configuration:
 
     def __repr__(self) -> str:
         return f"Dynapse1Configuration({sum(1 for _ in self.neurons_in_use())} neurons in use)"
+
+
+_DEFAULT_SYNAPSE = Dynapse1Synapse()
+_DEFAULT_DESTINATION = Dynapse1Destination()
+
+
+def _place(obj: Any) -> Any:
+    """Mark a neuron, core or chip as held by its parent (its ids are then fixed)."""
+    obj._placed = True
+    return obj
+
+
+def _check_place(obj: Any, new: Any, ids: Sequence[str]) -> None:
+    """Refuse JSON that would move an object held by its parent to another place."""
+    if obj._placed:
+        for name in ids:
+            if getattr(new, name) != getattr(obj, name):
+                raise SamnaJsonError(
+                    f"{type(obj).__name__}.from_json: the text is for {name} "
+                    f"{getattr(new, name)}, this object is {name} {getattr(obj, name)} of a "
+                    f"configuration (its place fixes it)")
+
+
+def _camel(name: str) -> str:
+    """Return the cereal member of a snake_case attribute (``chip_id`` -> ``chipId``)."""
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _read_children(data: dict[str, Any], path: str, key: str, kind: type, target: _FixedList,
+                   id_name: str, parent_ids: dict[str, int]) -> None:
+    """Read the cereal list ``data[key]`` of neurons, cores or chips into ``target``.
+
+    Each item is placed by its own id; an item of another parent, or an id given twice, is
+    refused naming the member.
+    """
+    seen: dict[int, str] = {}
+    for i, item in enumerate(_field(data, key, path, list)):
+        item_path = f"{path}.{key}[{i}]"
+        child = kind._from_cereal(item, item_path)
+        for name, value in parent_ids.items():
+            if getattr(child, name) != value:
+                raise ConfigurationFormatError(
+                    f"{item_path}.{_camel(name)}: {getattr(child, name)} inside {name} {value}")
+        index = getattr(child, id_name)
+        if index in seen:
+            raise ConfigurationFormatError(f"{item_path}.{_camel(id_name)}: {id_name} {index} "
+                                           f"appears twice (also {seen[index]})")
+        seen[index] = item_path
+        target._items[index] = _place(child)
+
+
+def _neuron_dict(neuron: Dynapse1Neuron) -> dict[str, Any]:
+    synapses, destinations = neuron._entries()
+    return {"neuron_id": neuron.neuron_id, "synapses": [list(s.astuple()) for s in synapses],
+            "destinations": [d.asdict() for d in destinations]}
+
+
+def _core_dict(core: Dynapse1Core) -> dict[str, Any]:
+    return {"core_id": core.core_id,
+            "parameter_group": {k: list(v) for k, v in core.parameter_group.as_dict().items()},
+            "neurons": [_neuron_dict(n) for _, n in core.neurons.created()
+                        if not n.is_default()]}
+
+
+def _core_from_fragment(chip_id: int, core_data: dict[str, Any]) -> Dynapse1Core:
+    """Read a core of dynsim's versioned format (with the checks of a whole configuration)."""
+    config = _config_from_dict({"format": CONFIG_FORMAT, "version": CONFIG_VERSION,
+                                "chips": [{"chip_id": chip_id, "cores": [core_data]}]})
+    (_, chip), = config.chips.created()
+    (_, core), = chip.cores.created()
+    return core
+
+
+def configuration_from_json(text: str | bytes) -> Dynapse1Configuration:
+    """Return a new configuration read from JSON text in either layout.
+
+    The replacement of dynsim's former classmethod ``Dynapse1Configuration.from_json(text)``
+    (``from_json`` now fills the object it is called on, as in samna).
+
+    Raises
+    ------
+    dynsim.errors.SamnaJsonError
+        Naming the first invalid member.
+
+    Examples
+    --------
+    >>> cfg = Dynapse1Configuration()
+    >>> cfg.chips[0].cores[1].neurons[5].synapses[0] = Dynapse1Synapse("AMPA", 3, 0)
+    >>> configuration_from_json(cfg.to_json()) == cfg
+    True
+    """
+    return _new_from_json(Dynapse1Configuration, text, "configuration")
+
+
+def _new_from_json(cls: type, text: str | bytes, what: str) -> Any:
+    """Return a new ``cls`` read from JSON text (errors name the member, without a prefix)."""
+    try:
+        return cls._decode(_parse_json(text, what))
+    except SamnaJsonError:
+        raise
+    except ConfigurationFormatError as err:
+        raise SamnaJsonError(str(err)) from None
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -845,9 +1422,11 @@ def _config_from_dict(data: Any) -> Dynapse1Configuration:
         raise ConfigurationFormatError(f"configuration.format: expected {CONFIG_FORMAT!r}, "
                                        f"got {fmt!r}")
     version = _field(data, "version", "configuration", int)
-    if version != CONFIG_VERSION:
-        raise ConfigurationFormatError(f"configuration.version: this dynsim reads version "
-                                       f"{CONFIG_VERSION}, the file has {version}")
+    if version not in CONFIG_VERSIONS_READ:
+        raise ConfigurationFormatError(f"configuration.version: this dynsim reads versions "
+                                       f"{', '.join(map(str, CONFIG_VERSIONS_READ))}, the file "
+                                       f"has {version}")
+    unused_v1 = [0, 0, 0] if version == 1 else None  # version 1's unused CAM entry
     _only_keys(data, _CONFIG_KEYS, "configuration")
     if data.get("synapse_fields", _SYNAPSE_FIELDS) != _SYNAPSE_FIELDS:
         raise ConfigurationFormatError(f"configuration.synapse_fields: expected "
@@ -909,6 +1488,8 @@ def _config_from_dict(data: Any) -> Dynapse1Configuration:
                         raise ConfigurationFormatError(
                             f"{spath}: expected [syn_type, listen_neuron_id, listen_core_id], "
                             f"got {entry!r}")
+                    if entry == unused_v1:
+                        entry = [int(UNUSED_SYNAPSE[0]), 0, 0]
                     neuron.synapses[si] = _checked(entry, lambda e: Dynapse1Synapse(*e), spath)
                 destinations = _field(neuron_data, "destinations", npath, list)
                 if len(destinations) != SRAMS_PER_NEURON:
@@ -950,8 +1531,21 @@ def _file_error(err: OSError, path: Path, doing: str) -> ConfigurationFileError:
                                   f"{reason}")
 
 
-def save_configuration(config: Dynapse1Configuration, path: str | Path) -> None:
+def save_configuration(config: Dynapse1Configuration, path: str | Path,
+                       layout: str = "dynsim") -> None:
     """Write a configuration to a JSON file.
+
+    Parameters
+    ----------
+    config : Dynapse1Configuration
+        What to write.
+    path : str or pathlib.Path
+        The file.
+    layout : {'dynsim', 'cereal'}
+        ``'dynsim'`` (default): dynsim's versioned format (``format``, ``version``), the
+        files the bench saves; ``'cereal'``: samna's layout (``value0``, camelCase; the
+        whole-configuration layout is inferred, see ``docs/samna.md``).
+        :func:`load_configuration` reads both.
 
     Raises
     ------
@@ -962,7 +1556,7 @@ def save_configuration(config: Dynapse1Configuration, path: str | Path) -> None:
         raise ConfigurationFormatError(f"save_configuration takes a Dynapse1Configuration, "
                                        f"got {type(config).__name__}")
     file = _path(path)
-    text = config.to_json(indent=1)
+    text = config.to_json(indent=1, layout=_json_layout(layout))
     try:
         file.write_text(text, encoding="utf-8")
     except OSError as err:
@@ -970,7 +1564,7 @@ def save_configuration(config: Dynapse1Configuration, path: str | Path) -> None:
 
 
 def load_configuration(path: str | Path) -> Dynapse1Configuration:
-    """Read a configuration from a JSON file written by :func:`save_configuration`.
+    """Read a configuration from a JSON file in either layout of :func:`save_configuration`.
 
     At most :data:`CONFIG_MAX_BYTES` are read: a larger file is refused before it is parsed.
 
@@ -993,7 +1587,7 @@ def load_configuration(path: str | Path) -> Dynapse1Configuration:
     file = _path(path)
     text = _read_text(file)
     try:
-        return Dynapse1Configuration.from_json(text)
+        return configuration_from_json(text)
     except ConfigurationFormatError as err:
         raise type(err)(f"{file}: {err}") from None
 
@@ -1012,62 +1606,47 @@ def _read_text(file: Path) -> str:
 
 
 # --------------------------------------------------------------------------- samna JSON
-def parameter_group_to_json(group: Dynapse1ParameterGroup) -> str:
-    """Return one core's biases as JSON in the cereal-style layout of samna's files.
+def parameter_group_to_json(group: Dynapse1ParameterGroup, layout: str = "dynsim") -> str:
+    """Return one core's biases as JSON text.
 
-    Layout (as we understand samna's serialisation; not checked against a samna binary)::
+    Parameters
+    ----------
+    group : Dynapse1ParameterGroup
+        The biases.
+    layout : {'dynsim', 'cereal'}
+        ``'dynsim'`` (default, the bias files the bench saves): dynsim's snake_case layout::
 
-        {"value0": {"chip_id": 0, "core_id": 1, "param_map": [
-            {"key": "IF_AHTAU_N", "value": {"param_name": "IF_AHTAU_N",
-                                            "coarse_value": 0, "fine_value": 34,
-                                            "type": "N"}}, ...]}}
+            {"value0": {"chip_id": 0, "core_id": 1, "param_map": [
+                {"key": "IF_AHTAU_N", "value": {"param_name": "IF_AHTAU_N",
+                                                "coarse_value": 0, "fine_value": 34,
+                                                "type": "N"}}, ...]}}
+
+        ``'cereal'``: the layout samna's ``Dynapse1ParameterGroup.from_json`` reads, with
+        camelCase members (``paramMap``, ``paramName``, ``coarseValue``, ``fineValue``,
+        ``chipId``, ``coreId``), as Rockpool writes it for samna (synsense/rockpool,
+        ``rockpool/devices/dynapse/dynapse1_jax.py``, ``DynapSE1Jax._param_group``); the
+        same text as ``group.to_json(indent=1)``.
+
+    Examples
+    --------
+    >>> import json
+    >>> text = parameter_group_to_json(Dynapse1ParameterGroup(0, 1), layout="cereal")
+    >>> json.loads(text)["value0"]["paramMap"][0]["value"]["paramName"]
+    'IF_TAU1_N'
     """
-    entries = [{"key": name, "value": {"param_name": name, "coarse_value": p.coarse_value,
-                                       "fine_value": p.fine_value, "type": p.type}}
-               for name, p in group.param_map.items()]
-    return json.dumps({"value0": {"chip_id": group.chip_id, "core_id": group.core_id,
-                                  "param_map": entries}}, indent=1)
+    return group.to_json(indent=1, layout=_json_layout(layout))
 
 
-def parameter_group_from_json(text: str) -> Dynapse1ParameterGroup:
-    """Read a parameter group written by :func:`parameter_group_to_json`.
+def parameter_group_from_json(text: str | bytes) -> Dynapse1ParameterGroup:
+    """Return a new parameter group read from JSON text in either layout.
 
-    Biases missing from the file keep their defaults.
+    Reads both :func:`parameter_group_to_json` layouts (dynsim's snake_case and samna's
+    cereal layout, told apart by ``value0.paramMap``). Biases missing from the text keep their
+    defaults.
 
     Raises
     ------
-    dynsim.errors.ConfigurationFormatError
-        Naming the first invalid field.
+    dynsim.errors.SamnaJsonError
+        Naming the first invalid member.
     """
-    data = _parse_json(text, "parameter group")
-    body = _field(data, "value0", "parameter group", dict)
-    _only_keys(data, ("value0",), "parameter group")
-    _only_keys(body, ("chip_id", "core_id", "param_map"), "value0")
-    chip_id = _checked(body.get("chip_id", 0), check_chip, "value0.chip_id")
-    core_id = _checked(body.get("core_id", 0), check_core, "value0.core_id")
-    group = Dynapse1ParameterGroup(chip_id, core_id)
-    seen: dict[str, str] = {}
-    for i, entry in enumerate(_field(body, "param_map", "value0", list)):
-        path = f"value0.param_map[{i}]"
-        name = _field(entry, "key", path, str)
-        value = _field(entry, "value", path, dict)
-        _only_keys(entry, ("key", "value"), path)
-        _only_keys(value, ("param_name", "coarse_value", "fine_value", "type"), f"{path}.value")
-        coarse = _field(value, "coarse_value", f"{path}.value", int)
-        fine = _field(value, "fine_value", f"{path}.value", int)
-        if name not in BIAS_NAMES:
-            raise ConfigurationFormatError(f"{path}.key: unknown bias {name!r}."
-                                           f"{suggest(name, BIAS_NAMES)}")
-        if name in seen:
-            raise ConfigurationFormatError(f"{path}.key: the bias {name!r} appears twice (also "
-                                           f"{seen[name]})")
-        seen[name] = path
-        if value.get("param_name", name) != name:
-            raise ConfigurationFormatError(f"{path}.value.param_name: differs from key {name!r}")
-        if value.get("type", bias_spec(name).transistor) != bias_spec(name).transistor:
-            raise ConfigurationFormatError(f"{path}.value.type: {name} is an "
-                                           f"{bias_spec(name).transistor}-type bias, the file "
-                                           f"says {value['type']!r}")
-        group.param_map[name] = _checked((coarse, fine),
-                                         lambda v, n=name: Dynapse1Parameter(n, *v), path)
-    return group
+    return _new_from_json(Dynapse1ParameterGroup, text, "parameter group")

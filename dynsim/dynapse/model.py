@@ -22,7 +22,8 @@ What it emulates:
   entry in use to the cores in its ``core_mask`` of chip ``target_chip_id`` with the tag
   ``(virtual_core_id, n)``; every CAM entry of those cores that listens to the tag adds one
   increment. All 64 CAM entries are live: unused ones listen to neuron 0 of core 0 as
-  GABA_B, as on silicon.
+  NMDA (:data:`~dynsim.dynapse.config.UNUSED_SYNAPSE`, the entry samna and INI's netgen treat
+  as unused), as on silicon.
 * Virtual neurons (Poisson generator, FPGA spike generator) send events with the tag
   ``(id // 256, id % 256)`` to their target chip (Poisson: all cores; FPGA: ``core_mask``).
   Events of one virtual neuron closer than ``dt`` are merged.
@@ -61,10 +62,10 @@ from dynsim._brian import configure
 from dynsim.dynapse.board import Board, bounded_duration, check_seed
 from dynsim.dynapse.circuits import bias_currents, make_neurons, make_synapses, set_parameters
 from dynsim.dynapse.config import (
+    UNUSED_SYNAPSE,
     Dynapse1Configuration,
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
-    _ByValue,
     check_chip,
     check_core,
 )
@@ -82,7 +83,14 @@ from dynsim.dynapse.constants import (
     NUM_NEURONS,
     split_global_id,
 )
-from dynsim.dynapse.events import EventSourceNode, Spike
+from dynsim.dynapse.events import (  # FpgaSpikeEvent lives in events.py, re-exported here
+    EventSourceNode,
+    FpgaSpikeEvent,
+    Spike,
+    _check_core_mask,
+    _check_isi,
+    _check_virtual_id,
+)
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import check_configuration
 from dynsim.dynapse.physics import STATE_VARIABLES
@@ -96,11 +104,9 @@ from dynsim.errors import (
     UnknownBiasError,
 )
 from dynsim.validation import (
-    Checked,
     duration_seconds,
     flag,
     identifier,
-    is_whole_number,
     whole_number,
     whole_numbers,
 )
@@ -113,13 +119,6 @@ __all__ = [
     "PoissonGen",
     "fpga_events_from_times",
 ]
-
-
-def _check_virtual_id(neuron_id: object) -> int:
-    if not is_whole_number(neuron_id) or not 0 <= int(neuron_id) < NEURONS_PER_CHIP:
-        raise InvalidNeuronError(f"virtual neuron id must be a whole number in 0.."
-                                 f"{NEURONS_PER_CHIP - 1} (neuron + 256*core), got {neuron_id!r}")
-    return int(neuron_id)
 
 
 # --------------------------------------------------------------------------- generators
@@ -235,16 +234,6 @@ def _bounded_list(values: object, name: str, high: int) -> list:
     return items
 
 
-def _check_core_mask(value: object) -> int:
-    return whole_number(value, "core_mask", low=0, high=2 ** CORES_PER_CHIP - 1,
-                        error=InvalidSettingError, hint="(a 4-bit mask of the target cores)")
-
-
-def _check_isi(value: object) -> int:
-    return whole_number(value, "isi", low=0, high=FPGA_ISI_MAX, error=InvalidSettingError,
-                        hint="(a 16-bit register, in units of isi_multiplier / 90 MHz)")
-
-
 #: Largest SRAM address / event count of the FPGA spike generator's stimulus memory: 15
 #: address bits (INI's ``dynapse1constants.py``: ``ADDR_NUM_BITS = 15``, ``MAX_FPGA_LEN =
 #: 2**ADDR_NUM_BITS-1``; github.com/blakeyy/neuromorphic_dreaming, dynapse/dynapse1constants.py).
@@ -255,63 +244,6 @@ def _check_stimulus_address(value: object, name: str) -> int:
     return whole_number(value, name, low=0, high=FPGA_STIMULUS_ADDRESS_MAX,
                         error=InvalidSettingError,
                         hint="(the FPGA stimulus memory has 15 address bits)")
-
-
-#: Fields of an FPGA spike event, in the order of its constructor.
-_FPGA_EVENT_FIELDS: tuple[str, ...] = ("core_mask", "target_chip", "neuron_id", "isi")
-
-
-class FpgaSpikeEvent(_ByValue):
-    """One event of the FPGA spike generator's stimulus.
-
-    Built like samna's (``ev = FpgaSpikeEvent(); ev.core_mask = 15; ...``) or with its four
-    fields; every field is checked when it is set, and a refused value leaves the event as it
-    was.
-
-    Attributes
-    ----------
-    core_mask : int
-        Cores (4-bit mask, 0..15) of ``target_chip`` that receive the event.
-    target_chip : int
-        Chip that receives the event (0..3).
-    neuron_id : int
-        Virtual neuron id 0..1023 (neuron + 256*core): the event's tag.
-    isi : int
-        Delay after the previous event, in units of ``isi_multiplier / 90 MHz``: 0..65535
-        (a 16-bit register, :data:`~dynsim.dynapse.constants.FPGA_ISI_MAX`).
-
-    Examples
-    --------
-    >>> ev = FpgaSpikeEvent()
-    >>> ev.core_mask, ev.target_chip, ev.neuron_id, ev.isi = 15, 0, 15, 10
-    >>> ev
-    FpgaSpikeEvent(core_mask=15, target_chip=0, neuron_id=15, isi=10)
-    """
-
-    __slots__ = ("_core_mask", "_isi", "_neuron_id", "_target_chip")
-
-    core_mask = Checked(_check_core_mask,
-                        "Cores of ``target_chip`` that receive the event (4-bit mask).")
-    target_chip = Checked(check_chip, "Chip that receives the event (0..3).")
-    neuron_id = Checked(_check_virtual_id, "Virtual neuron id (0..1023): the tag.")
-    isi = Checked(_check_isi, "Delay after the previous event, in ISI units "
-                  "(0..65535).")
-
-    def __init__(self, core_mask: int = 0, target_chip: int = 0, neuron_id: int = 0,
-                 isi: int = 0) -> None:
-        self._core_mask = _check_core_mask(core_mask)
-        self._target_chip = check_chip(target_chip)
-        self._neuron_id = _check_virtual_id(neuron_id)
-        self._isi = _check_isi(isi)
-
-    def astuple(self) -> tuple[int, int, int, int]:
-        """Return ``(core_mask, target_chip, neuron_id, isi)``."""
-        return self._core_mask, self._target_chip, self._neuron_id, self._isi
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v}" for k, v in zip(_FPGA_EVENT_FIELDS, self.astuple(),
-                                                     strict=True))
-        return f"FpgaSpikeEvent({fields})"
 
 
 class FpgaSpikeGen:
@@ -860,8 +792,10 @@ class Dynapse1Model:
                     in_use += 1
                     tag = (entry.listen_core_id, entry.listen_neuron_id)
                     listen[(chip, core)][tag][(index_of[int(gid)], int(entry.syn_type))] += 1
-            if in_use < CAMS_PER_NEURON:  # unused entries listen to (core 0, neuron 0) GABA_B
-                listen[(chip, core)][(0, 0)][(index_of[int(gid)], 0)] += CAMS_PER_NEURON - in_use
+            if in_use < CAMS_PER_NEURON:  # unused entries: UNUSED_SYNAPSE (NMDA from 0/0)
+                kind, unused_neuron, unused_core = (int(x) for x in UNUSED_SYNAPSE)
+                listen[(chip, core)][(unused_core, unused_neuron)][(index_of[int(gid)], kind)] \
+                    += CAMS_PER_NEURON - in_use
         recurrent: Counter = Counter()
         for gid in self._gids:
             chip, core, neuron = split_global_id(gid)

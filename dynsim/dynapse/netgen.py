@@ -17,8 +17,9 @@ when it raises:
 * no CAM-tag aliasing: a CAM tag is ``(core, neuron)`` without the chip, so two different
   sources with the same tag (on different chips, or a real and a virtual neuron) must not
   reach the same post core (``CAMAliasingError``);
-* neuron 0 of core 0 as a source: every unused CAM entry listens to it as GABA_B, so it is
-  allowed with a ``DynapseNeuronZeroWarning``;
+* neuron 0 of core 0 as a source: every unused CAM entry listens to it as NMDA
+  (:data:`~dynsim.dynapse.config.UNUSED_SYNAPSE`), so it is allowed with a
+  ``DynapseNeuronZeroWarning``;
 * a connection from a left chip (0, 2) to a right chip (1, 3) is allowed with a
   ``DynapseChipDirectionWarning``, as INI's netgen prints "WARNING: you are building
   connections from left chips [0,2] to right chips [1,3]!".
@@ -262,8 +263,8 @@ class NetworkGenerator:
                 DynapseChipDirectionWarning, stacklevel=2)
         if pre.tag == (0, 0):
             warnings.warn(
-                f"{pre} is neuron 0 of core 0: every unused CAM entry listens to it as GABA_B, "
-                "so its events also inhibit through all unused CAM entries of the cores they "
+                f"{pre} is neuron 0 of core 0: every unused CAM entry listens to it as NMDA, "
+                "so its events also excite through all unused CAM entries of the cores they "
                 "reach. Prefer another source neuron.", DynapseNeuronZeroWarning, stacklevel=2)
         self._connections.append((pre, post, kind))
         self._index(pre, post, kind, +1)

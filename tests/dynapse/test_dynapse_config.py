@@ -19,6 +19,7 @@ from dynsim.dynapse import (
     NetworkGenerator,
     Neuron,
     check_configuration,
+    configuration_from_json,
     load_configuration,
     save_configuration,
 )
@@ -46,7 +47,7 @@ def test_board_shape_and_defaults():
     assert neuron.global_id == 255 + 256 * 2 + 1024 * 3
     entry = neuron.synapses[0]
     assert (entry.syn_type, entry.listen_neuron_id, entry.listen_core_id) == (
-        Dynapse1SynType.GABA_B, 0, 0)
+        Dynapse1SynType.NMDA, 0, 0)  # netgen's free CAM entry (config.UNUSED_SYNAPSE)
     assert not entry.in_use and neuron.is_default() and neuron.cams_in_use() == 0
     assert not neuron.destinations[3].in_use
     assert cfg.chips[1].cores[1].parameter_group.param_map["IF_DC_P"].coarse_value == 0
@@ -124,10 +125,11 @@ def test_json_round_trip_is_exact(neuron_list, parameter_list):
     for chip, core, name, coarse, fine in parameter_list:
         cfg.chips[chip].cores[core].parameter_group.param_map[name] = Dynapse1Parameter(
             name, coarse, fine)
-    text = cfg.to_json()
-    back = Dynapse1Configuration.from_json(text)
-    assert back == cfg
-    assert back.to_json() == text
+    for layout in ("cereal", "dynsim"):
+        text = cfg.to_json(layout=layout)
+        back = configuration_from_json(text)
+        assert back == cfg
+        assert back.to_json(layout=layout) == text
     assert cfg.copy() == cfg
     assert "pickle" not in text
 
@@ -154,7 +156,7 @@ def _neuron(d):
 
 @pytest.mark.parametrize(("mutate", "match"), [
     (lambda d: d.update(format="other"), "configuration.format"),
-    (lambda d: d.update(version=2), "configuration.version"),
+    (lambda d: d.update(version=3), "configuration.version"),
     (lambda d: d.pop("chips"), "configuration.chips: missing"),
     (lambda d: d["chips"][0].update(chip_id=9), r"chips\[0\].chip_id"),
     (lambda d: d["chips"][1].update(chip_id=0), "appears twice"),
@@ -184,9 +186,9 @@ def test_json_errors_name_the_field(mutate, match):
 
 def test_json_that_is_not_json_or_not_an_object():
     with pytest.raises(ConfigurationFormatError, match="not valid JSON"):
-        Dynapse1Configuration.from_json("{'single quotes': 1}")
+        configuration_from_json("{'single quotes': 1}")
     with pytest.raises(ConfigurationFormatError, match="JSON object"):
-        Dynapse1Configuration.from_json("[1, 2]")
+        configuration_from_json("[1, 2]")
 
 
 # --------------------------------------------------------------------------- generator
