@@ -14,9 +14,9 @@ Each exercise has ONE source notebook in ``exercises/source/``. Its cells carry 
 Every other cell is in both copies. A markdown cell may also hold **answers** to its Think!
 questions, each a region between the lines ``### BEGIN ANSWER`` and ``### END ANSWER`` (indented
 like the text around it): the student copy leaves the region out, the solution copy keeps its
-text without the two marker lines, and the nbgrader source makes it a markdown cell of its own
-with a ``### BEGIN SOLUTION`` region (a released notebook shows nbgrader's "YOUR ANSWER HERE"
-in its place: the student's space for an answer). This script writes
+text without the two marker lines, and the nbgrader source makes the cell a locked task cell
+(no points) whose answers are ``### BEGIN MARK SCHEME`` regions, which ``nbgrader
+generate_assignment`` removes. This script writes
 
 * ``exercises/NN_name.ipynb``: the student copy, without outputs;
 * ``exercises/solutions/NN_name.ipynb``: the solution copy, executed (``--execute``) with the
@@ -258,7 +258,7 @@ def course_source(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNo
             after_answer = True
             continue
         if cell.cell_type == "markdown" and BEGIN_ANSWER in cell.source:
-            cells += course_answer_cells(cell)
+            cells.append(course_task_cell(cell))
         elif after_answer and cell.cell_type == "code" and "check_" in cell.source:
             cell.source = graded_check_cell(cell.source, prefix)
             cells.append(_nbgrader(cell, f"check-{cell.id}", grade=True, points=1))
@@ -271,24 +271,29 @@ def course_source(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNo
     return out
 
 
-def course_answer_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    """Split a markdown cell with answers into its text cells and one nbgrader answer cell each.
+def course_task_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a markdown cell with answers as a locked nbgrader task cell with a mark scheme.
 
-    An answer becomes a markdown solution cell (``### BEGIN SOLUTION`` region, not graded):
-    ``nbgrader generate_assignment`` replaces it by "YOUR ANSWER HERE".
+    Each answer region becomes a ``### BEGIN MARK SCHEME`` region: ``nbgrader
+    generate_assignment`` removes it (``ClearMarkScheme``), the instructor's source and the
+    formgrader keep it. The task is worth no points: Think! questions are not graded.
     """
-    cells = []
-    for number, (answer, part) in enumerate(answer_parts(cell.source)):
-        piece = copy.deepcopy(cell)
-        piece.id = f"{cell.id}-{number}"[:64]
-        if answer:
-            lines = [line.strip() for line in part.splitlines()]
-            piece.source = "\n".join(["### BEGIN SOLUTION", *lines, "### END SOLUTION"])
-            cells.append(_nbgrader(piece, f"think-{piece.id}", solution=True))
+    lines = []
+    for line in cell.source.split("\n"):
+        marker = line.strip()
+        indent = line[:len(line) - len(line.lstrip())]
+        if marker == BEGIN_ANSWER:
+            lines.append(indent + "### BEGIN MARK SCHEME")
+        elif marker == END_ANSWER:
+            lines.append(indent + "### END MARK SCHEME")
         else:
-            piece.source = part
-            cells.append(piece)
-    return cells
+            lines.append(line)
+    answer_parts(cell.source)  # validates the regions
+    cell.source = "\n".join(lines)
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": f"think-{cell.id}", "locked": True,
+                                 "points": 0, "schema_version": 3, "solution": False,
+                                 "task": True}
+    return cell
 
 
 def course_path(path: Path) -> Path:

@@ -457,7 +457,9 @@ def test_every_think_question_is_answered_in_the_solution_copy_only(path):
     course = read(build.course_path(path))
     for cell in course.cells:
         if "**Answer.**" in cell.source:
-            assert cell.metadata["nbgrader"]["solution"] and "### BEGIN SOLUTION" in cell.source
+            grader = cell.metadata["nbgrader"]
+            assert grader["task"] and grader["locked"] and grader["points"] == 0
+            assert "### BEGIN MARK SCHEME" in cell.source
 
 
 def test_an_answer_without_its_end_is_an_error_and_the_sequence_finds_a_missing_answer():
