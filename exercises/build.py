@@ -11,7 +11,12 @@ Each exercise has ONE source notebook in ``exercises/source/``. Its cells carry 
 ``parameters``
     the papermill parameters cell (``duration``, ``seed``, ``engine``).
 
-Every other cell is in both copies. This script writes
+Every other cell is in both copies. A markdown cell may also hold **answers** to its Think!
+questions, each a region between the lines ``### BEGIN ANSWER`` and ``### END ANSWER`` (indented
+like the text around it): the student copy leaves the region out, the solution copy keeps its
+text without the two marker lines, and the nbgrader source makes the cell a locked task cell
+(no points) whose answers are ``### BEGIN MARK SCHEME`` regions, which ``nbgrader
+generate_assignment`` removes. This script writes
 
 * ``exercises/NN_name.ipynb``: the student copy, without outputs;
 * ``exercises/solutions/NN_name.ipynb``: the solution copy, executed (``--execute``) with the
@@ -34,6 +39,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import re
 import sys
 import tempfile
 import time
@@ -46,6 +52,12 @@ SOURCE_DIR = HERE / "source"
 SOLUTION_DIR = HERE / "solutions"
 COURSE_SOURCE_DIR = HERE / "course" / "source"
 STUDENT_TAG, SOLUTION_TAG, PARAMETERS_TAG = "student", "solution", "parameters"
+#: the lines around an instructor's answer in a markdown cell (a Think! question's answer)
+BEGIN_ANSWER, END_ANSWER = "### BEGIN ANSWER", "### END ANSWER"
+#: minutes a new user needs for each notebook (measured walks took 70-100 minutes): the one
+#: source of the time estimates in the notebook headers, their parts tables and exercises/index
+MINUTES = {"01": 90, "02": 90, "03": 80, "04": 90, "05": 100, "06": 90, "07": 70}
+INDEX = HERE / "index.ipynb"
 #: stored outputs larger than this (characters) are dropped from the solution copies
 MAX_OUTPUT_CHARS = 4000
 #: output types a stored solution keeps (small text; no JavaScript, BokehJS, widget state, images)
@@ -67,12 +79,48 @@ def _strip_cell_metadata(cell: nbformat.NotebookNode) -> None:
         cell.metadata.pop(key, None)
 
 
+def answer_parts(text: str) -> list[tuple[bool, str]]:
+    """Split a markdown text into (is_answer, text) parts at its answer regions.
+
+    Raises
+    ------
+    ValueError
+        If a ``### BEGIN ANSWER`` has no ``### END ANSWER`` after it, or regions nest.
+    """
+    parts, current, inside = [], [], False
+    for line in text.split("\n"):
+        marker = line.strip()
+        if marker in (BEGIN_ANSWER, END_ANSWER):
+            if (marker == BEGIN_ANSWER) == inside:
+                raise ValueError(f"unbalanced {marker!r} in: {text[:60]!r}")
+            parts.append((inside, "\n".join(current)))
+            current, inside = [], not inside
+        else:
+            current.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN_ANSWER!r} without {END_ANSWER!r} in: {text[:60]!r}")
+    parts.append((False, "\n".join(current)))
+    return [(answer, part) for answer, part in parts if part.strip() or answer]
+
+
+def _markdown_answers(cell: nbformat.NotebookNode, keep: bool) -> None:
+    """Keep (solution copy) or drop (student copy) the answer regions of a markdown cell."""
+    if cell.cell_type == "markdown" and BEGIN_ANSWER in cell.source:
+        cell.source = "\n".join(part for answer, part in answer_parts(cell.source)
+                                if keep or not answer)
+
+
 def _copy_without(nb: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
-    """Return ``nb`` without the cells tagged ``tag``, without outputs and execution counts."""
+    """Return ``nb`` without the cells tagged ``tag``, without outputs and execution counts.
+
+    Without the student stubs (``tag`` is ``student``) it is the solution copy, which keeps the
+    answers of markdown cells; otherwise they are left out.
+    """
     out = copy.deepcopy(nb)
     out.cells = [c for c in out.cells if tag not in tags(c)]
     for cell in out.cells:
         _strip_cell_metadata(cell)
+        _markdown_answers(cell, keep=tag == STUDENT_TAG)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -209,7 +257,9 @@ def course_source(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNo
             cells.append(_nbgrader(cell, f"answer-{cell.id}", solution=True))
             after_answer = True
             continue
-        if after_answer and cell.cell_type == "code" and "check_" in cell.source:
+        if cell.cell_type == "markdown" and BEGIN_ANSWER in cell.source:
+            cells.append(course_task_cell(cell))
+        elif after_answer and cell.cell_type == "code" and "check_" in cell.source:
             cell.source = graded_check_cell(cell.source, prefix)
             cells.append(_nbgrader(cell, f"check-{cell.id}", grade=True, points=1))
         else:
@@ -219,6 +269,31 @@ def course_source(nb: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNo
     out.metadata.pop("papermill", None)
     out.metadata.pop("widgets", None)
     return out
+
+
+def course_task_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a markdown cell with answers as a locked nbgrader task cell with a mark scheme.
+
+    Each answer region becomes a ``### BEGIN MARK SCHEME`` region: ``nbgrader
+    generate_assignment`` removes it (``ClearMarkScheme``), the instructor's source and the
+    formgrader keep it. The task is worth no points: Think! questions are not graded.
+    """
+    lines = []
+    for line in cell.source.split("\n"):
+        marker = line.strip()
+        indent = line[:len(line) - len(line.lstrip())]
+        if marker == BEGIN_ANSWER:
+            lines.append(indent + "### BEGIN MARK SCHEME")
+        elif marker == END_ANSWER:
+            lines.append(indent + "### END MARK SCHEME")
+        else:
+            lines.append(line)
+    answer_parts(cell.source)  # validates the regions
+    cell.source = "\n".join(lines)
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": f"think-{cell.id}", "locked": True,
+                                 "points": 0, "schema_version": 3, "solution": False,
+                                 "task": True}
+    return cell
 
 
 def course_path(path: Path) -> Path:
@@ -323,9 +398,43 @@ def build(execute_solutions: bool, names: list[str]) -> int:
     return 0
 
 
-def check() -> list[str]:
-    """Return the problems that make the committed copies differ from their sources."""
+def course_hours() -> int:
+    """Return the whole course's time (all notebooks, :data:`MINUTES`) in whole hours."""
+    return round(sum(MINUTES.values()) / 60)
+
+
+def header_minutes(nb: nbformat.NotebookNode) -> tuple[int | None, list[int]]:
+    """Return the ``**Time:** about N minutes`` of a notebook's first cell and its parts' minutes."""
+    intro = nb.cells[0].source
+    header = re.search(r"\*\*Time:\*\* about (\d+) minutes", intro)
+    parts = [int(m) for m in re.findall(r"^\|\s*\d+\s*\|.*\|\s*(\d+) min\s*\|\s*$", intro, re.M)]
+    return (int(header.group(1)) if header else None), parts
+
+
+def time_problems() -> list[str]:
+    """Return where a time estimate disagrees with :data:`MINUTES` (headers, parts, index)."""
     problems = []
+    for path in sources():
+        wanted = MINUTES.get(path.name[:2])
+        header, parts = header_minutes(nbformat.read(path, as_version=4))
+        if wanted is None or header != wanted:
+            problems.append(f"{path.name}: the header says {header} minutes, MINUTES {wanted}")
+        if parts and sum(parts) > (wanted or 0):
+            problems.append(f"{path.name}: its parts add up to {sum(parts)} > {wanted} minutes")
+    index = "\n".join(c.source for c in nbformat.read(INDEX, as_version=4).cells)
+    for prefix, minutes in MINUTES.items():
+        row = re.search(rf"^\| {int(prefix)} \|.*\| (\d+) min \|", index, re.M)
+        if row is None or int(row.group(1)) != minutes:
+            problems.append(f"index.ipynb: notebook {prefix} is not listed with {minutes} min")
+    if f"about {course_hours()} hours" not in index:
+        problems.append(f"index.ipynb: the course should take 'about {course_hours()} hours'")
+    return problems
+
+
+def check() -> list[str]:
+    """Return the problems that make the committed copies differ from their sources, and the
+    time estimates that disagree with :data:`MINUTES`."""
+    problems = time_problems()
     for path in sources():
         nb = nbformat.read(path, as_version=4)
         student_file, solution_file = HERE / path.name, SOLUTION_DIR / path.name

@@ -277,3 +277,22 @@ def test_a_stale_course_source_is_found(tmp_path, monkeypatch):
     assert [p for p in build.check() if "nbgrader course source" in p]
     path.unlink()
     assert [p for p in build.check() if "missing" in p]
+
+
+def test_think_answers_are_mark_schemes_that_a_release_removes():
+    """Each Think! answer is a mark scheme of a valid, locked task cell (no points); nbgrader's
+    own ClearMarkScheme (run by ``generate_assignment``) leaves none of it in a release."""
+    from nbgrader.nbgraderformat import MetadataValidator
+    from nbgrader.preprocessors import ClearMarkScheme
+
+    for path in build.sources():
+        nb = nbformat.read(build.course_path(path), 4)
+        MetadataValidator().validate_nb(nb)
+        tasks_ = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("task")]
+        assert tasks_ and all("### BEGIN MARK SCHEME" in c.source for c in tasks_)
+        assert all(c.metadata["nbgrader"]["locked"] and c.metadata["nbgrader"]["points"] == 0
+                   for c in tasks_)
+        released, _ = ClearMarkScheme().preprocess(nb, {})
+        text = "\n".join(c.source for c in released.cells)
+        assert "**Answer.**" not in text and "MARK SCHEME" not in text
+        assert "Think!" in text

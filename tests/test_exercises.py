@@ -413,3 +413,94 @@ def test_the_leak_detector_finds_a_solution_in_a_shared_cell():
     assert leaks(student, fingerprints) == []
     student.cells.append(nbformat.v4.new_markdown_cell(f"Summary: `{solution.splitlines()[-1]}`"))
     assert leaks(student, fingerprints)
+
+
+# --------------------------------------------------------------------------- Think! answers
+def think_sequence(text: str) -> list[str]:
+    """'Q' for each Think! question of a markdown text and 'A' for each answer region, in order.
+
+    A question is a ``**Think! N.M**`` or a numbered item of a ``## Think!`` section.
+    """
+    sequence, in_section = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            in_section = line.strip() == "## Think!"
+        item = in_section and re.match(r"\d+\. ", line)
+        if re.search(r"\*\*Think! \d+\.\d+\*\*", line) or item:
+            sequence.append("Q")
+        elif line.strip() == build.BEGIN_ANSWER:
+            sequence.append("A")
+    return sequence
+
+
+def answer_texts(nb) -> list[str]:
+    return [part.strip() for c in nb.cells if c.cell_type == "markdown"
+            for answer, part in build.answer_parts(c.source) if answer]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_every_think_question_is_answered_in_the_solution_copy_only(path):
+    source = read(path)
+    for index, cell in enumerate(source.cells):
+        if cell.cell_type == "markdown":
+            sequence = think_sequence(cell.source)
+            assert "".join(sequence) == "QA" * (len(sequence) // 2), \
+                f"cell {index}: each Think! question needs one answer right after it"
+    answers = answer_texts(source)
+    assert answers and all(len(text) > 40 for text in answers)
+    student, solution = read(EXERCISES / path.name), read(EXERCISES / "solutions" / path.name)
+    student_text = "\n".join(c.source for c in student.cells)
+    solution_text = "\n".join(c.source for c in solution.cells)
+    assert build.BEGIN_ANSWER not in student_text + solution_text
+    assert not [text for text in answers if text in student_text]
+    assert all(text in solution_text for text in answers)
+    course = read(build.course_path(path))
+    for cell in course.cells:
+        if "**Answer.**" in cell.source:
+            grader = cell.metadata["nbgrader"]
+            assert grader["task"] and grader["locked"] and grader["points"] == 0
+            assert "### BEGIN MARK SCHEME" in cell.source
+
+
+def test_an_answer_without_its_end_is_an_error_and_the_sequence_finds_a_missing_answer():
+    with pytest.raises(ValueError, match="without"):
+        build.answer_parts(f"> **Think! 9.9** Why?\n{build.BEGIN_ANSWER}\n> Because.")
+    with pytest.raises(ValueError, match="unbalanced"):
+        build.answer_parts(f"text\n{build.END_ANSWER}")
+    text = (f"## Think!\n\n1. Why?\n   {build.BEGIN_ANSWER}\n   Because.\n   {build.END_ANSWER}"
+            "\n2. How?")
+    assert think_sequence(text) == ["Q", "A", "Q"]
+    cell = nbformat.v4.new_markdown_cell(text)
+    assert build.student_copy(nbformat.v4.new_notebook(cells=[cell])).cells[0].source \
+        == "## Think!\n\n1. Why?\n2. How?"
+
+
+# --------------------------------------------------------------------------- time estimates
+def test_time_estimates_come_from_one_table(monkeypatch):
+    assert build.time_problems() == []
+    assert all(70 <= minutes <= 100 for minutes in build.MINUTES.values()), \
+        "measured walks took 70-100 minutes per notebook"
+    monkeypatch.setitem(build.MINUTES, "05", build.MINUTES["05"] - 10)
+    assert any("05_" in p for p in build.time_problems())
+    assert any("index.ipynb: notebook 05" in p for p in build.time_problems())
+
+
+# --------------------------------------------------------------------------- notebook 5, section 5
+def test_notebook_5_section_5_takes_its_numbers_from_the_run():
+    """The static text of section 5 quotes no measured number: the code writes those."""
+    path = next(p for p in SOURCES if p.name.startswith("05"))
+    cells = read(path).cells
+    start = next(i for i, c in enumerate(cells) if c.source.startswith("## 5 "))
+    end = next(i for i, c in enumerate(cells) if i > start and re.search(r"^## 6 ", c.source, re.M))
+    static = "\n".join(c.source for c in cells[start:end] if c.cell_type == "markdown")
+    assert not re.search(r"\d+(\.\d+)?\s*(mV|%|spikes)|w_exp\s*=\s*-?\d", static)
+    written = [c for c in cells[start:end] if c.cell_type == "code" and "Markdown(" in c.source]
+    assert len(written) >= 2
+    solution = read(EXERCISES / "solutions" / path.name)
+    outputs = [o.data["text/markdown"] for c in solution.cells if c.cell_type == "code"
+               for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    assert any("cliff" in text for text in outputs)
+    printed = "".join(_output_text(c) for c in solution.cells if c.cell_type == "code")
+    rmse = re.search(r"RMS error of v: ([\d.]+) mV", printed).group(1)
+    assert any(f"RMS error of {rmse} mV" in text for text in outputs), \
+        "the text quotes the RMS error the checked cell printed"
