@@ -21,6 +21,7 @@ the numpy runs within the CI budget; the calls and their order are the notebooks
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -48,31 +49,38 @@ def seed_parameters(**changes):
     return values
 
 
-def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False):
+def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False,
+                nmda_steps=(), nmda_weight=0.0):
     """Return the spike times (s) of one seed neuron: forward Euler of the seed's equations.
 
-    ``ampa_steps`` are the time-step indices at which an AMPA event arrives.
+    ``ampa_steps`` (``nmda_steps``) are the time-step indices at which an AMPA (NMDA) event
+    arrives. The NMDA current reaches the soma through the seed's gate
+    ``Inmda / (1 + Inmda_thr / Imem)``, ``Inmda_thr = I0 exp(kappa Vnmda / U_T)``.
     """
     def tau(capacitance, current):
         return capacitance * U_T / (KAPPA * current)
 
     tau_mem, tau_ahp = tau(p["Csoma_mem"], p["Isoma_dpi_tau"]), tau(p["Csoma_ahp"],
                                                                      p["Isoma_ahp_tau"])
-    tau_ampa = tau(p["Campa"], p["Iampa_tau"])
+    tau_ampa, tau_nmda = tau(p["Campa"], p["Iampa_tau"]), tau(p["Cnmda"], p["Inmda_tau"])
     itau, ig = p["Isoma_dpi_tau"], p["alpha_soma"] * p["Isoma_dpi_tau"]
     ig_ahp, ig_ampa = p["alpha_ahp"] * p["Isoma_ahp_tau"], p["alpha_ampa"] * p["Iampa_tau"]
+    ig_nmda = p["alpha_nmda"] * p["Inmda_tau"]
     jump, ahp_jump = ampa_weight * p["Iampa_w0"] * p["alpha_ampa"], p["Isoma_ahp_w"] * p[
         "alpha_ahp"]
-    arrivals = {int(k) for k in ampa_steps}
-    imem, iahp, iampa = 0.0, (I0 if silicon else 0.0), I0
+    nmda_jump = nmda_weight * p["Inmda_w0"] * p["alpha_nmda"]
+    nmda_thr = I0 * math.exp(KAPPA * p["Vnmda"] / U_T)
+    arrivals = Counter(int(k) for k in ampa_steps)
+    nmda_arrivals = Counter(int(k) for k in nmda_steps)
+    imem, iahp, iampa, inmda = 0.0, (I0 if silicon else 0.0), I0, I0
     free_at, spikes = -1.0, []
     for k in range(round(duration / dt)):
-        imc, iac, isc = max(imem, I0), max(iahp, I0), max(iampa, I0)
+        imc, iac, isc, inc = max(imem, I0), max(iahp, I0), max(iampa, I0), max(inmda, I0)
         ipfb = p["Isoma_pfb_gain"] / (1 + math.exp(-(imc - p["Isoma_pfb_th"])
                                                    / p["Isoma_pfb_norm"]))
         if not silicon:
             ipfb = max(ipfb, I0)
-        iin = max(isc + p["Isoma_const"], I0)
+        iin = max(isc + inc / (1 + nmda_thr / imc) + p["Isoma_const"], I0)
         dmem = ((ig / itau) * (iin + ipfb - I0 - iac) - ig
                 - (1 + (I0 + iac - ipfb) / itau) * imc) / (tau_mem * (1 + ig / imc))
         dahp = -(iahp - I0) / tau_ahp if silicon else \
@@ -81,13 +89,14 @@ def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False):
             imem += dt * dmem
         iahp += dt * dahp
         iampa += dt * (-isc - ig_ampa) / (tau_ampa * (1 + ig_ampa / isc))
+        inmda += dt * (-inc - ig_nmda) / (tau_nmda * (1 + ig_nmda / inc))
         if imem > p["Isoma_th"]:
             spikes.append((k + 1) * dt)
             iahp += ahp_jump
             imem = p["Isoma_reset"]
             free_at = (k + 1) * dt + p["soma_refP"]
-        if k + 1 in arrivals:
-            iampa += jump
+        iampa += jump * arrivals[k + 1]
+        inmda += nmda_jump * nmda_arrivals[k + 1]
     return np.array(spikes)
 
 
