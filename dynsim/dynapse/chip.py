@@ -276,6 +276,11 @@ class DynapSE:
         options = getattr(device, "build_options", None)
         if isinstance(options, dict) and options.get("directory") is None:
             options["directory"] = str(standalone_dir(f"{self.name}_project"))
+        # the chip's objects go into Brian2's one standalone project: an Experiment that
+        # built its own project there must build it again (seed.py-style local import)
+        from dynsim.dynapse import experiment
+
+        experiment._STANDALONE_OWNER.update(experiment=None, key=None)
         return STANDALONE
 
     # ------------------------------------------------------------------ neurons
