@@ -44,6 +44,14 @@ Design choices (where the seed was silent):
   (unless ``dt=`` is given) and the engine of :func:`dynsim.engine.resolve_engine`.
 * External sources (any Brian2 spike source that is not a chip neuron) count towards the
   CAM budget; they have no board address, so aliasing is checked only between chip neurons.
+* Brian2's ``cpp_standalone`` device (``set_device('cpp_standalone')`` before the chip is
+  made, as the dynapse-simulator notebooks do) works: the chip's objects use the device's
+  code, and the chip reads its own record of pairs and CAM entries (never Brian2's arrays,
+  which a standalone device fills only at the run). A project without a ``directory`` is
+  built in :func:`dynsim._paths.standalone_dir` (``<cache>/brian2-standalone/<name>_project``),
+  not in the working directory. ``syn.connect`` with a condition or probability and a
+  string index in ``syn.weight[...]`` have no values before a standalone run and are refused
+  (``InvalidConnectionError``, ``WeightError``).
 
 Monitors: record ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b`` with a
 Brian2 ``StateMonitor`` (the seed's names ``Isoma_mem``, ``Isoma_ahp``, ``Iampa``, ``Inmda``,
@@ -219,7 +227,8 @@ class DynapSE:
         Time step of the chip's groups (default: ``defaultclock.dt`` now, 0.1 ms unless
         changed).
     engine : str, optional
-        ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE`` or ``'auto'``).
+        ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE`` or ``'auto'``);
+        under Brian2's ``cpp_standalone`` device the device's own code is used instead.
     mismatch : Mismatch, optional
         Seeded device mismatch (default: none).
     name : str

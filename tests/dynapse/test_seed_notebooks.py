@@ -190,7 +190,7 @@ def test_part1_synapse_time_constants_match_the_seed(seed_notebook):
         assert measured == pytest.approx(seed_tau, rel=0.01)
 
 
-@pytest.mark.parametrize("iconst_pa", [100, 300])
+@pytest.mark.parametrize("iconst_pa", [100, 300, 450, 900])
 def test_part2_f_i_point_matches_the_seed_equations(seed_notebook, iconst_pa):
     """Part 2: the rate for a constant input ``Isoma_const`` (F-I curve points), 0.1 ms steps."""
     DynapSE = seed_notebook["DynapSE"]
