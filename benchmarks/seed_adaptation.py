@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock, ms, pA, second, us
+from brian2 import Network, SpikeMonitor, defaultclock, pA, second, us
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "dynapse"))
-from test_seed_notebooks import seed_neuron, seed_parameters
+from test_seed_notebooks import part3_calls, seed_neuron, seed_parameters
 
 os.environ.setdefault("DYNSIM_ENGINE", "numpy")
 from dynsim.seed import DynapSE
@@ -32,23 +32,7 @@ from dynsim.seed import DynapSE
 
 def part3_dynsim(duration_ms: int, start_ms: int, stop_ms: int, period_ms: int) -> np.ndarray:
     """Spike times (s) of dynsim's seed preset under the Part 3 protocol."""
-    defaultclock.dt = 20 * us
-    spikes = np.zeros(duration_ms)
-    spikes[start_ms:stop_ms:period_ms] = 1.0
-    timing = np.where(spikes == 1)[0] * ms
-    source = SpikeGeneratorGroup(1, np.zeros(len(timing), dtype=int), timing)
-    network = Network()
-    chip = DynapSE(network, name="adaptation")
-    neuron = chip.get_neurons(1, "Core_1")
-    synapse = chip.add_connection(source, neuron, synapse_type="AMPA")
-    chip.connect(synapse, True)
-    synapse.weight = 2
-    chip.set_bias({"Isoma_ahp_tau": 1 * pA, "alpha_ahp": 2}, "Core_1")
-    chip.set_bias({"Iampa_tau": 20 * pA}, "Core_1")
-    output = SpikeMonitor(neuron)
-    network.add([source, output])
-    network.run(duration_ms * ms)
-    return np.asarray(output.t / second)
+    return part3_calls(DynapSE, start_ms, stop_ms, duration_ms, period_ms)[0]
 
 
 def f_i_dynsim(current_pa: float) -> int:

@@ -43,7 +43,7 @@ from brian2 import (
     us,
 )
 from brian2.devices.device import RuntimeDevice, get_device, reset_device, set_device
-from test_seed_notebooks import seed_neuron, seed_parameters
+from test_seed_notebooks import part3_calls, seed_neuron, seed_parameters
 
 from dynsim.dynapse.seed import same_jump_bias
 from dynsim.engine import standalone_unavailable_reason
@@ -115,27 +115,9 @@ def part1(DynapSE, run_ms=150):
             np.asarray(state.Inmda[0] / pA))
 
 
-def part3(DynapSE, run_ms=400):
-    """Part 3's calls: a regular train into AMPA (weight 2), the seed's adaptation names."""
-    defaultclock.dt = 20 * us
-    spikes = np.zeros(run_ms)
-    spikes[50:run_ms:6] = 1.0
-    spike_timing = np.where(spikes == 1)[0] * ms
-    source = SpikeGeneratorGroup(1, indices=np.zeros(len(spike_timing)), times=spike_timing,
-                                 name="InpSpikeGenerator")
-    network = Network()
-    chip = DynapSE(network)
-    neuron = chip.get_neurons(1, "Core_1")
-    synapse = chip.add_connection(source, neuron, synapse_type="AMPA")
-    chip.connect(synapse, True)
-    synapse.weight = 2
-    chip.set_bias({"Isoma_ahp_tau": 1 * pA, "alpha_ahp": 2}, "Core_1")
-    chip.set_bias({"Iampa_tau": 20 * pA}, "Core_1")
-    output = SpikeMonitor(neuron, name="mon_neuron_output")
-    adaptation = StateMonitor(neuron, "Isoma_ahp", record=True, name="mon_adaptation")
-    network.add([source, neuron, synapse, output, adaptation])
-    network.run(run_ms * ms)
-    return np.asarray(output.t / second), np.asarray(adaptation.Isoma_ahp[0] / pA)
+def part3(DynapSE):
+    """Part 3's calls (:func:`part3_calls`), shortened: 400 ms, the train from 50 ms."""
+    return part3_calls(DynapSE, 50, 400, 400)[:2]
 
 
 @pytest.mark.parametrize("protocol", [part1, part3], ids=["part1", "part3"])
