@@ -149,9 +149,9 @@ def part3_calls(DynapSE, pulse_start, pulse_stop, duration, period=6):
 def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_notebook):
     """Part 3: a regular 166 Hz train into AMPA (weight 2) with adaptation; 20 us steps.
 
-    Measured (this protocol): dynsim 18 spikes, ISIs 23.5 / 60.4 ms; the seed's equations
-    with dynsim's floors 18, 20.8 / 60.6 ms; the seed's equations as published 25,
-    17.1 / 47.4 ms (docs/seed.md explains the difference).
+    The figures of the notebook's full 5 s protocol, for the three models, are in
+    docs/seed.md (printed by benchmarks/seed_adaptation.py), with the reason of the
+    difference to the seed as published.
     """
     duration = 1300  # ms
     ours, trace, spike_timing = part3_calls(seed_notebook["DynapSE"], 300, 1300, duration)
