@@ -44,6 +44,14 @@ Design choices (where the seed was silent):
   (unless ``dt=`` is given) and the engine of :func:`dynsim.engine.resolve_engine`.
 * External sources (any Brian2 spike source that is not a chip neuron) count towards the
   CAM budget; they have no board address, so aliasing is checked only between chip neurons.
+* Brian2's ``cpp_standalone`` device (``set_device('cpp_standalone')`` before the chip is
+  made, as the dynapse-simulator notebooks do) works: the chip's objects use the device's
+  code, and the chip reads its own record of pairs and CAM entries (never Brian2's arrays,
+  which a standalone device fills only at the run). A project without a ``directory`` is
+  built in :func:`dynsim._paths.standalone_dir` (``<cache>/brian2-standalone/<name>_project``),
+  not in the working directory. ``syn.connect`` with a condition or probability and a
+  string index in ``syn.weight[...]`` have no values before a standalone run and are refused
+  (``InvalidConnectionError``, ``WeightError``).
 
 Monitors: record ``Imem``, ``Iahp``, ``I_ampa``, ``I_nmda``, ``I_gaba_a``, ``I_gaba_b`` with a
 Brian2 ``StateMonitor`` (the seed's names ``Isoma_mem``, ``Isoma_ahp``, ``Iampa``, ``Inmda``,
@@ -74,10 +82,12 @@ from typing import Any
 import numpy as np
 from brian2 import Network, Quantity, Synapses, defaultclock
 from brian2.core.variables import VariableView
+from brian2.devices.device import RuntimeDevice, get_device
 from brian2.groups.subgroup import Subgroup
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from dynsim._brian import configure
+from dynsim._paths import standalone_dir
 from dynsim.dynapse.biases import BIAS_TABLE, bias_spec
 from dynsim.dynapse.board import Board, add_routes, cam_counts, check_cam_budget, parse_core
 from dynsim.dynapse.circuits import (
@@ -107,12 +117,13 @@ from dynsim.dynapse.constants import (
 )
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import NetworkGenerator, Neuron
-from dynsim.engine import resolve_engine
+from dynsim.engine import STANDALONE, resolve_engine
 from dynsim.errors import (
     CAMLimitError,
     CoreFullError,
     DynapseWeightWarning,
     DynsimError,
+    EngineError,
     InvalidConnectionError,
     InvalidNeuronError,
     InvalidSettingError,
@@ -138,6 +149,25 @@ class _CAMWeightView(VariableView):
         self.group._dynapse_chip._set_weight(self.group, item, value)
 
 
+class _CAMRecord:
+    """The chip's own record of one connection object: pairs and CAM entries per synapse.
+
+    The chip reads it (never Brian2's arrays) for its hardware rules, so that the rules work
+    the same on Brian2's runtime and standalone devices (a standalone device has no values
+    before its run).
+    """
+
+    __slots__ = ("post", "pre", "weights")
+
+    def __init__(self) -> None:
+        self.pre = np.zeros(0, dtype=np.int64)
+        self.post = np.zeros(0, dtype=np.int64)
+        self.weights = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.pre)
+
+
 class DynapseSynapses(Synapses):
     """Connections of one synapse type onto DYNAP-SE neurons (``chip.add_connection``).
 
@@ -148,6 +178,7 @@ class DynapseSynapses(Synapses):
     def __init__(self, *args: Any, dynapse_chip: DynapSE, dynapse_type: str,
                  **kwargs: Any) -> None:
         self._dynapse_chip = dynapse_chip
+        self._cam = _CAMRecord()
         self.synapse_type = dynapse_type
         super().__init__(*args, **kwargs)
         # the chip adds it to the network at once: until it is connected it is an empty
@@ -196,7 +227,8 @@ class DynapSE:
         Time step of the chip's groups (default: ``defaultclock.dt`` now, 0.1 ms unless
         changed).
     engine : str, optional
-        ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE`` or ``'auto'``).
+        ``'cython'``, ``'numpy'`` or ``'auto'`` (default: ``$DYNSIM_ENGINE`` or ``'auto'``);
+        under Brian2's ``cpp_standalone`` device the device's own code is used instead.
     mismatch : Mismatch, optional
         Seeded device mismatch (default: none).
     name : str
@@ -227,6 +259,38 @@ class DynapSE:
         self._groups: list[DynapseNeuronGroup] = []
         self._synapses: list[DynapseSynapses] = []
         self._counter: Counter = Counter()
+        self._device = get_device()
+
+    def _device_engine(self) -> str:
+        """Return the engine of new objects: the chip's, or the standalone device's own code.
+
+        Under Brian2's ``cpp_standalone`` device (``set_device('cpp_standalone')`` before the
+        chip is made) the chip's groups use the device's code objects, and a project without
+        a ``directory`` is built in :func:`dynsim._paths.standalone_dir` (never in the
+        working directory).
+
+        Raises
+        ------
+        dynsim.errors.EngineError
+            When Brian2's device has changed since the chip was made.
+        """
+        device = get_device()
+        if device is not self._device:
+            raise EngineError(
+                f"Brian2's device changed since this chip was made (now "
+                f"{type(device).__name__}, then {type(self._device).__name__}); make a new "
+                f"chip after set_device(...) (and device.reinit(); device.activate())")
+        if isinstance(device, RuntimeDevice):
+            return self.engine
+        options = getattr(device, "build_options", None)
+        if isinstance(options, dict) and options.get("directory") is None:
+            options["directory"] = str(standalone_dir(f"{self.name}_project"))
+        # the chip's objects go into Brian2's one standalone project: an Experiment that
+        # built its own project there must build it again (seed.py-style local import)
+        from dynsim.dynapse import experiment
+
+        experiment._STANDALONE_OWNER.update(experiment=None, key=None)
+        return STANDALONE
 
     # ------------------------------------------------------------------ neurons
     def get_neurons(self, num_neurons: int, core_name: str | int = "", chip_id: int = 0
@@ -269,8 +333,9 @@ class DynapSE:
                 f"{CORE_NAMES[core]} of chip {chip} has {NEURONS_PER_CORE} neurons; {used} are "
                 f"allocated, {NEURONS_PER_CORE - used} free, {n} requested")
         ids = np.arange(used, used + n) + core * NEURONS_PER_CORE + chip * NEURONS_PER_CHIP
+        engine = self._device_engine()
         group = make_neurons(n, name=f"{self.name}_chip{chip}_core{core}_{used}", dt=self.dt,
-                             engine=self.engine, global_ids=ids, bias_hint="chip.set_bias")
+                             engine=engine, global_ids=ids, bias_hint="chip.set_bias")
         self._write_biases(group)
         group._bias_refresh = self._refresh_biases
         self._used[slot] += n
@@ -381,7 +446,7 @@ class DynapSE:
         self._check_same_network(source)
         index = self._counter[kind]
         syn = make_synapses(source, target, name=f"{self.name}_{kind}{index}",
-                            synapse_type=kind, engine=self.engine,
+                            synapse_type=kind, engine=self._device_engine(),
                             synapses_class=DynapseSynapses, dynapse_chip=self,
                             dynapse_type=kind)
         self._counter[kind] += 1
@@ -423,6 +488,13 @@ class DynapSE:
         if simple and condition is None and i is not None and j is not None \
                 and not isinstance(i, str) and not isinstance(j, str):
             return self.connect(synapses, j, i=i)
+        if not isinstance(self._device, RuntimeDevice):
+            raise InvalidConnectionError(
+                f"{synapses.name}.connect({condition=!r}, {i=!r}, {j=!r}, {p=!r}, {n=!r}): "
+                f"under Brian2's standalone device the chip connects True (all to all), "
+                f"j='i' (one to one) or explicit pairs i=[...], j=[...] (a condition or a "
+                f"probability has no pairs before the run); or run on the runtime device "
+                f"(set_device('runtime'))")
         # any other form: let Brian2 compute the pairs on a scratch object, then check them
         scratch = Synapses(synapses.source, synapses.target, model="",
                            name=f"{synapses.name}_pairs*", codeobj_class=synapses.codeobj_class,
@@ -484,9 +556,13 @@ class DynapSE:
         self._check_new(synapses, pre, post)
         if len(pre) == 0:
             return
-        before = len(synapses)
+        record = synapses._cam
+        before = len(record)
         Synapses.connect(synapses, i=pre, j=post)
         synapses.variables["weight"].get_addressable_value("weight", synapses)[before:] = 1
+        record.pre = np.concatenate([record.pre, pre.astype(np.int64)])
+        record.post = np.concatenate([record.post, post.astype(np.int64)])
+        record.weights = np.concatenate([record.weights, np.ones(len(pre), dtype=np.int64)])
 
     @staticmethod
     def _explicit_pairs(i: Any, j: Any, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
@@ -534,15 +610,15 @@ class DynapSE:
         """
         active = self._active_synapses()
         self._raise_if_over(self._usage(), "the synapses in the network")
-        key = tuple((id(syn), len(syn)) for syn in active)
+        key = tuple((id(syn), len(syn._cam)) for syn in active)
         if key == getattr(self, "_routes_checked", None):
             return
         arrivals: dict = defaultdict(lambda: defaultdict(set))
         targets: dict = defaultdict(set)
         for syn in active:
-            pre = self._pre_gids(syn, np.asarray(syn.i[:])) if len(syn) else None
+            pre = self._pre_gids(syn, syn._cam.pre) if len(syn._cam) else None
             if pre is not None:
-                add_routes(arrivals, targets, pre, self._post_gids(syn, np.asarray(syn.j[:])),
+                add_routes(arrivals, targets, pre, self._post_gids(syn, syn._cam.post),
                            check=True)
         self._routes_checked = key
 
@@ -551,10 +627,11 @@ class DynapSE:
         """CAM entries in use per global neuron id and type, shape (4, NUM_NEURONS)."""
         usage = np.zeros((len(SYNAPSE_TYPES), NUM_NEURONS), dtype=np.int64)
         for syn in self._active_synapses():
-            if len(syn) == 0:
+            if len(syn._cam) == 0:
                 continue
-            w = weights if syn is replace else syn.variables["weight"].get_value()
-            posts = self._post_gids(syn, np.asarray(syn.j[:]))
+            # `replace` may be Brian2's weak proxy of the object (syn.weight[...] = ...)
+            w = weights if replace is not None and syn._cam is replace._cam else syn._cam.weights
+            posts = self._post_gids(syn, syn._cam.post)
             np.add.at(usage[synapse_type_of(syn.synapse_type)], posts, w)
         return usage
 
@@ -582,34 +659,44 @@ class DynapSE:
             lambda: defaultdict(set))
         targets: dict[int, set[int]] = defaultdict(set)
         for syn in self._active_synapses():
-            p = self._pre_gids(syn, np.asarray(syn.i[:])) \
-                if len(syn) else None
+            p = self._pre_gids(syn, syn._cam.pre) if len(syn._cam) else None
             if p is None:
                 continue
-            q = self._post_gids(syn, np.asarray(syn.j[:]))
+            q = self._post_gids(syn, syn._cam.post)
             add_routes(arrivals, targets, p, q)
         add_routes(arrivals, targets, pre_gids, post_gids, check=True)
 
     def _set_weight(self, synapses: DynapseSynapses, item: Any, value: Any) -> None:
         counts, note = cam_counts(value)
         variable = synapses.variables["weight"]
-        old = variable.get_value().copy()
         view = variable.get_addressable_value("weight", synapses)
-        try:
-            view[item] = counts.item() if counts.ndim == 0 else counts
-        except DynsimError:
-            variable.set_value(old)
-            raise
-        except Exception as err:  # Brian2's index, shape and expression errors
-            variable.set_value(old)
-            raise WeightError(f"cannot set {synapses.name}.weight[{item!r}] to {value!r}: "
-                              f"{type(err).__name__}: {err}"[:600]) from None
-        try:
-            usage = self._usage()
-            self._raise_if_over(usage, f"setting {synapses.name}.weight")
-        except CAMLimitError:
-            variable.set_value(old)
-            raise
+        record = synapses._cam
+        if isinstance(self._device, RuntimeDevice):
+            # Brian2 interprets the index (also strings such as 'i > 2'); the chip reads back
+            old = variable.get_value().copy()
+            try:
+                view[item] = counts.item() if counts.ndim == 0 else counts
+                new = np.asarray(variable.get_value()).astype(np.int64)
+            except DynsimError:
+                variable.set_value(old)
+                raise
+            except Exception as err:  # Brian2's index, shape and expression errors
+                variable.set_value(old)
+                raise WeightError(f"cannot set {synapses.name}.weight[{item!r}] to {value!r}: "
+                                  f"{type(err).__name__}: {err}"[:600]) from None
+            try:
+                self._raise_if_over(self._usage(synapses, new),
+                                    f"setting {synapses.name}.weight")
+            except CAMLimitError:
+                variable.set_value(old)
+                raise
+        else:
+            # standalone: no values before the run; the chip's record is applied whole
+            new = self._standalone_weights(synapses, item, counts, value)
+            self._raise_if_over(self._usage(synapses, new), f"setting {synapses.name}.weight")
+            if len(new):
+                view[slice(None)] = new
+        record.weights = new
         if note is not None:
             bias = _WEIGHT_BIAS[synapses.synapse_type]
             hint = (f"To make a connection weaker, lower the weight bias of the synapse type "
@@ -629,6 +716,24 @@ class DynapSE:
                     pass
             warnings.warn(f"{synapses.name}: {note} {hint}", DynapseWeightWarning, stacklevel=3)
 
+    @staticmethod
+    def _standalone_weights(synapses: DynapseSynapses, item: Any, counts: np.ndarray,
+                            value: Any) -> np.ndarray:
+        """Return the weights after ``synapses.weight[item] = counts`` on the chip's record."""
+        new = synapses._cam.weights.copy()
+        if isinstance(item, str):
+            raise WeightError(
+                f"{synapses.name}.weight[{item!r}]: under Brian2's standalone device a weight "
+                f"index is a number, a slice or an array of indices (the condition {item!r} "
+                f"has no values before the run); or run on the runtime device "
+                f"(set_device('runtime'))")
+        try:
+            new[item] = counts
+        except (IndexError, TypeError, ValueError) as err:
+            raise WeightError(f"cannot set {synapses.name}.weight[{item!r}] to {value!r}: "
+                              f"{type(err).__name__}: {err}"[:600]) from None
+        return new
+
     # ------------------------------------------------------------------ export
     def get_configuration(self) -> Dynapse1Configuration:
         """Return the board configuration: biases and chip-to-chip connections.
@@ -638,13 +743,13 @@ class DynapSE:
         """
         generator = NetworkGenerator()
         for syn in self._active_synapses():
-            if len(syn) == 0:
+            if len(syn._cam) == 0:
                 continue
-            pre = self._pre_gids(syn, np.asarray(syn.i[:]))
+            pre = self._pre_gids(syn, syn._cam.pre)
             if pre is None:
                 continue
-            post = self._post_gids(syn, np.asarray(syn.j[:]))
-            weights = syn.variables["weight"].get_value()
+            post = self._post_gids(syn, syn._cam.post)
+            weights = syn._cam.weights
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 generator.add_connections(

@@ -15,7 +15,9 @@ On dynsim the same notebook imports::
 and runs with the seed's names (``set_bias({"Isoma_ahp_tau": 1*pA, "alpha_ahp": 2},
 'Core_1')``) and the seed's defaults (:func:`dynsim.dynapse.seed.seed_preset`) on every core.
 ``DynapSE`` here is :class:`dynsim.dynapse.seed.SeedDynapSE`; the rest of the notebook
-(``sys.path.append('..')``, Brian2's ``from brian2 import *``, matplotlib) stays as it is.
+(``sys.path.append('..')``, Brian2's ``from brian2 import *``, matplotlib,
+``set_device('cpp_standalone')``: the project is built in dynsim's cache directory) stays as
+it is.
 
 Examples
 --------

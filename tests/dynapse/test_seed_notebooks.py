@@ -21,6 +21,8 @@ the numpy runs within the CI budget; the calls and their order are the notebooks
 from __future__ import annotations
 
 import math
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,31 +50,38 @@ def seed_parameters(**changes):
     return values
 
 
-def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False):
+def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False,
+                nmda_steps=(), nmda_weight=0.0):
     """Return the spike times (s) of one seed neuron: forward Euler of the seed's equations.
 
-    ``ampa_steps`` are the time-step indices at which an AMPA event arrives.
+    ``ampa_steps`` (``nmda_steps``) are the time-step indices at which an AMPA (NMDA) event
+    arrives. The NMDA current reaches the soma through the seed's gate
+    ``Inmda / (1 + Inmda_thr / Imem)``, ``Inmda_thr = I0 exp(kappa Vnmda / U_T)``.
     """
     def tau(capacitance, current):
         return capacitance * U_T / (KAPPA * current)
 
     tau_mem, tau_ahp = tau(p["Csoma_mem"], p["Isoma_dpi_tau"]), tau(p["Csoma_ahp"],
                                                                      p["Isoma_ahp_tau"])
-    tau_ampa = tau(p["Campa"], p["Iampa_tau"])
+    tau_ampa, tau_nmda = tau(p["Campa"], p["Iampa_tau"]), tau(p["Cnmda"], p["Inmda_tau"])
     itau, ig = p["Isoma_dpi_tau"], p["alpha_soma"] * p["Isoma_dpi_tau"]
     ig_ahp, ig_ampa = p["alpha_ahp"] * p["Isoma_ahp_tau"], p["alpha_ampa"] * p["Iampa_tau"]
+    ig_nmda = p["alpha_nmda"] * p["Inmda_tau"]
     jump, ahp_jump = ampa_weight * p["Iampa_w0"] * p["alpha_ampa"], p["Isoma_ahp_w"] * p[
         "alpha_ahp"]
-    arrivals = {int(k) for k in ampa_steps}
-    imem, iahp, iampa = 0.0, (I0 if silicon else 0.0), I0
+    nmda_jump = nmda_weight * p["Inmda_w0"] * p["alpha_nmda"]
+    nmda_thr = I0 * math.exp(KAPPA * p["Vnmda"] / U_T)
+    arrivals = Counter(int(k) for k in ampa_steps)
+    nmda_arrivals = Counter(int(k) for k in nmda_steps)
+    imem, iahp, iampa, inmda = 0.0, (I0 if silicon else 0.0), I0, I0
     free_at, spikes = -1.0, []
     for k in range(round(duration / dt)):
-        imc, iac, isc = max(imem, I0), max(iahp, I0), max(iampa, I0)
+        imc, iac, isc, inc = max(imem, I0), max(iahp, I0), max(iampa, I0), max(inmda, I0)
         ipfb = p["Isoma_pfb_gain"] / (1 + math.exp(-(imc - p["Isoma_pfb_th"])
                                                    / p["Isoma_pfb_norm"]))
         if not silicon:
             ipfb = max(ipfb, I0)
-        iin = max(isc + p["Isoma_const"], I0)
+        iin = max(isc + inc / (1 + nmda_thr / imc) + p["Isoma_const"], I0)
         dmem = ((ig / itau) * (iin + ipfb - I0 - iac) - ig
                 - (1 + (I0 + iac - ipfb) / itau) * imc) / (tau_mem * (1 + ig / imc))
         dahp = -(iahp - I0) / tau_ahp if silicon else \
@@ -81,13 +90,14 @@ def seed_neuron(duration, dt, p, ampa_steps=(), ampa_weight=0.0, silicon=False):
             imem += dt * dmem
         iahp += dt * dahp
         iampa += dt * (-isc - ig_ampa) / (tau_ampa * (1 + ig_ampa / isc))
+        inmda += dt * (-inc - ig_nmda) / (tau_nmda * (1 + ig_nmda / inc))
         if imem > p["Isoma_th"]:
             spikes.append((k + 1) * dt)
             iahp += ahp_jump
             imem = p["Isoma_reset"]
             free_at = (k + 1) * dt + p["soma_refP"]
-        if k + 1 in arrivals:
-            iampa += jump
+        iampa += jump * arrivals[k + 1]
+        inmda += nmda_jump * nmda_arrivals[k + 1]
     return np.array(spikes)
 
 
@@ -104,15 +114,14 @@ def seed_notebook(numpy_target, monkeypatch):
     defaultclock.dt = previous
 
 
-def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_notebook):
-    """Part 3: a regular 166 Hz train into AMPA (weight 2) with adaptation; 20 us steps.
+def part3_calls(DynapSE, pulse_start, pulse_stop, duration, period=6):
+    """Make Part 3's calls in the notebook's order; return its figures.
 
-    Measured (this protocol): dynsim 18 spikes, ISIs 23.5 / 60.4 ms; the seed's equations
-    with dynsim's floors 18, 20.8 / 60.6 ms; the seed's equations as published 25,
-    17.1 / 47.4 ms (docs/seed.md explains the difference).
+    A regular train (one spike every ``period`` ms from ``pulse_start`` to ``pulse_stop``,
+    ms) into AMPA with weight 2, the seed's adaptation names in ``set_bias``, ``duration`` ms
+    at 20 us steps. Returns the output spike times (s), the adaptation current (pA) and the
+    input spike times (s).
     """
-    DynapSE = seed_notebook["DynapSE"]
-    pulse_start, pulse_stop, duration, period = 300, 1300, 1300, 6  # ms
     adaptation_conf = {"Isoma_ahp_tau": 1 * pA, "alpha_ahp": 2}
     ampa_conf = {"Iampa_tau": 20 * pA}
     defaultclock.dt = 20 * us
@@ -130,13 +139,24 @@ def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_no
     chip.set_bias(adaptation_conf, "Core_1")
     chip.set_bias(ampa_conf, "Core_1")
     output = SpikeMonitor(neuron, name="mon_neuron_output")
-    adaptation = StateMonitor(neuron, "Isoma_ahp", record=True)
+    adaptation = StateMonitor(neuron, "Isoma_ahp", record=True, name="mon_adapt_state")
     network.add([source, neuron, synapse, output, adaptation])
     network.run(duration * ms)
+    return (np.asarray(output.t / second), np.asarray(adaptation.Isoma_ahp[0] / pA),
+            np.asarray(spike_timing / second))
 
-    ours = np.asarray(output.t / second)
+
+def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_notebook):
+    """Part 3: a regular 166 Hz train into AMPA (weight 2) with adaptation; 20 us steps.
+
+    The figures of the notebook's full 5 s protocol, for the three models, are in
+    docs/seed.md (printed by benchmarks/seed_adaptation.py), with the reason of the
+    difference to the seed as published.
+    """
+    duration = 1300  # ms
+    ours, trace, spike_timing = part3_calls(seed_notebook["DynapSE"], 300, 1300, duration)
     p = seed_parameters(Isoma_ahp_tau=1e-12, alpha_ahp=2, Iampa_tau=20e-12)
-    steps = np.round(np.asarray(spike_timing / second) / 20e-6).astype(int)
+    steps = np.round(spike_timing / 20e-6).astype(int)
     silicon = seed_neuron(duration * 1e-3, 20e-6, p, steps, 2, silicon=True)
     published = seed_neuron(duration * 1e-3, 20e-6, p, steps, 2, silicon=False)
     assert len(ours) == pytest.approx(len(silicon), rel=0.10)
@@ -148,7 +168,7 @@ def test_part3_adaptation_matches_the_seed_equations_with_silicon_floors(seed_no
     # the documented difference to the seed as published: fewer spikes, a longer last ISI
     assert len(ours) < len(published)
     assert np.diff(ours)[-1] > np.diff(published)[-1]
-    assert float(np.min(adaptation.Isoma_ahp / pA)) >= 1.0 - 1e-9  # never below I0
+    assert float(np.min(trace)) >= 1.0 - 1e-9  # never below I0
 
 
 def test_part1_synapse_time_constants_match_the_seed(seed_notebook):
@@ -180,7 +200,7 @@ def test_part1_synapse_time_constants_match_the_seed(seed_notebook):
         assert measured == pytest.approx(seed_tau, rel=0.01)
 
 
-@pytest.mark.parametrize("iconst_pa", [100, 300])
+@pytest.mark.parametrize("iconst_pa", [100, 300, 450, 900])
 def test_part2_f_i_point_matches_the_seed_equations(seed_notebook, iconst_pa):
     """Part 2: the rate for a constant input ``Isoma_const`` (F-I curve points), 0.1 ms steps."""
     DynapSE = seed_notebook["DynapSE"]
@@ -250,3 +270,26 @@ def test_part1_output_spike_count_matches_the_seed_equations(seed_notebook):
     reference = seed_neuron(0.4, 20e-6, seed_parameters(), steps, 2, silicon=True)
     assert len(reference) > 5  # the lesson: one input of weight 2 drives the neuron
     assert len(output.t) == pytest.approx(len(reference), rel=0.15)  # 1 of 7
+
+
+def readme_seed_example() -> str:
+    """The README's seed example: its Python block after the course's paragraph."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    after = text[text.index("The dynapse-simulator course's notebooks run"):]
+    start = after.index("```python\n") + len("```python\n")
+    return after[start:after.index("```", start)]
+
+
+def test_readme_seed_example_fires_as_the_seed(numpy_target, monkeypatch):
+    """README.md's seed example, run as it stands: the output spike count within 15 % of the
+    seed's equations (the same train, the seed's defaults with ``alpha_ahp`` 2 and
+    ``Isoma_ahp_tau`` 1 pA, 0.1 ms steps)."""
+    monkeypatch.setenv("DYNSIM_ENGINE", "numpy")
+    namespace: dict = {}
+    exec(compile(readme_seed_example(), "README.md", "exec"), namespace)
+    assert float(namespace["defaultclock"].dt / second) == 1e-4
+    steps = [50 * k for k in range(1, 41)]  # 5 ms at 0.1 ms steps
+    reference = seed_neuron(0.2, 1e-4, seed_parameters(Isoma_ahp_tau=1e-12, alpha_ahp=2),
+                            steps, 2, silicon=True)
+    assert len(reference) > 5
+    assert namespace["output"].num_spikes == pytest.approx(len(reference), rel=0.15)
