@@ -23,11 +23,11 @@ they share their compiled code.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
 import numpy as np
+from _script import finish
 from brian2 import ms, second
 
 from dynsim.dynapse import (
@@ -229,10 +229,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{result['rate_out_hz']:.1f} Hz mean output rate")
         for key, value in result.get("profile", {}).items():
             print(f"    {key}: {value:.3f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return result
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import psutil
+from _script import finish
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "exercises" / "solutions"
@@ -137,10 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
                               parameters=parameters))
     result = {**passes[-1], "passes": passes}
     print(f"{result['count']} notebooks in {result['total_s']:.1f} s (engine {args.engine})")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return result
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

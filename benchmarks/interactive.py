@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _script import finish
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE1 = ROOT / "exercises" / "source" / "01_dpi_neuron_and_synapses.ipynb"
@@ -195,10 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{result['kernel_ready_s']:.1f} s, imports {result['import_s']:.1f} s, bench "
               f"{result['build_s']:.1f} s, first data {result['first_data_s']:.1f} s; engine "
               f"{result['engine']})")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return result
+    return finish(result, args.json)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 # compiled engine ask for it explicitly (engine="cython").
 os.environ.setdefault("DYNSIM_ENGINE", "numpy")
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -30,3 +31,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("dynsim")
+
+
+@pytest.fixture
+def numpy_target():
+    """Run the user's own Brian2 objects (monitors, inputs) with the numpy target."""
+    from brian2 import prefs
+
+    previous = prefs.codegen.target
+    prefs.codegen.target = "numpy"
+    try:
+        yield
+    finally:
+        prefs.codegen.target = previous

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import html
-import importlib.util
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "05_loihi_fixed_point"
@@ -35,19 +35,12 @@ EULER = "    return round(4096 / tau)"
 pytestmark = pytest.mark.notebooks
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tasks = _load("dynsim_tasks", ROOT / "tasks.py")
-build = _load("exercise_build_course", ROOT / "exercises" / "build.py")
+tasks = load_script("dynsim_tasks", ROOT / "tasks.py")
+build = load_script("exercise_build_course", ROOT / "exercises" / "build.py")
 
 
 def _short_parameters() -> dict[str, object]:
-    warm = _load("warm_cache_course", ROOT / "binder" / "warm_cache.py")
+    warm = load_script("warm_cache_course", ROOT / "binder" / "warm_cache.py")
     return {**warm.PARAMETERS, "engine": "numpy"}
 
 

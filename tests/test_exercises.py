@@ -18,7 +18,6 @@ Every notebook of ``exercises/source`` (DYNAP-SE and Loihi alike) is checked for
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
@@ -38,14 +38,7 @@ NBVAL_MARKERS = ("# NBVAL_CHECK_OUTPUT", "# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP"
 MAX_SOLUTION_BYTES = 100_000
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("exercise_build", EXERCISES / "build.py")
+build = load_script("exercise_build", EXERCISES / "build.py")
 SOURCES = build.sources()
 IDS = [p.stem for p in SOURCES]
 
@@ -266,7 +259,7 @@ def test_committed_notebooks_are_small_and_student_copies_empty(path):
 
 # --------------------------------------------------------------------------- (d) papermill
 def _short_parameters() -> dict[str, object]:
-    warm = _load("warm_cache", ROOT / "binder" / "warm_cache.py")
+    warm = load_script("warm_cache", ROOT / "binder" / "warm_cache.py")
     return {**warm.PARAMETERS, "engine": "numpy"}
 
 

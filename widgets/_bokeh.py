@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from ipywidgets import DOMWidget, HBox, Layout, VBox, Widget
+from ipywidgets import DOMWidget, HBox, Layout, SelectMultiple, VBox, Widget
 from jupyter_bokeh.widgets import BokehModel
 
 from ._lifecycle import close_tree, in_kernel
@@ -261,6 +261,21 @@ class BokehScope:
     def _build_controls(self) -> list[Widget]:
         """Return the ipywidgets controls shown above the plot (default: none)."""
         return []
+
+    def _index_picker(self, setting: str, options: list[Any], value: Sequence[int], *,
+                      rows: int, width: str) -> SelectMultiple:
+        """Return a control that chooses the indices of the property ``setting``.
+
+        A multiple choice described as ``setting``, with the CSS class
+        ``dynsim-scope-<setting>``; a change sets the property, an empty choice is ignored
+        (a scope always draws something).
+        """
+        picker = SelectMultiple(options=options, value=value, rows=rows, description=setting,
+                                layout=Layout(width=width))
+        picker.add_class(f"dynsim-scope-{setting}")
+        picker.observe(lambda change: change["new"] and setattr(self, setting, change["new"]),
+                       names="value")
+        return picker
 
     # ------------------------------------------------------------------ updates
     def assign(self, source: Any, data: dict[str, Any]) -> None:

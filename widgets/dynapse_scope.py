@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from brian2 import Quantity, ms, pA
-from ipywidgets import Checkbox, Layout, SelectMultiple, Widget
+from ipywidgets import Checkbox, Layout, Widget
 
 from dynsim.dynapse import physics
 from dynsim.dynapse.constants import NEURONS_PER_CORE, SYNAPSE_TYPES
@@ -191,13 +191,8 @@ class CurrentScope(BokehScope):
                                 names="value")
         controls: list[Widget] = [self.log_toggle]
         if self.n_neurons > 1:
-            self.neuron_picker = SelectMultiple(
-                options=list(range(self.n_neurons)), value=self._neurons, rows=3,
-                description="neurons", layout=Layout(width="180px"))
-            self.neuron_picker.add_class("dynsim-scope-neurons")
-            self.neuron_picker.observe(
-                lambda change: change["new"] and setattr(self, "neurons", change["new"]),
-                names="value")
+            self.neuron_picker = self._index_picker(
+                "neurons", list(range(self.n_neurons)), self._neurons, rows=3, width="180px")
             controls.append(self.neuron_picker)
         return controls
 

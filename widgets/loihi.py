@@ -248,7 +248,8 @@ class LoihiLab(Bench):
         Parameters
         ----------
         model : FloatLIF
-            The float model.
+            The float model; its ``tau_m``, ``tau_syn`` and ``threshold`` are the sliders'
+            first values.
         weights : array_like of float, shape (inputs, neurons)
             Input weights in model units.
         indices, times : array_like of int

@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ipywidgets import (
-    Layout,
-    SelectMultiple,
-    Widget,
-)
+from ipywidgets import Widget
 
 from dynsim.errors import LoihiNetworkError
 from dynsim.validation import whole_numbers
@@ -276,25 +272,15 @@ class TraceScope(BokehScope):
     def _build_controls(self) -> list[Widget]:
         controls: list[Widget] = []
         if len(self.recorded) > 1:
-            self.neuron_picker = SelectMultiple(
-                options=list(self.recorded), value=self._neurons,
-                rows=min(4, len(self.recorded)), description="neurons",
-                layout=Layout(width="180px"))
-            self.neuron_picker.add_class("dynsim-scope-neurons")
-            self.neuron_picker.observe(
-                lambda change: change["new"] and setattr(self, "neurons", change["new"]),
-                names="value")
+            self.neuron_picker = self._index_picker(
+                "neurons", list(self.recorded), self._neurons,
+                rows=min(4, len(self.recorded)), width="180px")
             controls.append(self.neuron_picker)
         if len(self.recorded_synapses) > 1 and any(p.per == "synapse" for p in self.panels):
-            self.synapse_picker = SelectMultiple(
-                options=[(self.synapse_labels.get(j, f"syn {j}"), j)
-                         for j in self.recorded_synapses],
-                value=self._synapses, rows=min(4, len(self.recorded_synapses)),
-                description="synapses", layout=Layout(width="220px"))
-            self.synapse_picker.add_class("dynsim-scope-synapses")
-            self.synapse_picker.observe(
-                lambda change: change["new"] and setattr(self, "synapses", change["new"]),
-                names="value")
+            self.synapse_picker = self._index_picker(
+                "synapses", [(self.synapse_labels.get(j, f"syn {j}"), j)
+                             for j in self.recorded_synapses],
+                self._synapses, rows=min(4, len(self.recorded_synapses)), width="220px")
             controls.append(self.synapse_picker)
         return controls
 

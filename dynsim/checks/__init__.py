@@ -324,8 +324,7 @@ def _magnitudes(value: Any, unit: str, what: str, *, units: bool = False) -> np.
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{what} must be {_describe(unit)}, got "
-                         f"{brief(value)}") from None
+        raise ValueError(f"{what} must be {_describe(unit)}, got {brief(value)}") from None
     return array.reshape(-1)
 
 

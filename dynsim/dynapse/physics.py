@@ -48,6 +48,9 @@ References
 Chicca E., Stefanini F., Bartolozzi C., Indiveri G. (2014). Neuromorphic electronic circuits
 for building autonomous cognitive systems. Proc. IEEE 102(9), 1367-1388.
 
+Bartolozzi C., Indiveri G. (2007). Synaptic dynamics in analog VLSI. Neural Computation
+19(10), 2581-2603 (the DPI synapse and its equation).
+
 Moradi S., Qiao N., Stefanini F., Indiveri G. (2018). A scalable multicore architecture with
 heterogeneous memory structures for Dynamic Neuromorphic Asynchronous Processors (DYNAPs).
 IEEE TBioCAS 12(1), 106-122.

@@ -377,12 +377,16 @@ class LoihiSynapses(LoihiObject, Synapses):
         self._update_weights()
 
     # ---------------------------------------------------------------- weights
+    def _read_only(self, variable: str) -> np.ndarray:
+        """Return a read-only int64 copy of one of the synapses' Brian2 variables."""
+        arr = np.array(self.variables[variable].get_value(), dtype=INT)
+        arr.flags.writeable = False
+        return arr
+
     @property
     def w(self) -> np.ndarray:
         """The current weight mantissas (int64, read-only view; assign to change them)."""
-        arr = np.array(self.variables["w"].get_value(), dtype=INT)
-        arr.flags.writeable = False
-        return arr
+        return self._read_only("w")
 
     @w.setter
     def w(self, weights: Any) -> None:
@@ -410,19 +414,16 @@ class LoihiSynapses(LoihiObject, Synapses):
         What :meth:`LoihiNetwork.reset` returns the weights to; :attr:`w` differs from it
         after learning. Before any assignment: the weights the synapses hold.
         """
-        if self._w_config is not None and len(self._w_config) == len(self):
-            arr = self._w_config.copy()
-        else:
-            arr = np.array(self.variables["w"].get_value(), dtype=INT)
+        if self._w_config is None or len(self._w_config) != len(self):
+            return self._read_only("w")
+        arr = self._w_config.copy()
         arr.flags.writeable = False
         return arr
 
     @property
     def w_act(self) -> np.ndarray:
         """The current actual weights in units of u (int64, read-only)."""
-        arr = np.array(self.variables["w_act"].get_value(), dtype=INT)
-        arr.flags.writeable = False
-        return arr
+        return self._read_only("w_act")
 
     @w_act.setter
     def w_act(self, value: Any) -> None:
@@ -431,9 +432,7 @@ class LoihiSynapses(LoihiObject, Synapses):
     @property
     def w_in(self) -> np.ndarray:
         """What each synapse adds to the target's accumulator on a spike (int64)."""
-        arr = np.array(self.variables["w_in"].get_value(), dtype=INT)
-        arr.flags.writeable = False
-        return arr
+        return self._read_only("w_in")
 
     def _effective_convention(self) -> Convention:
         return self.convention or get_convention(None)

@@ -745,6 +745,32 @@ def open_voila(page, server: LabServer, path: str, *, timeout: float = 120) -> N
         timeout=timeout * 1000, polling=250)
 
 
+def show_notebook(page, server: LabServer, path: str, where: str, *,
+                  timeout: float = 300) -> None:
+    """Show ``path`` as a student sees it: in JupyterLab with every cell run, or in Voila.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    server : LabServer
+    path : str
+        Notebook path relative to the served root.
+    where : str
+        ``"jupyterlab"`` (:func:`open_notebook`, then :func:`run_all_cells`, whose time is
+        printed) or ``"voila"`` (:func:`open_voila`).
+    timeout : float
+        Seconds for the cells to run.
+    """
+    if where == "voila":
+        open_voila(page, server, path, timeout=timeout)
+    elif where == "jupyterlab":
+        open_notebook(page, server, path)
+        state = run_all_cells(page, timeout=timeout)
+        print(f"\n[browser] {path} ran in {state['seconds']} s in JupyterLab")
+    else:
+        raise ValueError(f"where must be 'jupyterlab' or 'voila', got {where!r}")
+
+
 # ----------------------------------------------------------------------------- widgets
 def widget(page, css_class: str, within: str | None = None):
     """Locator of the (single) ipywidgets control that carries ``css_class``.

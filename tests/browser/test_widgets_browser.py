@@ -17,11 +17,9 @@ from labdriver import (
     assert_no_errors,
     bokeh_data,
     check_control_updates_plot,
-    open_notebook,
-    open_voila,
-    run_all_cells,
     save_screenshot,
     set_widget_value,
+    show_notebook,
     wait_for_element,
 )
 
@@ -86,13 +84,7 @@ def check_bench(page, artifacts, label: str) -> None:
     assert_no_errors(page)
 
 
-def test_dynapse_lab_in_jupyterlab(lab, page, artifacts):
-    open_notebook(page, lab, NOTEBOOK)
-    state = run_all_cells(page, timeout=300)
-    print(f"\n[browser] DynapseLab notebook ran in {state['seconds']} s")
-    check_bench(page, artifacts, "jupyterlab")
-
-
-def test_dynapse_lab_in_voila(lab, page, artifacts):
-    open_voila(page, lab, NOTEBOOK, timeout=300)
-    check_bench(page, artifacts, "voila")
+@pytest.mark.parametrize("where", ["jupyterlab", "voila"])
+def test_dynapse_lab(lab, page, artifacts, where):
+    show_notebook(page, lab, NOTEBOOK, where)
+    check_bench(page, artifacts, where)

@@ -11,7 +11,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "dynapse_chip.py"
 
 
 @pytest.mark.slow
-def test_full_chip_one_second_in_cython():
+def test_full_chip_one_second_in_cython(monkeypatch):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))  # as when run as a script: its helpers
     spec = importlib.util.spec_from_file_location("dynapse_chip_benchmark", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
-
 import pytest
+from support import failed_doc_examples, package_modules
 
 import dynsim.dynapse
 
-MODULES = ["dynsim.dynapse"] + [f"dynsim.dynapse.{m.name}" for m in
-                                pkgutil.iter_modules(dynsim.dynapse.__path__)]
 
-
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", package_modules(dynsim.dynapse))
 def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
+    assert failed_doc_examples(name) == 0

@@ -20,15 +20,8 @@ import numpy as np
 
 
 def run_spec(spec: dict) -> dict:
+    import brian2_loihi
     from brian2 import prefs, seed, start_scope
-    from brian2_loihi import (
-        LoihiNetwork,
-        LoihiNeuronGroup,
-        LoihiSpikeGeneratorGroup,
-        LoihiSpikeMonitor,
-        LoihiStateMonitor,
-        LoihiSynapses,
-    )
 
     prefs.codegen.target = "numpy"
     start_scope()
@@ -36,36 +29,38 @@ def run_spec(spec: dict) -> dict:
     objs, mons, syn_mons = {}, {}, {}
     for g in spec["groups"]:
         assert not np.any(g.get("bias_mant", 0)), "brian2-loihi has no bias"
-        ng = LoihiNeuronGroup(g["n"], refractory=g.get("refractory", 1),
-                              threshold_v_mant=g["vth_mant"], decay_v=g["decay_v"],
-                              decay_I=g["decay_I"])
+        ng = brian2_loihi.LoihiNeuronGroup(g["n"], refractory=g.get("refractory", 1),
+                                           threshold_v_mant=g["vth_mant"], decay_v=g["decay_v"],
+                                           decay_I=g["decay_I"])
         objs[g["name"]] = ng
-        mons[g["name"]] = (LoihiStateMonitor(ng, "I"), LoihiStateMonitor(ng, "v"),
-                           LoihiSpikeMonitor(ng))
+        mons[g["name"]] = (brian2_loihi.LoihiStateMonitor(ng, "I"),
+                           brian2_loihi.LoihiStateMonitor(ng, "v"),
+                           brian2_loihi.LoihiSpikeMonitor(ng))
     for gen in spec.get("generators", []):
         idx = np.asarray(gen["indices"], dtype=int)
         times = np.asarray(gen["times"], dtype=int)
         if len(idx) == 0:  # Brian2 needs at least an empty float array
             idx, times = np.array([], dtype=int), np.array([], dtype=float)
-        objs[gen["name"]] = LoihiSpikeGeneratorGroup(gen["n"], idx, times)
+        objs[gen["name"]] = brian2_loihi.LoihiSpikeGeneratorGroup(gen["n"], idx, times)
     for p in spec["projections"]:
         kwargs = {}
         for tr, (imp, tau) in p.get("traces", {}).items():
             kwargs[f"imp_{tr}"] = int(imp)
             kwargs[f"tau_{tr}"] = int(tau)
-        syn = LoihiSynapses(objs[p["source"]], objs[p["target"]], delay=int(p["delay"]),
-                            dw=p.get("rule", ""), w_exp=int(p["w_exp"]),
-                            sign_mode=int(p["sign_mode"]), num_weight_bits=int(p["nwb"]),
-                            **kwargs)
+        syn = brian2_loihi.LoihiSynapses(objs[p["source"]], objs[p["target"]],
+                                         delay=int(p["delay"]), dw=p.get("rule", ""),
+                                         w_exp=int(p["w_exp"]), sign_mode=int(p["sign_mode"]),
+                                         num_weight_bits=int(p["nwb"]), **kwargs)
         syn.connect(i=np.asarray(p["i"], dtype=int), j=np.asarray(p["j"], dtype=int))
         syn.w = np.asarray(p["w"], dtype=int)
         objs[p["name"]] = syn
-        m = {"w": LoihiStateMonitor(syn, "w"), "w_act": LoihiStateMonitor(syn, "w_act")}
+        m = {"w": brian2_loihi.LoihiStateMonitor(syn, "w"),
+             "w_act": brian2_loihi.LoihiStateMonitor(syn, "w_act")}
         for tr in p.get("traces", {}):
-            m[tr] = LoihiStateMonitor(syn, tr)
+            m[tr] = brian2_loihi.LoihiStateMonitor(syn, tr)
         syn_mons[p["name"]] = m
-    net = LoihiNetwork(*objs.values(), *[m for ms_ in mons.values() for m in ms_],
-                       *[m for d in syn_mons.values() for m in d.values()])
+    net = brian2_loihi.LoihiNetwork(*objs.values(), *[m for ms_ in mons.values() for m in ms_],
+                                    *[m for d in syn_mons.values() for m in d.values()])
     net.run(spec["steps"])
     out: dict = {}
     for g in spec["groups"]:

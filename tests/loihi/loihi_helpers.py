@@ -47,29 +47,22 @@ def build_dynsim(spec: dict, convention: str, engine: str = "numpy", seed: int =
     and traces if ``record_synapses`` is False; ``'learning'``: only the weights of learning
     projections, the others' final actual weights are compared).
     """
-    from dynsim.loihi import (
-        LoihiNetwork,
-        LoihiNeuronGroup,
-        LoihiSpikeGeneratorGroup,
-        LoihiSpikeMonitor,
-        LoihiStateMonitor,
-        LoihiSynapses,
-    )
+    from dynsim import loihi
 
     objs: dict = {}
     mons: dict = {}
     for g in spec["groups"]:
         name = prefix + g["name"]
-        ng = LoihiNeuronGroup(g["n"], refractory=g.get("refractory", 1),
-                              threshold_v_mant=g["vth_mant"], decay_v=g["decay_v"],
-                              decay_I=g["decay_I"], bias_mant=g.get("bias_mant", 0),
-                              bias_exp=g.get("bias_exp", 0), name=name)
+        ng = loihi.LoihiNeuronGroup(g["n"], refractory=g.get("refractory", 1),
+                                    threshold_v_mant=g["vth_mant"], decay_v=g["decay_v"],
+                                    decay_I=g["decay_I"], bias_mant=g.get("bias_mant", 0),
+                                    bias_exp=g.get("bias_exp", 0), name=name)
         objs[g["name"]] = ng
-        mons[g["name"]] = (LoihiStateMonitor(ng, "u", name=name + "_mu"),
-                           LoihiStateMonitor(ng, "v", name=name + "_mv"),
-                           LoihiSpikeMonitor(ng, name=name + "_ms"))
+        mons[g["name"]] = (loihi.LoihiStateMonitor(ng, "u", name=name + "_mu"),
+                           loihi.LoihiStateMonitor(ng, "v", name=name + "_mv"),
+                           loihi.LoihiSpikeMonitor(ng, name=name + "_ms"))
     for gen in spec.get("generators", []):
-        objs[gen["name"]] = LoihiSpikeGeneratorGroup(
+        objs[gen["name"]] = loihi.LoihiSpikeGeneratorGroup(
             gen["n"], gen["indices"], gen["times"], name=prefix + gen["name"])
     syn_mons: dict = {}
     for p in spec["projections"]:
@@ -77,24 +70,24 @@ def build_dynsim(spec: dict, convention: str, engine: str = "numpy", seed: int =
         for tr, (imp, tau) in p.get("traces", {}).items():
             kwargs[f"imp_{tr}"] = imp
             kwargs[f"tau_{tr}"] = tau
-        syn = LoihiSynapses(objs[p["source"]], objs[p["target"]], delay=p["delay"],
-                            dw=p.get("rule", ""), w_exp=p["w_exp"], sign_mode=p["sign_mode"],
-                            num_weight_bits=p["nwb"], name=prefix + p["name"],
-                            learning_epoch=p.get("epoch", 1), **kwargs)
+        syn = loihi.LoihiSynapses(objs[p["source"]], objs[p["target"]], delay=p["delay"],
+                                  dw=p.get("rule", ""), w_exp=p["w_exp"], sign_mode=p["sign_mode"],
+                                  num_weight_bits=p["nwb"], name=prefix + p["name"],
+                                  learning_epoch=p.get("epoch", 1), **kwargs)
         syn.connect(i=np.asarray(p["i"], dtype=np.int64), j=np.asarray(p["j"], dtype=np.int64))
         syn.w = p["w"]
         objs[p["name"]] = syn
         learns = bool(p.get("rule") or p.get("traces"))
         if not record_synapses or (record_synapses == "learning" and not learns):
             continue
-        m = {"w": LoihiStateMonitor(syn, "w", name=prefix + p["name"] + "_mw")}
+        m = {"w": loihi.LoihiStateMonitor(syn, "w", name=prefix + p["name"] + "_mw")}
         for tr in p.get("traces", {}) if record_synapses is True else ():
-            m[tr] = LoihiStateMonitor(syn, tr, name=prefix + p["name"] + "_m" + tr)
+            m[tr] = loihi.LoihiStateMonitor(syn, tr, name=prefix + p["name"] + "_m" + tr)
         syn_mons[p["name"]] = m
     all_objs = list(objs.values()) + [m for ms in mons.values() for m in ms] + [
         m for d in syn_mons.values() for m in d.values()]
-    net = LoihiNetwork(*all_objs, convention=convention, engine=engine, seed=seed,
-                       name=prefix + "net")
+    net = loihi.LoihiNetwork(*all_objs, convention=convention, engine=engine, seed=seed,
+                             name=prefix + "net")
 
     def run() -> dict:
         net.run(spec["steps"])

@@ -6,27 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dynsim import loihi
 from dynsim.errors import RegisterRangeError
-from dynsim.loihi import (
-    LoihiNetwork,
-    LoihiNeuronGroup,
-    LoihiSpikeGeneratorGroup,
-    LoihiSpikeMonitor,
-    LoihiStateMonitor,
-    LoihiSynapses,
-    actual_weights,
-)
+from dynsim.loihi import actual_weights
 from dynsim.loihi import registers as R
 
 
 def _one_input(convention, w, steps, *, w_exp=0, sign_mode=2, nwb=8, times=(0,), n_inputs=1,
                u0=None, v0=None, name="cf", **neuron):
-    gen = LoihiSpikeGeneratorGroup(n_inputs, [k for t in times for k in range(n_inputs)],
-                                   [t for t in times for _ in range(n_inputs)],
-                                   name=f"{name}_gen")
-    ng = LoihiNeuronGroup(neuron.pop("N", 1), name=f"{name}_ng", **neuron)
-    syn = LoihiSynapses(gen, ng, w_exp=w_exp, sign_mode=sign_mode, num_weight_bits=nwb,
-                        name=f"{name}_syn")
+    gen = loihi.LoihiSpikeGeneratorGroup(n_inputs, [k for t in times for k in range(n_inputs)],
+                                         [t for t in times for _ in range(n_inputs)],
+                                         name=f"{name}_gen")
+    ng = loihi.LoihiNeuronGroup(neuron.pop("N", 1), name=f"{name}_ng", **neuron)
+    syn = loihi.LoihiSynapses(gen, ng, w_exp=w_exp, sign_mode=sign_mode, num_weight_bits=nwb,
+                              name=f"{name}_syn")
     syn.connect(i=list(range(n_inputs)) * len(ng), j=[j for j in range(len(ng))
                                                      for _ in range(n_inputs)])
     syn.w = w
@@ -34,10 +27,10 @@ def _one_input(convention, w, steps, *, w_exp=0, sign_mode=2, nwb=8, times=(0,),
         ng.u = u0
     if v0 is not None:
         ng.v = v0
-    mu = LoihiStateMonitor(ng, "u", name=f"{name}_mu")
-    mv = LoihiStateMonitor(ng, "v", name=f"{name}_mv")
-    ms = LoihiSpikeMonitor(ng, name=f"{name}_ms")
-    net = LoihiNetwork(gen, ng, syn, mu, mv, ms, convention=convention, name=f"{name}_net")
+    mu = loihi.LoihiStateMonitor(ng, "u", name=f"{name}_mu")
+    mv = loihi.LoihiStateMonitor(ng, "v", name=f"{name}_mv")
+    ms = loihi.LoihiSpikeMonitor(ng, name=f"{name}_ms")
+    net = loihi.LoihiNetwork(gen, ng, syn, mu, mv, ms, convention=convention, name=f"{name}_net")
     net.run(steps)
     return mu.values(), mv.values(), ms
 
@@ -77,21 +70,21 @@ def test_voltage_integrates_and_decays():
 @pytest.mark.parametrize("convention", ["silicon", "lava", "brian2_loihi"])
 def test_threshold_crossing_at_known_step(convention):
     # bias 64 per step, no decay: v = 64 (t + 1); vth = 5 << 6 = 320; v > vth first at t = 5
-    ng = LoihiNeuronGroup(1, threshold_v_mant=5, decay_v=0, bias_mant=64, name="cf_thr")
-    mv = LoihiStateMonitor(ng, "v", name="cf_thr_v")
-    ms = LoihiSpikeMonitor(ng, name="cf_thr_s")
-    LoihiNetwork(ng, mv, ms, convention=convention, name="cf_thr_net").run(8)
+    ng = loihi.LoihiNeuronGroup(1, threshold_v_mant=5, decay_v=0, bias_mant=64, name="cf_thr")
+    mv = loihi.LoihiStateMonitor(ng, "v", name="cf_thr_v")
+    ms = loihi.LoihiSpikeMonitor(ng, name="cf_thr_s")
+    loihi.LoihiNetwork(ng, mv, ms, convention=convention, name="cf_thr_net").run(8)
     assert mv.v[0].tolist() == [64, 128, 192, 256, 320, 0, 64, 128]  # 320 is not > 320
     assert ms.t.tolist() == [5]
 
 
 def test_refractory_timing():
     # bias 100, vth 640: 7 steps from 0 to a spike; refractory 4 holds v at 0 for 3 steps
-    ng = LoihiNeuronGroup(1, refractory=4, threshold_v_mant=10, decay_v=0, bias_mant=100,
-                          name="cf_ref")
-    mv = LoihiStateMonitor(ng, "v", name="cf_ref_v")
-    ms = LoihiSpikeMonitor(ng, name="cf_ref_s")
-    LoihiNetwork(ng, mv, ms, name="cf_ref_net").run(40)
+    ng = loihi.LoihiNeuronGroup(1, refractory=4, threshold_v_mant=10, decay_v=0, bias_mant=100,
+                                name="cf_ref")
+    mv = loihi.LoihiStateMonitor(ng, "v", name="cf_ref_v")
+    ms = loihi.LoihiSpikeMonitor(ng, name="cf_ref_s")
+    loihi.LoihiNetwork(ng, mv, ms, name="cf_ref_net").run(40)
     assert ms.t.tolist() == [6, 16, 26, 36]
     assert mv.v[0, 6:17].tolist() == [0, 0, 0, 0, 100, 200, 300, 400, 500, 600, 0]
 
@@ -126,13 +119,13 @@ def test_u_wraps_at_exact_boundary(convention, expected):
     y = [_u_before(target - q, decay) for target in (2**23 - 1, 2**23, 2**23 + 63)]
     assert max(y) <= 2**23 - 1  # a valid register value before the step
     name = f"cf_wrap_{convention}"
-    gen = LoihiSpikeGeneratorGroup(1, [0], [0], name=f"{name}_gen")
-    ng = LoihiNeuronGroup(3, decay_I=decay, threshold_v_mant=131071, name=f"{name}_ng")
-    syn = LoihiSynapses(gen, ng, name=f"{name}_syn")
+    gen = loihi.LoihiSpikeGeneratorGroup(1, [0], [0], name=f"{name}_gen")
+    ng = loihi.LoihiNeuronGroup(3, decay_I=decay, threshold_v_mant=131071, name=f"{name}_ng")
+    syn = loihi.LoihiSynapses(gen, ng, name=f"{name}_syn")
     syn.connect(i=[0, 0, 0], j=[0, 1, 2])
     syn.w = 33
-    mu = LoihiStateMonitor(ng, "u", name=f"{name}_mu")
-    net = LoihiNetwork(gen, ng, syn, mu, convention=convention, name=f"{name}_net")
+    mu = loihi.LoihiStateMonitor(ng, "u", name=f"{name}_mu")
+    net = loihi.LoihiNetwork(gen, ng, syn, mu, convention=convention, name=f"{name}_net")
     arrival = 0 if convention == "brian2_loihi" else 1  # generator spike sent at step 0
     net.run(arrival)
     ng.u = y
@@ -143,22 +136,22 @@ def test_u_wraps_at_exact_boundary(convention, expected):
 @pytest.mark.parametrize("convention", ["silicon", "lava"])
 def test_v_saturates_at_exact_boundary(convention):
     # v0 = -(2**23 - 1) + 100, bias -100 per step, no decay: exactly the limit, then stays
-    ng = LoihiNeuronGroup(1, decay_v=0, bias_mant=-100, threshold_v_mant=131071,
-                          name=f"cf_vsat_{convention}")
+    ng = loihi.LoihiNeuronGroup(1, decay_v=0, bias_mant=-100, threshold_v_mant=131071,
+                                name=f"cf_vsat_{convention}")
     ng.v = -(2**23 - 1) + 100
-    mv = LoihiStateMonitor(ng, "v", name=f"cf_vsat_{convention}_v")
-    LoihiNetwork(ng, mv, convention=convention, name=f"cf_vsat_{convention}_net").run(3)
+    mv = loihi.LoihiStateMonitor(ng, "v", name=f"cf_vsat_{convention}_v")
+    loihi.LoihiNetwork(ng, mv, convention=convention, name=f"cf_vsat_{convention}_net").run(3)
     assert mv.v[0].tolist() == [-(2**23 - 1)] * 3
     assert R.V_MIN == -(2**23 - 1)
 
 
 def test_v_does_not_saturate_in_brian2_loihi_and_positive_saturation_spikes():
-    ng = LoihiNeuronGroup(2, decay_v=0, bias_mant=[-100, 100], threshold_v_mant=131071,
-                          name="cf_vnosat")
+    ng = loihi.LoihiNeuronGroup(2, decay_v=0, bias_mant=[-100, 100], threshold_v_mant=131071,
+                                name="cf_vnosat")
     ng.v = [-(2**23 - 1) + 100, 2**23 - 1 - 150]
-    mv = LoihiStateMonitor(ng, "v", name="cf_vnosat_v")
-    ms = LoihiSpikeMonitor(ng, name="cf_vnosat_s")
-    LoihiNetwork(ng, mv, ms, convention="brian2_loihi", name="cf_vnosat_net").run(3)
+    mv = loihi.LoihiStateMonitor(ng, "v", name="cf_vnosat_v")
+    ms = loihi.LoihiSpikeMonitor(ng, name="cf_vnosat_s")
+    loihi.LoihiNetwork(ng, mv, ms, convention="brian2_loihi", name="cf_vnosat_net").run(3)
     assert mv.v[0].tolist() == [-(2**23 - 1), -(2**23 - 1) - 100, -(2**23 - 1) - 200]
     # neuron 1: v = 2**23 - 51 > vth = 131071 << 6 = 2**23 - 64: spikes at once
     assert ms.t.tolist() == [0] and np.asarray(ms.i).tolist() == [1]
@@ -179,12 +172,12 @@ def test_bias_plus_u_wraps_on_silicon_only():
     # u2); Lava adds without wrapping, clips v to 2**23 - 1 > vth: a spike, v reset to 0.
     for convention in ("silicon", "lava"):
         name = f"cf_ub_{convention}"
-        ng = LoihiNeuronGroup(1, decay_I=1, decay_v=4095, bias_mant=100,
-                              threshold_v_mant=131071, name=name)
+        ng = loihi.LoihiNeuronGroup(1, decay_I=1, decay_v=4095, bias_mant=100,
+                                    threshold_v_mant=131071, name=name)
         ng.u = _u_before(2**23 - 1, 1)
-        mv = LoihiStateMonitor(ng, "v", name=f"{name}_v")
-        ms = LoihiSpikeMonitor(ng, name=f"{name}_s")
-        LoihiNetwork(ng, mv, ms, convention=convention, name=f"{name}_net").run(1)
+        mv = loihi.LoihiStateMonitor(ng, "v", name=f"{name}_v")
+        ms = loihi.LoihiSpikeMonitor(ng, name=f"{name}_s")
+        loihi.LoihiNetwork(ng, mv, ms, convention=convention, name=f"{name}_net").run(1)
         if convention == "silicon":
             assert mv.v[0, 0] == -(2**23) + 99 and ms.num_spikes == 0
         else:

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from dynsim import loihi
 from dynsim.errors import (
     DynsimError,
     LearningRuleError,
@@ -28,15 +29,7 @@ from dynsim.errors import (
     RegisterRangeError,
     SpikeInputError,
 )
-from dynsim.loihi import (
-    LoihiNetwork,
-    LoihiNeuronGroup,
-    LoihiSpikeGeneratorGroup,
-    LoihiSpikeMonitor,
-    LoihiStateMonitor,
-    LoihiSynapses,
-    parse_rule,
-)
+from dynsim.loihi import parse_rule
 from dynsim.loihi import registers as R
 from dynsim.loihi._core import MAX_RUN_STEPS, as_steps
 from dynsim.loihi.learning import CONSTANT_MAX, MAX_RULE_CHARS, MAX_TERMS
@@ -50,7 +43,7 @@ _UINT64_MAX = np.uint64(2**64 - 1)
 @pytest.mark.parametrize("name", ["bias_mant", "bias_exp", "decay_v", "decay_I", "du", "dv",
                                   "threshold_v_mant", "vth_mant", "refractory"])
 def test_uint64_max_is_refused_for_every_neuron_register(name):
-    ng = LoihiNeuronGroup(2, name="hard_u64_ng")
+    ng = loihi.LoihiNeuronGroup(2, name="hard_u64_ng")
     before = ng.loihi_parameters
     with pytest.raises(RegisterRangeError, match="18446744073709551615"):
         setattr(ng, name, _UINT64_MAX)
@@ -60,8 +53,8 @@ def test_uint64_max_is_refused_for_every_neuron_register(name):
 @pytest.mark.parametrize("name", ["w_exp", "num_weight_bits", "sign_mode", "delay",
                                   "learning_epoch"])
 def test_uint64_max_is_refused_for_every_synapse_register(name):
-    ng = LoihiNeuronGroup(2, name="hard_u64_syn_ng")
-    syn = LoihiSynapses(ng, ng, name="hard_u64_syn")
+    ng = loihi.LoihiNeuronGroup(2, name="hard_u64_syn_ng")
+    syn = loihi.LoihiSynapses(ng, ng, name="hard_u64_syn")
     syn.connect(i=[0], j=[1])
     before = syn.loihi_parameters
     with pytest.raises(RegisterRangeError, match="18446744073709551615"):
@@ -76,8 +69,8 @@ def test_uint64_max_is_refused_for_every_synapse_register(name):
 def test_one_value_registers_refuse_arrays(name):
     # found by the state machine below: w_exp = [1, 2, 3] was stored, then every weight
     # update failed with a raw ValueError
-    ng = LoihiNeuronGroup(2, name="hard_arr_ng")
-    syn = LoihiSynapses(ng, ng, name="hard_arr_syn")
+    ng = loihi.LoihiNeuronGroup(2, name="hard_arr_ng")
+    syn = loihi.LoihiSynapses(ng, ng, name="hard_arr_syn")
     before = syn.loihi_parameters
     with pytest.raises(RegisterRangeError, match="single integer"):
         setattr(syn, name, [1, 2, 3])
@@ -88,9 +81,9 @@ def test_one_value_registers_refuse_arrays(name):
 
 def test_group_sizes_are_bounded_before_allocation():
     with pytest.raises(RegisterRangeError, match=str(R.MAX_COMPARTMENTS)):
-        LoihiNeuronGroup(2**31 - 1, name="hard_huge_ng")
+        loihi.LoihiNeuronGroup(2**31 - 1, name="hard_huge_ng")
     with pytest.raises(RegisterRangeError, match=str(R.MAX_COMPARTMENTS)):
-        LoihiSpikeGeneratorGroup(R.MAX_COMPARTMENTS + 1, [], [], name="hard_huge_gen")
+        loihi.LoihiSpikeGeneratorGroup(R.MAX_COMPARTMENTS + 1, [], [], name="hard_huge_gen")
 
 
 # --------------------------------------------------------------------------- learning rules
@@ -145,8 +138,8 @@ def test_rules_at_the_term_limit_are_accepted():
 @pytest.mark.parametrize("duration", [MAX_RUN_STEPS + 1, _UINT64_MAX, float("inf"),
                                       float("nan"), -1, 1.5, [1, 2] * ms, "10", True])
 def test_run_durations_are_checked_before_running(duration):
-    ng = LoihiNeuronGroup(1, name="hard_run_ng")
-    net = LoihiNetwork(ng, name="hard_run_net")
+    ng = loihi.LoihiNeuronGroup(1, name="hard_run_ng")
+    net = loihi.LoihiNetwork(ng, name="hard_run_net")
     with pytest.raises(LoihiNetworkError):
         net.run(duration)
     assert net.t_step == 0
@@ -158,9 +151,9 @@ def test_as_steps_is_exact_for_large_integers():
 
 
 def test_monitor_memory_is_bounded_before_the_run():
-    ng = LoihiNeuronGroup(10, name="hard_mon_ng")
-    mon = LoihiStateMonitor(ng, ["v", "u"], name="hard_mon")
-    net = LoihiNetwork(ng, mon, name="hard_mon_net")
+    ng = loihi.LoihiNeuronGroup(10, name="hard_mon_ng")
+    mon = loihi.LoihiStateMonitor(ng, ["v", "u"], name="hard_mon")
+    net = loihi.LoihiNetwork(ng, mon, name="hard_mon_net")
     steps = MAX_MONITOR_VALUES // (10 * 2) + 1
     with pytest.raises(LoihiNetworkError, match="state monitors"):
         net.run(steps)
@@ -171,23 +164,23 @@ def test_monitor_memory_is_bounded_before_the_run():
 
 @pytest.mark.parametrize("record", [[1.7], [10], [-1], [_UINT64_MAX], "all", [[0, 1]]])
 def test_state_monitor_indices_are_whole_and_inside(record):
-    ng = LoihiNeuronGroup(3, name="hard_rec_ng")
+    ng = loihi.LoihiNeuronGroup(3, name="hard_rec_ng")
     with pytest.raises(LoihiNetworkError, match="record"):
-        LoihiStateMonitor(ng, "v", record=record, name="hard_rec")
+        loihi.LoihiStateMonitor(ng, "v", record=record, name="hard_rec")
 
 
 def test_monitor_arguments():
-    ng = LoihiNeuronGroup(3, name="hard_monargs_ng")
+    ng = loihi.LoihiNeuronGroup(3, name="hard_monargs_ng")
     with pytest.raises(LoihiNetworkError, match="record"):
-        LoihiSpikeMonitor(ng, record=[1], name="hard_smon")
+        loihi.LoihiSpikeMonitor(ng, record=[1], name="hard_smon")
     with pytest.raises(LoihiNetworkError, match="spike source"):
-        LoihiSpikeMonitor(3, name="hard_smon2")
+        loihi.LoihiSpikeMonitor(3, name="hard_smon2")
     with pytest.raises(LoihiNetworkError, match="no variable"):
-        LoihiSpikeMonitor(ng, variable="nope", name="hard_smon3")
+        loihi.LoihiSpikeMonitor(ng, variable="nope", name="hard_smon3")
     with pytest.raises(LoihiNetworkError, match="records a Loihi group"):
-        LoihiStateMonitor(None, "v", name="hard_mon4")
+        loihi.LoihiStateMonitor(None, "v", name="hard_mon4")
     with pytest.raises(LoihiNetworkError, match="order"):
-        LoihiStateMonitor(ng, "v", order=1.5, name="hard_mon5")
+        loihi.LoihiStateMonitor(ng, "v", order=1.5, name="hard_mon5")
 
 
 @pytest.mark.parametrize("indices, times, period, match", [
@@ -201,7 +194,7 @@ def test_monitor_arguments():
     (["a"], [1], 0, "whole numbers"),
 ])
 def test_spike_lists_are_checked_before_any_cast(indices, times, period, match):
-    gen = LoihiSpikeGeneratorGroup(2, [0], [1], name="hard_gen")
+    gen = loihi.LoihiSpikeGeneratorGroup(2, [0], [1], name="hard_gen")
     with pytest.raises(SpikeInputError, match=match):
         gen.set_spikes(indices, times, period=period)
     assert gen.spike_indices.tolist() == [0] and gen.spike_steps.tolist() == [1]
@@ -212,7 +205,7 @@ def test_spike_list_size_is_bounded(monkeypatch):
 
     monkeypatch.setattr(generators, "MAX_SPIKES", 4)
     with pytest.raises(SpikeInputError, match="at most 4"):
-        LoihiSpikeGeneratorGroup(1, [0] * 5, list(range(5)), name="hard_gen_size")
+        loihi.LoihiSpikeGeneratorGroup(1, [0] * 5, list(range(5)), name="hard_gen_size")
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -225,8 +218,8 @@ def test_spike_list_size_is_bounded(monkeypatch):
     ({"condition": True, "n": 10**6}, "n must be"),
 ])
 def test_connect_arguments_are_checked(kwargs, match):
-    ng = LoihiNeuronGroup(3, name="hard_conn_ng")
-    syn = LoihiSynapses(ng, ng, name="hard_conn")
+    ng = loihi.LoihiNeuronGroup(3, name="hard_conn_ng")
+    syn = loihi.LoihiSynapses(ng, ng, name="hard_conn")
     with pytest.raises(LoihiNetworkError, match=match):
         syn.connect(**kwargs)
     assert len(syn) == 0
@@ -236,8 +229,8 @@ def test_connect_size_is_bounded_before_allocation(monkeypatch):
     from dynsim.loihi import synapses
 
     monkeypatch.setattr(synapses, "MAX_SYNAPSES", 8)
-    ng = LoihiNeuronGroup(3, name="hard_conn_size_ng")
-    syn = LoihiSynapses(ng, ng, name="hard_conn_size")
+    ng = loihi.LoihiNeuronGroup(3, name="hard_conn_size_ng")
+    syn = loihi.LoihiSynapses(ng, ng, name="hard_conn_size")
     with pytest.raises(LoihiNetworkError, match="at most 8"):
         syn.connect(True)  # 9 pairs
     assert len(syn) == 0
@@ -248,14 +241,14 @@ def test_connect_size_is_bounded_before_allocation(monkeypatch):
 @pytest.mark.parametrize("name", [3, "", "a b", "_hidden", "x" * 200, "bad-name"])
 def test_names_are_checked(name):
     with pytest.raises(LoihiNetworkError, match="name"):
-        LoihiNeuronGroup(1, name=name)
+        loihi.LoihiNeuronGroup(1, name=name)
     with pytest.raises(LoihiNetworkError, match="name"):
-        LoihiNetwork(name=name)
+        loihi.LoihiNetwork(name=name)
 
 
 def test_network_add_and_run_arguments():
-    ng = LoihiNeuronGroup(1, name="hard_add_ng")
-    net = LoihiNetwork(ng, name="hard_add_net")
+    ng = loihi.LoihiNeuronGroup(1, name="hard_add_ng")
+    net = loihi.LoihiNetwork(ng, name="hard_add_net")
     with pytest.raises(LoihiNetworkError, match="BrianObject"):
         net.add(3)
     with pytest.raises(LoihiNetworkError, match="progress"):
@@ -263,7 +256,7 @@ def test_network_add_and_run_arguments():
     with pytest.raises(LoihiNetworkError, match="progress_every"):
         net.run(5, progress=lambda p: None, progress_every=0)
     assert net.t_step == 0
-    syn = LoihiSynapses(ng, ng, imp_x1=3, tau_x1=4, name="hard_trace")
+    syn = loihi.LoihiSynapses(ng, ng, imp_x1=3, tau_x1=4, name="hard_trace")
     with pytest.raises(LoihiNetworkError, match="not defined"):
         syn.set_trace(["x1"], imp=1)
 
@@ -290,19 +283,19 @@ class LoihiAPIMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         k = next(self._count)
-        self.gen = LoihiSpikeGeneratorGroup(2, [0, 1], [1, 3], period=6, name=f"sm_gen{k}")
-        self.ng = LoihiNeuronGroup(3, threshold_v_mant=2, decay_v=200, decay_I=1024,
-                                   name=f"sm_ng{k}")
-        self.syn = LoihiSynapses(self.gen, self.ng, dw="2^-2*x1*y0 - 2^-2*y1*x0",
-                                 imp_x1=20, tau_x1=4, imp_y1=20, tau_y1=4, sign_mode=1,
-                                 name=f"sm_syn{k}")
+        self.gen = loihi.LoihiSpikeGeneratorGroup(2, [0, 1], [1, 3], period=6, name=f"sm_gen{k}")
+        self.ng = loihi.LoihiNeuronGroup(3, threshold_v_mant=2, decay_v=200, decay_I=1024,
+                                         name=f"sm_ng{k}")
+        self.syn = loihi.LoihiSynapses(self.gen, self.ng, dw="2^-2*x1*y0 - 2^-2*y1*x0",
+                                       imp_x1=20, tau_x1=4, imp_y1=20, tau_y1=4, sign_mode=1,
+                                       name=f"sm_syn{k}")
         self.syn.connect(True)
         self.syn.w = [10, 20, 30, -10, -20, -30]
-        self.smon = LoihiSpikeMonitor(self.ng, name=f"sm_smon{k}")
-        self.vmon = LoihiStateMonitor(self.ng, "v", record=[0, 2], name=f"sm_vmon{k}")
-        self.net = LoihiNetwork(self.gen, self.ng, self.syn, self.smon, self.vmon,
-                                engine="numpy", name=f"sm_net{k}")
-        self.spare = LoihiNeuronGroup(1, name=f"sm_spare{k}")  # target of trial rules
+        self.smon = loihi.LoihiSpikeMonitor(self.ng, name=f"sm_smon{k}")
+        self.vmon = loihi.LoihiStateMonitor(self.ng, "v", record=[0, 2], name=f"sm_vmon{k}")
+        self.net = loihi.LoihiNetwork(self.gen, self.ng, self.syn, self.smon, self.vmon,
+                                      engine="numpy", name=f"sm_net{k}")
+        self.spare = loihi.LoihiNeuronGroup(1, name=f"sm_spare{k}")  # target of trial rules
         self.k = k
         self.trials = itertools.count()
 
@@ -343,7 +336,7 @@ class LoihiAPIMachine(RuleBasedStateMachine):
 
     @rule(text=st.sampled_from(_GOOD_RULES + _BAD_RULES))
     def learning_rule(self, text):
-        ok = self._attempt(lambda: LoihiSynapses(
+        ok = self._attempt(lambda: loihi.LoihiSynapses(
             self.gen, self.spare, dw=text, imp_x1=5, tau_x1=3, imp_y1=5, tau_y1=3,
             name=f"sm_trial{self.k}_{next(self.trials)}"))
         assert ok == (text in _GOOD_RULES)

@@ -21,16 +21,11 @@ from dynsim.widgets import loihi as loihi_widgets
 from dynsim.widgets._worker import simulation_lock
 from widget_helpers import dom_classes
 
+from dynsim import loihi
 from dynsim.engine import resolve_engine
 from dynsim.errors import LoihiNetworkError
 from dynsim.loihi import (
     FloatLIF,
-    LoihiNetwork,
-    LoihiNeuronGroup,
-    LoihiSpikeGeneratorGroup,
-    LoihiSpikeMonitor,
-    LoihiStateMonitor,
-    LoihiSynapses,
     compare_float_loihi,
 )
 from dynsim.loihi.registers import REGISTERS
@@ -52,27 +47,28 @@ def network(prefix, *, n=3, n_in=2, convention=None, weights=(150, 90, 60, -60, 
     """A small network: spike generator -> n neurons (all to all), fixed names."""
     rng = np.random.default_rng(7)
     times = np.sort(rng.choice(300, 90, replace=False))
-    gen = LoihiSpikeGeneratorGroup(n_in, rng.integers(0, n_in, 90), times,
-                                   name=f"{prefix}_in")
-    ng = LoihiNeuronGroup(n, threshold_v_mant=300, decay_v=decay_v, decay_I=1024,
-                          refractory=2, name=f"{prefix}_ng")
+    gen = loihi.LoihiSpikeGeneratorGroup(n_in, rng.integers(0, n_in, 90), times,
+                                         name=f"{prefix}_in")
+    ng = loihi.LoihiNeuronGroup(n, threshold_v_mant=300, decay_v=decay_v, decay_I=1024,
+                                refractory=2, name=f"{prefix}_ng")
     extra = {"imp_x1": 40, "tau_x1": 8, "imp_y1": 40, "tau_y1": 8,
              "dw": "2^-2*x1*y0 - 2^-3*y1*x0"} if learning else {}
-    syn = LoihiSynapses(gen, ng, sign_mode=2 if learning else 1, name=f"{prefix}_syn", **extra)
+    syn = loihi.LoihiSynapses(gen, ng, sign_mode=2 if learning else 1, name=f"{prefix}_syn",
+                              **extra)
     syn.connect(i=np.repeat(np.arange(n_in), n), j=np.tile(np.arange(n), n_in))
     syn.w = np.resize(np.abs(weights) if learning else weights, len(syn))
     objs = [gen, ng, syn]
     if monitors:
-        objs += [LoihiStateMonitor(ng, ["v", "u"], name=f"{prefix}_vu"),
-                 LoihiSpikeMonitor(ng, name=f"{prefix}_spikes")]
-    net = LoihiNetwork(*objs, convention=convention, engine=engine, name=f"{prefix}_net")
+        objs += [loihi.LoihiStateMonitor(ng, ["v", "u"], name=f"{prefix}_vu"),
+                 loihi.LoihiSpikeMonitor(ng, name=f"{prefix}_spikes")]
+    net = loihi.LoihiNetwork(*objs, convention=convention, engine=engine, name=f"{prefix}_net")
     return net, ng, syn
 
 
 def direct_v(prefix, steps=200, **kwargs):
     """v and u of a direct run of network(prefix, **kwargs) (no bench involved)."""
     net, ng, _ = network(prefix, **kwargs)
-    mon = LoihiStateMonitor(ng, ["v", "u"], name=f"{prefix}_direct")
+    mon = loihi.LoihiStateMonitor(ng, ["v", "u"], name=f"{prefix}_direct")
     net.add(mon)
     net.run(steps)
     return mon.values("v"), mon.values("u")
@@ -253,7 +249,7 @@ def test_many_synapses_get_a_weight_text_box(labs, thread_errors):
 # --------------------------------------------------------------------------- monitors
 def test_the_lab_adds_monitors_or_explains_why_it_cannot(labs):
     net, ng, syn = network("wl_mon")
-    assert not any(isinstance(o, LoihiStateMonitor) for o in net.objects)
+    assert not any(isinstance(o, loihi.LoihiStateMonitor) for o in net.objects)
     lab = make(labs, net, neurons=ng)  # synapses: the only ones into ng
     assert lab._model.synapses is syn
     names = {o.name for o in net.objects}
@@ -267,7 +263,7 @@ def test_the_lab_adds_monitors_or_explains_why_it_cannot(labs):
         LoihiLab(net, neurons=ng)
 
     net, ng, syn = network("wl_some")  # a v monitor of its own, no u, run already
-    own = LoihiStateMonitor(ng, "v", name="wl_some_v")
+    own = loihi.LoihiStateMonitor(ng, "v", name="wl_some_v")
     net.add(own)
     net.run(5)
     lab = make(labs, net, neurons=ng, synapses=syn)
@@ -415,7 +411,7 @@ def test_a_run_in_a_cell_waits_for_the_bench(labs):
     net, ng, syn = network("wl_bench")
     lab = make(labs, net, neurons=ng, synapses=syn, steps=2000)
     other, other_ng, _ = network("wl_cell")
-    mon = LoihiStateMonitor(other_ng, ["v", "u"], name="wl_cell_mon")
+    mon = loihi.LoihiStateMonitor(other_ng, ["v", "u"], name="wl_cell_mon")
     other.add(mon)
     lab.set_param("decay_v", 300)
     time.sleep(0.05)  # the bench's run has started

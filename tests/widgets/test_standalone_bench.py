@@ -19,7 +19,7 @@ import time
 import numpy as np
 import psutil
 import pytest
-from brian2 import Network, NeuronGroup, StateMonitor, ms, pA, prefs, second
+from brian2 import Network, NeuronGroup, StateMonitor, ms, pA, second
 from brian2.devices.device import get_device, runtime_device
 from dynsim.widgets import DynapseLab
 from widget_helpers import needs_standalone
@@ -119,16 +119,6 @@ def test_two_standalone_benches_share_the_process(make_lab, numpy_target):
     group.v = 1
     Network(group, StateMonitor(group, "v", record=True, name="wt_user_monitor")).run(5 * ms)
     assert float(group.v[0]) == pytest.approx(np.exp(-0.5), rel=1e-3)
-
-
-@pytest.fixture
-def numpy_target():
-    previous = prefs.codegen.target
-    prefs.codegen.target = "numpy"
-    try:
-        yield
-    finally:
-        prefs.codegen.target = previous
 
 
 @needs_standalone

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
-
 import dynsim.widgets
 import pytest
-
-MODULES = ["dynsim.widgets"] + [f"dynsim.widgets.{m.name}" for m in
-                                pkgutil.iter_modules(dynsim.widgets.__path__)]
+from support import failed_doc_examples, package_modules
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", package_modules(dynsim.widgets))
 def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
+    assert failed_doc_examples(name) == 0
 
 
 def test_library_never_imports_widgets():
