@@ -1,8 +1,9 @@
 """The samna stand-in: tutorial-shaped scripts, the device path, graphs, the model's new API.
 
-Each script under ``samna_scripts/`` exists twice: ``*_samna.py`` imports samna's names (the
-stand-in, and the ``netgen`` / ``dynapse1utils`` shims of ``samna_scripts/shim``), and
-``*_dynsim.py`` imports dynsim's modules; the two differ in their import lines only.
+Each script under ``samna_scripts/`` is written as for the board: it imports samna's names (the
+stand-in, and the ``netgen`` / ``dynapse1utils`` shims of ``samna_scripts/shim``). Each runs
+twice: as written, and with its import lines (only those) replaced by dynsim's modules through
+:data:`DYNSIM_IMPORTS`.
 """
 
 from __future__ import annotations
@@ -58,32 +59,59 @@ def standin():
         device.reset_devices()
 
 
+#: The board script's import lines and what a user writes instead to use dynsim's own modules
+#: (the mapping of docs/samna.md). Every other line of a script stays as it is.
+DYNSIM_IMPORTS = {
+    "import samna": "import dynsim.samna as samna",
+    "import samna.dynapse1 as dyn1": "import dynsim.samna.dynapse1 as dyn1",
+    "import dynapse1utils as ut": "import dynsim.dynapse.dynapse1utils as ut",
+    "from netgen import ": "from dynsim.dynapse.netgen import ",
+}
+
+
 def _is_import(line: str) -> bool:
     return line.startswith(("import ", "from "))
 
 
+def dynsim_variant(text: str) -> str:
+    """Return the board script ``text`` with its samna/netgen/dynapse1utils imports swapped."""
+    lines = []
+    for line in text.splitlines():
+        for board, ours in DYNSIM_IMPORTS.items():
+            if line == board or (board.endswith(" ") and line.startswith(board)):
+                line = ours + line[len(board):]
+                break
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_script_variants_differ_in_import_lines_only(name):
-    samna_lines = (SCRIPTS / f"{name}_samna.py").read_text().splitlines()
-    dynsim_lines = (SCRIPTS / f"{name}_dynsim.py").read_text().splitlines()
-    assert [x for x in samna_lines if not _is_import(x)] == \
-        [x for x in dynsim_lines if not _is_import(x)]
+    samna_lines = (SCRIPTS / f"{name}.py").read_text().splitlines()
+    dynsim_lines = dynsim_variant((SCRIPTS / f"{name}.py").read_text()).splitlines()
+    changed = [(a, b) for a, b in zip(samna_lines, dynsim_lines, strict=True) if a != b]
+    assert changed and all(_is_import(a) and _is_import(b) for a, b in changed)
     samna_imports = [x for x in samna_lines if _is_import(x) and "samna" in x]
     assert samna_imports[:2] == ["import samna", "import samna.dynapse1 as dyn1"]
     assert not any("dynsim" in x for x in samna_lines if _is_import(x))
+    # every board import was swapped: the dynsim variant imports no board module
+    board = ("import samna", "import dynapse1utils", "from netgen ", "import netgen")
+    assert not any(x.startswith(board) for x in dynsim_lines)
 
 
-def _run_both(name: str) -> tuple[dict, dict]:
-    samna_run = runpy.run_path(str(SCRIPTS / f"{name}_samna.py"))
+def _run_both(name: str, tmp_path: Path) -> tuple[dict, dict]:
+    samna_run = runpy.run_path(str(SCRIPTS / f"{name}.py"))
     assert samna_run["samna_module"] == "dynsim.samna"  # `import samna` gave the stand-in
     dynsim.samna.uninstall()  # the dynsim variant needs no stand-in
-    dynsim_run = runpy.run_path(str(SCRIPTS / f"{name}_dynsim.py"))
+    variant = tmp_path / f"{name}_dynsim.py"
+    variant.write_text(dynsim_variant((SCRIPTS / f"{name}.py").read_text()))
+    dynsim_run = runpy.run_path(str(variant))
     assert device.get_unopened_devices() == [device.DeviceInfo()]  # both closed the board
     return samna_run, dynsim_run
 
 
-def test_poisson_script(standin, capsys):
-    samna_run, dynsim_run = _run_both("poisson_neuron")
+def test_poisson_script(standin, capsys, tmp_path):
+    samna_run, dynsim_run = _run_both("poisson_neuron", tmp_path)
     assert samna_run["events_driven"] == dynsim_run["events_driven"]
     assert samna_run["events_before"] == [] == dynsim_run["events_before"]  # no input, no DC
     driven = samna_run["events_driven"]
@@ -94,8 +122,8 @@ def test_poisson_script(standin, capsys):
     assert "C0c1n20: [('C0c0s5', 'AMPA'), " in capsys.readouterr().out
 
 
-def test_fpga_script(standin):
-    samna_run, dynsim_run = _run_both("fpga_chain")
+def test_fpga_script(standin, tmp_path):
+    samna_run, dynsim_run = _run_both("fpga_chain", tmp_path)
     assert samna_run["events"] == dynsim_run["events"]
     first = [e.timestamp for e in samna_run["events"] if (e.chip_id, e.core_id) == (0, 2)]
     second_ = [e.timestamp for e in samna_run["events"] if (e.chip_id, e.core_id) == (2, 1)]
@@ -107,8 +135,8 @@ def test_fpga_script(standin):
     assert all(0 < b - a < 2000 for a, b in zip(first, second_, strict=True))
 
 
-def test_wta_script(standin, capsys):
-    samna_run, dynsim_run = _run_both("wta")
+def test_wta_script(standin, capsys, tmp_path):
+    samna_run, dynsim_run = _run_both("wta", tmp_path)
     assert samna_run["events"] == dynsim_run["events"]
     counts = samna_run["counts"]
     assert counts[0] > max(counts[1:])  # the neuron with the strongest input wins
