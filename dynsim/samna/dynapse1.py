@@ -24,7 +24,7 @@ from dynsim.dynapse.config import (
     Dynapse1Synapse,
     Dynapse1SynType,
 )
-from dynsim.dynapse.events import Spike
+from dynsim.dynapse.events import Spike, TimestampWrapEvent
 from dynsim.dynapse.model import (
     Dynapse1Interface,
     Dynapse1Model,
@@ -49,15 +49,6 @@ __all__ = [
     "Dynapse1Synapse",
     "FpgaSpikeEvent",
     "Spike",
+    "TimestampWrapEvent",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # TimestampWrapEvent comes with the event classes (dynsim.dynapse.events) when they have it
-    if name == "TimestampWrapEvent":
-        from dynsim.dynapse import events
-
-        if hasattr(events, name):
-            return getattr(events, name)
-    raise AttributeError(f"module 'samna.dynapse1' (dynsim's stand-in) has no attribute "
-                         f"{name!r}; docs/samna.md lists the names it has")

@@ -34,7 +34,7 @@ from typing import Any
 
 from dynsim.dynapse.config import check_chip, check_core, check_neuron
 from dynsim.dynapse.constants import NUM_NEURONS, split_global_id
-from dynsim.dynapse.events import EventSourceNode
+from dynsim.dynapse.events import EventSourceNode, TimestampWrapEvent
 from dynsim.errors import InvalidNeuronError, SamnaStandInError
 from dynsim.validation import is_whole_number
 
@@ -122,7 +122,7 @@ class Dynapse1TimestampWrapEventFilter_dynapse1_dynapse1_event(_FilterNode):
 
     def passes(self, event: Any) -> bool:
         """Whether ``event`` is a ``TimestampWrapEvent``."""
-        return type(event).__name__ == "TimestampWrapEvent"
+        return isinstance(event, TimestampWrapEvent)
 
 
 #: Filters :meth:`EventFilterGraph.sequential` makes from their samna name.

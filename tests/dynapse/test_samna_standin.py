@@ -22,7 +22,7 @@ from brian2 import second
 import dynsim.samna
 from dynsim.dynapse import Dynapse1Configuration, Dynapse1Model, NetworkGenerator, Neuron
 from dynsim.dynapse import dynapse1utils as ut
-from dynsim.dynapse.events import EventSourceNode, Spike
+from dynsim.dynapse.events import EventSourceNode, Spike, TimestampWrapEvent
 from dynsim.dynapse.model import FpgaSpikeEvent
 from dynsim.errors import (
     BiasFileError,
@@ -265,7 +265,7 @@ def test_time_wrap_filter_passes_only_wrap_events():
     model = Dynapse1Model(name="wrapmodel")
     g, sink = ut.get_time_wrap_events(model)
     g.start()
-    wrap = type("TimestampWrapEvent", (), {})()
+    wrap = TimestampWrapEvent(2**32)
     model.get_source_node().send([Spike(0, 0, 1, 5), wrap])
     assert sink.get_events() == [wrap]
 
