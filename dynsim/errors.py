@@ -41,6 +41,8 @@ __all__ = [
     "LearningRuleError",
     "LoihiError",
     "LoihiNetworkError",
+    "RealTimeLagWarning",
+    "RealTimeRunningError",
     "RegisterRangeError",
     "SRAMLimitError",
     "SchedulerError",
@@ -169,6 +171,14 @@ class InvalidSettingError(DynapseError, ValueError):
 
 class DynapseNeuronZeroWarning(UserWarning):
     """Neuron 0 of a core used as a source: every unused CAM entry listens to it."""
+
+
+class RealTimeRunningError(DynapseError, RuntimeError):
+    """``model.run(duration)`` called while the model follows the wall clock (stop it first)."""
+
+
+class RealTimeLagWarning(RuntimeWarning):
+    """The real-time worker runs behind the wall clock: spikes arrive late (none is dropped)."""
 
 
 # --------------------------------------------------------------------------- Loihi
