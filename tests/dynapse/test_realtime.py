@@ -9,6 +9,7 @@ lag reported) instead of a count that depends on the machine's load.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import warnings
@@ -32,11 +33,11 @@ RATE_HZ = 200.0
 SEED = 1
 DT_S = 1e-4
 #: Fast AMPA synapse (~0.3 ms), short refractory period (~1 ms), 40 CAM entries of weight
-#: (4, 40): the input current is over before the neuron may fire again.
-RELAY_BIASES = {"NPDPIE_TAU_F_P": (2, 74), "IF_RFR_N": (1, 61), "PS_WEIGHT_EXC_F_N": (4, 40)}
+#: (4, 50): the input current is over before the neuron may fire again.
+RELAY_BIASES = {"NPDPIE_TAU_F_P": (2, 74), "IF_RFR_N": (1, 61), "PS_WEIGHT_EXC_F_N": (4, 50)}
 
 
-def relay_model(name: str, engine: str = "auto", targets: int = 1) -> Dynapse1Model:
+def relay_model(name: str, engine: str = "numpy", targets: int = 1) -> Dynapse1Model:
     """Poisson virtual neuron (0, 0, 1) -> ``targets`` neurons of core 1 (40 CAMs each)."""
     net = NetworkGenerator()
     for neuron in range(2, 2 + targets):
@@ -50,7 +51,7 @@ def relay_model(name: str, engine: str = "auto", targets: int = 1) -> Dynapse1Mo
     return model
 
 
-def reference(name: str, duration_s: float, engine: str = "auto", targets: int = 1) -> list:
+def reference(name: str, duration_s: float, engine: str = "numpy", targets: int = 1) -> list:
     """The same model run with ``model.run`` (exact simulated time, no wall clock)."""
     model = relay_model(name, engine, targets)
     model.get_poisson_gen().start()
@@ -74,7 +75,9 @@ def test_relay_neuron_fires_once_per_input():
 def test_board_pattern_start_sleep_get_events_stop():
     """poisson_gen.start(); time.sleep(1.0); sink.get_events() -> one second of output."""
     threads = threading.active_count()
-    model = relay_model("relay_rt")
+    # the compiled engine where there is one (numpy is slower than real time on a loaded
+    # machine); one name for both models, so that Cython compiles their code once
+    model = relay_model("relay", "auto")
     sink = sink_from(model.get_source_node())
     model.set_real_time_mode(True)
     generator = model.get_poisson_gen()
@@ -83,8 +86,8 @@ def test_board_pattern_start_sleep_get_events_stop():
         generator.start()  # builds and compiles first, then the clock starts
         assert model.is_running()
         time.sleep(1.0)
+        covered = model.time_s  # every chunk that ended before this is delivered
         events = sink.get_events()
-        covered = model.time_s
         factor = model.real_time_factor
         generator.stop()
     assert not model.is_running() and threading.active_count() == threads
@@ -94,34 +97,43 @@ def test_board_pattern_start_sleep_get_events_stop():
     assert sink.get_events() == [] and model.time_s == stopped_at
     stamps = [e.timestamp for e in events + late]
     assert stamps == sorted(stamps) and all(e.neuron_id == 2 for e in events)
+    chunk_s = clock_of(model).chunk_s
+    del model
+    gc.collect()  # frees the name "relay" for the reference
     # nothing lost and nothing different: the spikes of model.run over the same span
-    expected = reference("relay_rt_ref", model.time_s)
-    assert events + late == [e for e in expected if e.timestamp < model.time_s * 1e6]
-    assert all(e.timestamp <= covered * 1e6 for e in events)
+    expected = reference("relay", stopped_at, "auto")
+    assert events + late == [e for e in expected if e.timestamp < stopped_at * 1e6]
+    assert all(e.timestamp <= (covered + chunk_s) * 1e6 for e in events)
     lagged = [w for w in caught if issubclass(w.category, RealTimeLagWarning)]
-    if factor >= 0.9:  # kept up: one second of output, 200 +- 10 %
-        assert 180 <= len(events) <= 220
+    if factor >= 0.9:  # kept up: about one second of output, 200 Hz +- 10 %
+        assert covered >= 0.9
+        assert abs(len(events) - RATE_HZ * covered) <= 0.1 * RATE_HZ * covered
     else:  # this machine is too loaded to keep up: late, complete, and reported
         assert lagged and covered < 0.95
-        assert len(events) == sum(e.timestamp < covered * 1e6 for e in expected)
+        assert len(events) >= sum(e.timestamp < (covered - chunk_s) * 1e6 for e in expected)
 
 
 def test_lag_is_reported_and_no_event_is_lost():
-    # the numpy engine runs several Python-level code objects per 0.1 ms step (>= 0.1 ms
-    # each on any machine): slower than the wall clock; the lag threshold is lowered so
-    # that the warning comes within the test's 0.6 s
-    model = relay_model("relay_big", engine="numpy", targets=200)
+    # a model that needs 40 ms of wall time per 20 ms chunk, on any machine: each chunk's
+    # input takes 40 ms more to make (a stand-in for a network too big to keep up)
+    model = relay_model("relay_slow")
     sink = sink_from(model.get_source_node())
-    clock = clock_of(model)
-    clock.lag_warning_s = LAG_WARNING_S / 5
+    make_inputs = model._virtual_spikes
+
+    def slow_inputs(t0: float, t1: float):
+        time.sleep(2 * (t1 - t0))
+        return make_inputs(t0, t1)
+
+    model._virtual_spikes = slow_inputs
     model.set_real_time_mode(True)
     with pytest.warns(RealTimeLagWarning, match="behind the wall clock"):
         model.get_poisson_gen().start()
-        time.sleep(0.6)
+        time.sleep(LAG_WARNING_S * 4)
         model.get_poisson_gen().stop()
-    assert model.real_time_factor < 1 and float(model.real_time_lag / second) > 0
+    assert model.real_time_factor < 0.75 and float(model.real_time_lag / second) > LAG_WARNING_S
     events = sink.get_events()
-    assert events == reference("relay_big_ref", model.time_s, "numpy", 200)
+    stopped_at = model.time_s
+    assert events == reference("relay_slow_ref", stopped_at) and len(events) > 10
 
 
 def test_chunked_runs_give_the_spikes_of_one_run():
