@@ -98,6 +98,7 @@ from dynsim.dynapse.model import (  # noqa: E402
     fpga_events_from_times,
 )
 from dynsim.dynapse.netgen import NetworkGenerator, Neuron, check_configuration  # noqa: E402
+from dynsim.dynapse.realtime import SIMULATION_LOCK, RealTimeClock  # noqa: E402
 from dynsim.dynapse.recording import Recording  # noqa: E402
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "BIAS_TABLE",
     "PHYSICAL_TO_SAMNA",
     "SAMNA_TO_PHYSICAL",
+    "SIMULATION_LOCK",
     "BasicSinkNode",
     "BiasSpec",
     "Board",
@@ -132,6 +134,7 @@ __all__ = [
     "NetworkGenerator",
     "Neuron",
     "PoissonGen",
+    "RealTimeClock",
     "Recording",
     "Spike",
     "bias_current",
