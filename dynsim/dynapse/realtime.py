@@ -58,6 +58,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
 import threading
@@ -96,6 +97,8 @@ _BLOCK = 256
 _STREAM_S = 3600.0
 #: Shortest time (s) the worker lets go of the lock between two chunks (when it is late).
 _YIELD_S = 2e-4
+#: Longest time (s) ``start()`` waits for the worker's set-up before it returns anyway.
+_READY_TIMEOUT_S = 60.0
 #: How long (s) the worker waits for the lock before it looks at its stop flag again.
 _POLL_S = 0.05
 
@@ -227,6 +230,7 @@ class RealTimeClock:
         self._wall_end: float | None = 0.0   # the worker's end (None while it runs)
         self._sim_end = 0.0
         self._warned = False
+        self._ready = threading.Event()       # set when the worker's first chunk begins
 
     # -------------------------------------------------------------- state
     def is_running(self) -> bool:
@@ -295,7 +299,11 @@ class RealTimeClock:
                 self._wall_end = None
                 self._thread = threading.Thread(target=self._loop, name=f"{model.name}-realtime",
                                                 daemon=True)
+                self._ready.clear()
                 self._thread.start()
+                _RUNNING.add(self)
+            if not SIMULATION_LOCK._is_owned():  # wait for the run's set-up (not lag)
+                self._ready.wait(_READY_TIMEOUT_S)
 
     def stop(self) -> None:
         """Stop the worker and wait for it: no spike is delivered after this returns."""
@@ -330,6 +338,7 @@ class RealTimeClock:
             except RuntimeWarning:  # warnings turned into errors: kept in clock.error
                 pass
         finally:
+            self._ready.set()
             model = self._model()
             self._wall_end = time.perf_counter()
             self._sim_end = model.time_s if model is not None else self._sim0
@@ -347,6 +356,7 @@ class RealTimeClock:
         if _prepare(model):  # rebuilt (new configuration): the build time is not lag
             self._wall0 += time.perf_counter() - before
         if model._net is None:  # nothing to simulate: the time goes on, paced
+            self._ready.set()
             due = self._due(model)
             if due < self.chunk_s:
                 return self.chunk_s - due
@@ -390,6 +400,7 @@ class _Stream:
         self.clock, self.model = clock, model
         self.dt = model._dt_s
         self.chunk_steps = max(1, round(clock.chunk_s / self.dt))
+        self.started = False
 
     def run(self) -> None:
         model, net = self.model, self.model._net
@@ -410,6 +421,10 @@ class _Stream:
             model._deliver_spikes()  # the last step's spikes, before stop() returns
 
     def _chunk(self) -> None:
+        if not self.started:  # the run's set-up (its code objects) is not lag
+            self.started = True
+            self.clock._wall0 = time.perf_counter() - (self.model.time_s - self.clock._sim0)
+            self.clock._ready.set()
         self.model._deliver_spikes()
         if self._go_on() and self._wait(self.chunk_steps):
             self._feed(self.chunk_steps)
@@ -475,6 +490,14 @@ def _prepare(model: Any) -> bool:
 
 
 _CLOCKS_LOCK = threading.Lock()
+#: Clocks whose worker was started (stopped at interpreter exit, before Python tears down).
+_RUNNING: weakref.WeakSet[RealTimeClock] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for clock in list(_RUNNING):
+        clock.stop()
 
 
 def clock_of(model: Any) -> RealTimeClock:

@@ -101,13 +101,15 @@ def test_board_pattern_start_sleep_get_events_stop():
     del model
     gc.collect()  # frees the name "relay" for the reference
     # nothing lost and nothing different: the spikes of model.run over the same span
-    expected = reference("relay", stopped_at, "auto")
+    expected = reference("relay", max(stopped_at, 1.0), "auto")
+    one_second = sum(e.timestamp < 1e6 for e in expected)
+    assert 180 <= one_second <= 220  # one second of output: 200 +- 10 %
     assert events + late == [e for e in expected if e.timestamp < stopped_at * 1e6]
     assert all(e.timestamp <= (covered + chunk_s) * 1e6 for e in events)
     lagged = [w for w in caught if issubclass(w.category, RealTimeLagWarning)]
-    if factor >= 0.9:  # kept up: about one second of output, 200 Hz +- 10 %
+    if factor >= 0.9:  # kept up: the sink holds one second of output +- 10 %
         assert covered >= 0.9
-        assert abs(len(events) - RATE_HZ * covered) <= 0.1 * RATE_HZ * covered
+        assert abs(len(events) - one_second) <= 0.1 * one_second
     else:  # this machine is too loaded to keep up: late, complete, and reported
         assert lagged and covered < 0.95
         assert len(events) >= sum(e.timestamp < (covered - chunk_s) * 1e6 for e in expected)
@@ -150,7 +152,7 @@ def test_chunked_runs_give_the_spikes_of_one_run():
 
 def test_biases_change_while_running_and_controls_are_safe():
     threads = threading.active_count()
-    model = Dynapse1Model(name="rt_dc")
+    model = Dynapse1Model(engine="numpy", name="rt_dc")
     model.monitor([5], ["Imem"])
     sink = sink_from(model.get_source_node())
     model.start()
