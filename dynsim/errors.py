@@ -42,6 +42,8 @@ __all__ = [
     "LearningRuleError",
     "LoihiError",
     "LoihiNetworkError",
+    "RealTimeLagWarning",
+    "RealTimeRunningError",
     "RegisterRangeError",
     "SRAMLimitError",
     "SamnaJsonError",
@@ -189,6 +191,14 @@ class DynapseChipDirectionWarning(UserWarning):
 
 class SamnaStandInError(DynapseError, RuntimeError):
     """The samna stand-in cannot do what was asked (a real samna is loaded, no such device)."""
+
+
+class RealTimeRunningError(DynapseError, RuntimeError):
+    """``model.run(duration)`` called while the model follows the wall clock (stop it first)."""
+
+
+class RealTimeLagWarning(RuntimeWarning):
+    """The real-time worker runs behind the wall clock: spikes arrive late (none is dropped)."""
 
 
 # --------------------------------------------------------------------------- Loihi

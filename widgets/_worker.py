@@ -35,11 +35,14 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dynsim.dynapse.realtime import SIMULATION_LOCK as _DYNSIM_SIMULATION_LOCK
+
 __all__ = ["SIMULATION_LOCK", "LatestWinsRunner", "Outcome", "kernel_thread", "simulation_lock"]
 
 #: Held by a bench's worker while it applies changes and simulates (one simulation at a time
-#: per kernel, whichever bench asks).
-SIMULATION_LOCK = threading.RLock()
+#: per kernel, whichever bench asks). The same lock as the DYNAP-SE real-time worker's
+#: (dynsim.dynapse.realtime), so that a bench and a model running in real time take turns.
+SIMULATION_LOCK = _DYNSIM_SIMULATION_LOCK
 
 
 def kernel_thread(target: Callable[[], Any], name: str) -> threading.Thread:

@@ -116,6 +116,7 @@ from dynsim.dynapse.netgen import (  # noqa: E402
     check_configuration,
     remove_synapses,
 )
+from dynsim.dynapse.realtime import SIMULATION_LOCK, RealTimeClock  # noqa: E402
 from dynsim.dynapse.recording import Recording  # noqa: E402
 
 __all__ = [
@@ -124,6 +125,7 @@ __all__ = [
     "BIAS_TABLE",
     "PHYSICAL_TO_SAMNA",
     "SAMNA_TO_PHYSICAL",
+    "SIMULATION_LOCK",
     "BasicSinkNode",
     "BiasSpec",
     "Board",
@@ -152,6 +154,7 @@ __all__ = [
     "Neuron",
     "NeuronGroup",
     "PoissonGen",
+    "RealTimeClock",
     "Recording",
     "Spike",
     "Synapses",

@@ -35,6 +35,7 @@ Spike(chip_id=0, core_id=1, neuron_id=5, timestamp=1200)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -280,6 +281,7 @@ class BasicSinkNode:
 
     def __init__(self) -> None:
         self._buffer: list[Spike] = []
+        self._lock = threading.Lock()  # the real-time worker writes from its own thread
 
     def get_input_channel(self) -> BasicSinkNode:
         """Return the channel to give to ``source.add_destination``."""
@@ -287,11 +289,13 @@ class BasicSinkNode:
 
     def write(self, events: Iterable[Spike]) -> None:
         """Append events (called by the source node)."""
-        self._buffer.extend(events)
+        with self._lock:
+            self._buffer.extend(events)
 
     def get_events(self) -> list[Spike]:
         """Return the events received since the last call, and forget them."""
-        events, self._buffer = self._buffer, []
+        with self._lock:
+            events, self._buffer = self._buffer, []
         return events
 
     def get_buffer_size(self) -> int:

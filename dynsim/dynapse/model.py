@@ -94,8 +94,15 @@ from dynsim.dynapse.events import (  # FpgaSpikeEvent lives in events.py, re-exp
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.netgen import check_configuration
 from dynsim.dynapse.physics import STATE_VARIABLES
+from dynsim.dynapse.realtime import (
+    SIMULATION_LOCK,
+    PoissonTrains,
+    clock_of,
+    locked,
+    refuse_run,
+)
 from dynsim.dynapse.recording import Recording
-from dynsim.dynapse.stimulus import check_rate, check_train_size, poisson_steps
+from dynsim.dynapse.stimulus import check_rate, check_train_size
 from dynsim.engine import codeobj_class, resolve_engine
 from dynsim.errors import (
     InvalidCoreError,
@@ -140,6 +147,7 @@ class PoissonGen:
         self._chip_id = 0
         self._rates: dict[int, float] = {}
         self._running = False
+        self._trains = PoissonTrains()  # continue from run to run (exact chunked runs)
 
     def set_chip_id(self, chip_id: int) -> None:
         """Choose the target chip (0..3)."""
@@ -211,12 +219,22 @@ class PoissonGen:
         return {k: v for k, v in self._rates.items() if v > 0}
 
     def start(self) -> None:
-        """Start sending events (from the model's current time)."""
-        self._running = True
+        """Start sending events (from the model's current time).
+
+        In real-time mode (:meth:`Dynapse1Model.set_real_time_mode`) the model then follows
+        the wall clock (:mod:`dynsim.dynapse.realtime`); otherwise the events begin at the
+        next ``model.run``.
+        """
+        with SIMULATION_LOCK:
+            self._running = True
+        _update_clock(self._model())
 
     def stop(self) -> None:
-        """Stop sending events."""
-        self._running = False
+        """Stop sending events (in real-time mode: the last generator to stop stops the clock)."""
+        with SIMULATION_LOCK:
+            self._running = False
+            self._trains.clear()
+        _update_clock(self._model())
 
     def is_running(self) -> bool:
         """Whether the generator is running."""
@@ -371,13 +389,17 @@ class FpgaSpikeGen:
         return len(self._events) if self._stim_count is None else self._stim_count
 
     def start(self) -> None:
-        """Start playing at the model's current time."""
+        """Start playing at the model's current time (in real-time mode: with the wall clock)."""
         model = self._model()
-        self._start = 0.0 if model is None else model.time_s
+        with SIMULATION_LOCK:
+            self._start = 0.0 if model is None else model.time_s
+        _update_clock(model)
 
     def stop(self) -> None:
-        """Stop playing."""
-        self._start = None
+        """Stop playing (in real-time mode: the last generator to stop stops the clock)."""
+        with SIMULATION_LOCK:
+            self._start = None
+        _update_clock(self._model())
 
     def is_running(self) -> bool:
         """Whether the stimulus is playing."""
@@ -436,6 +458,12 @@ class FpgaSpikeGen:
         keep = (times >= t0) & (times < t1)
         which = np.broadcast_to(np.arange(len(offsets), dtype=np.int64), times.shape)
         return times[keep], which[keep]
+
+
+def _update_clock(model: Dynapse1Model | None) -> None:
+    """Start or stop the model's real-time clock after a generator started or stopped."""
+    if model is not None and "_real_time_clock" in model.__dict__:
+        clock_of(model).update()
 
 
 def fpga_events_from_times(times: Quantity, neuron_ids: Sequence[int], target_chips:
@@ -611,6 +639,7 @@ class Dynapse1Model:
     def _config(self) -> Dynapse1Configuration:
         return self.board.configuration
 
+    @locked
     def apply_configuration(self, config: Dynapse1Configuration) -> None:
         """Program the board: CAMs, SRAMs and biases (neuron states restart at rest).
 
@@ -681,6 +710,7 @@ class Dynapse1Model:
         """Return the board's low-level interface (``monitor_neuron``, ...)."""
         return self._api
 
+    @locked
     def update_parameter_group(self, parameter_group: Dynapse1ParameterGroup, chip_id: int,
                                core_id: int) -> None:
         """Set all 25 biases of one core."""
@@ -689,6 +719,7 @@ class Dynapse1Model:
                                    f"{type(parameter_group).__name__}")
         self.board.set_biases(check_chip(chip_id), check_core(core_id), parameter_group)
 
+    @locked
     def update_single_parameter(self, parameter: Dynapse1Parameter, chip_id: int, core_id: int
                                 ) -> None:
         """Set one bias of one core."""
@@ -712,7 +743,73 @@ class Dynapse1Model:
         """Return the board's FPGA spike generator."""
         return self._fpga
 
+    # ------------------------------------------------------------------ real time
+    def set_real_time_mode(self, enabled: bool) -> None:
+        """Let a generator's ``start()`` run the model with the wall clock (samna's board).
+
+        In real-time mode the model advances in a background worker while a generator runs
+        (:mod:`dynsim.dynapse.realtime`), so that ``poisson_gen.start(); time.sleep(2);
+        sink.get_events()`` gives the spikes of those 2 s; ``model.run`` is then refused
+        until the generators stop. Off (the default), generators arm the next ``run``.
+        Turning it off stops the clock unless :meth:`start` was called.
+
+        Examples
+        --------
+        >>> model = Dynapse1Model(engine="numpy", name="docmode")
+        >>> model.set_real_time_mode(True)
+        >>> model.get_real_time_mode(), model.is_running()
+        (True, False)
+        """
+        clock = clock_of(self)
+        clock.real_time_mode = flag(enabled, "real-time mode")
+        clock.update()
+
+    def get_real_time_mode(self) -> bool:
+        """Whether a generator's ``start()`` runs the model with the wall clock."""
+        return clock_of(self).real_time_mode
+
+    def start(self) -> None:
+        """Run the model with the wall clock until :meth:`stop` (generators or not).
+
+        The network is built and compiled first (so compiling is not counted as lag); then a
+        daemon thread simulates chunks of 20 ms as the wall clock passes them and sends the
+        spikes to the source node's destinations. Calling it again does nothing.
+        """
+        clock = clock_of(self)
+        clock.started = True
+        clock.start()
+
+    def stop(self) -> None:
+        """Stop the wall clock and wait for the worker: no spike arrives after this returns.
+
+        Generators keep their state; in real-time mode a generator's next ``start()`` runs
+        the clock again. Calling it when the model does not run does nothing.
+        """
+        clock = clock_of(self)
+        clock.started = False
+        clock.stop()
+
+    def is_running(self) -> bool:
+        """Whether the model follows the wall clock (its real-time worker is alive)."""
+        return clock_of(self).is_running()
+
+    @property
+    def real_time_factor(self) -> float:
+        """Simulated time / wall time since the clock last started (NaN before; 1 keeps up).
+
+        Below 1 the model is too slow for real time: its spikes arrive late (none is
+        dropped) and a :class:`~dynsim.errors.RealTimeLagWarning` was issued once the lag
+        exceeded :data:`~dynsim.dynapse.realtime.LAG_WARNING_S`.
+        """
+        return clock_of(self).real_time_factor
+
+    @property
+    def real_time_lag(self) -> Quantity:
+        """Wall time minus simulated time since the clock last started (a Quantity, s)."""
+        return clock_of(self).lag_s * second
+
     # ------------------------------------------------------------------ monitoring
+    @locked
     def monitor(self, neuron_ids: Iterable[int], variables: Sequence[str] | None = None) -> None:
         """Record the currents of some neurons (global ids); they are simulated from now on.
 
@@ -864,7 +961,8 @@ class Dynapse1Model:
                 tag = (nid // NEURONS_PER_CORE, nid % NEURONS_PER_CORE)
                 targets = [self._virtual_index[(chip, k, tag)] for k in range(CORES_PER_CHIP)
                            if (chip, k, tag) in self._virtual_index]
-                train = poisson_steps(self._rng, rate, n_steps, self._dt_s)
+                train = self._poisson._trains.steps(self._rng, nid, rate, round(t0 / self._dt_s),
+                                                    n_steps, self._dt_s)
                 for target in targets:
                     indices.append(np.full(len(train), target))
                     steps.append(train)
@@ -879,7 +977,7 @@ class Dynapse1Model:
                 if keep.any():
                     indices.append(target[keep])
                     steps.append(step[keep])
-        if not indices:
+        if not sum(len(part) for part in indices):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         # unique (step, index) pairs in (step, index) order, as np.unique(..., axis=1) gives
         # them, through one int64 key per pair (a plain sort: ten times faster)
@@ -888,6 +986,7 @@ class Dynapse1Model:
         keys = np.unique(step_all * width + index_all)
         return keys % width, base + (keys // width) * self._dt_s
 
+    @locked
     def run(self, duration: Quantity) -> list[Spike]:
         """Simulate ``duration`` (continuing from the current state) and deliver the spikes.
 
@@ -896,7 +995,14 @@ class Dynapse1Model:
         list of Spike
             The spikes of the simulated neurons in this run (also sent to the source node's
             destinations).
+
+        Raises
+        ------
+        dynsim.errors.RealTimeRunningError
+            While the model follows the wall clock (:meth:`start`, or a generator started in
+            real-time mode): stop it first.
         """
+        refuse_run(self)
         per_step = len(self._monitored) * len(self._variables)
         length = bounded_duration(duration, self._dt_s, per_step)
         self._build()
@@ -907,6 +1013,10 @@ class Dynapse1Model:
         indices, times = self._virtual_spikes(t0, t0 + length)
         self._virtual.set_spikes(indices, times * second, sorted=True)
         self._net.run(length * second)
+        return self._deliver_spikes()
+
+    def _deliver_spikes(self) -> list[Spike]:
+        """Send the spikes recorded since the last call to the source node; return them."""
         i = np.asarray(self._spikes.i[self._spikes_read:])
         t = np.asarray(self._spikes.t_[self._spikes_read:])
         self._spikes_read += len(i)
@@ -917,6 +1027,7 @@ class Dynapse1Model:
         self._source.send(events)
         return events
 
+    @locked
     def get_recording(self) -> Recording:
         """Return the recorded currents (see :meth:`monitor`) and spikes of those neurons."""
         if not self._monitored or self._states is None:

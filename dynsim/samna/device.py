@@ -2,8 +2,10 @@
 
 ``get_unopened_devices()`` lists one ``Dynapse1DevKit`` (until it is opened);
 ``open_device(info)`` returns a new :class:`~dynsim.dynapse.Dynapse1Model` (made with the
-options of :func:`set_emulator_options`); ``close_device(model)`` puts the board back in
-the list.
+options of :func:`set_emulator_options`) in real-time mode, as a board is: a generator's
+``start()`` runs it with the wall clock, so ``poisson_gen.start(); time.sleep(2);
+sink.get_events()`` gives the spikes of those 2 s (:mod:`dynsim.dynapse.realtime`).
+``close_device(model)`` stops its clock and puts the board back in the list.
 
 Examples
 --------
@@ -26,6 +28,7 @@ from typing import Any
 
 from dynsim.dynapse.model import Dynapse1Interface, Dynapse1Model
 from dynsim.errors import SamnaStandInError
+from dynsim.validation import flag
 
 __all__ = [
     "DeviceInfo",
@@ -58,13 +61,17 @@ _LOCK = threading.Lock()
 _DEVICE = DeviceInfo()
 _opened: dict[int, Dynapse1Model] = {}
 _options: dict[str, Any] = {}
+#: Whether :func:`open_device` gives a model in real-time mode (a board's behaviour).
+_real_time = [True]
 
 
-def set_emulator_options(**options: Any) -> None:
+def set_emulator_options(*, real_time: bool = True, **options: Any) -> None:
     """Set the keyword arguments of the models :func:`open_device` makes.
 
     The keywords of :class:`~dynsim.dynapse.Dynapse1Model` (``dt``, ``engine``,
-    ``mismatch``, ``seed``, ``name``); they are checked at once.
+    ``mismatch``, ``seed``, ``name``); they are checked at once. ``real_time=False`` opens
+    the board with the wall clock off: its generators then arm ``model.run(duration)``,
+    for a notebook that wants exact simulated time instead of the board's behaviour.
 
     Raises
     ------
@@ -73,10 +80,12 @@ def set_emulator_options(**options: Any) -> None:
     TypeError
         For an unknown keyword.
     """
+    wall_clock = flag(real_time, "real_time")
     Dynapse1Model(**options)  # checks every option before any is kept
     with _LOCK:
         _options.clear()
         _options.update(options)
+        _real_time[0] = wall_clock
 
 
 def get_unopened_devices() -> list[DeviceInfo]:
@@ -108,6 +117,7 @@ def open_device(device: Any) -> Dynapse1Model:
             raise SamnaStandInError("the emulated Dynapse1DevKit is already open; close it "
                                     "with samna.device.close_device(model) first")
         model = Dynapse1Model(**_options)
+        model.set_real_time_mode(_real_time[0])
         model._api = Dynapse1Interface(model, serial_number=_DEVICE.serial_number)
         _opened[id(model)] = model
     return model
@@ -125,6 +135,8 @@ def close_device(model: Any) -> None:
         if _opened.pop(id(model), None) is None:
             raise SamnaStandInError("close_device takes the model open_device returned; that "
                                     "board is not open")
+    model.stop()  # the worker is joined: no spike arrives after the board is closed
+    model.set_real_time_mode(False)
 
 
 def reset_devices() -> None:

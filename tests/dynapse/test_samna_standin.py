@@ -24,6 +24,7 @@ from dynsim.dynapse import Dynapse1Configuration, Dynapse1Model, NetworkGenerato
 from dynsim.dynapse import dynapse1utils as ut
 from dynsim.dynapse.events import EventSourceNode, Spike, TimestampWrapEvent
 from dynsim.dynapse.model import FpgaSpikeEvent
+from dynsim.dynapse.realtime import CHUNK_S
 from dynsim.errors import (
     BiasFileError,
     CAMAliasingError,
@@ -43,9 +44,13 @@ FPGA_PERIOD_S = 1000 * 900 / 90e6
 
 @pytest.fixture
 def standin():
-    """The stand-in installed, one emulated board (numpy engine, seed 3), the shims on path."""
+    """The stand-in installed, one emulated board (Cython engine, seed 3), the shims on path.
+
+    Cython: the board scripts run with the wall clock, and only compiled code keeps up with
+    real time on a loaded 2-core machine (numpy reaches 0.1-0.4 of it there).
+    """
     device.reset_devices()
-    device.set_emulator_options(engine="numpy", seed=3)
+    device.set_emulator_options(engine="cython", seed=3)
     dynsim.samna.install()
     sys.path.insert(0, str(SHIM))
     try:
@@ -110,35 +115,56 @@ def _run_both(name: str, tmp_path: Path) -> tuple[dict, dict]:
     return samna_run, dynsim_run
 
 
+def _same_run(a: list, b: list) -> None:
+    """The two variants saw the same simulation; each saw as much of it as its clock covered.
+
+    In real-time mode a script sees the spikes simulated before its ``get_events()``: how
+    far that is depends on the machine's speed (a lag is warned of, never a loss), the spikes
+    themselves do not (chunked real-time runs equal one ``model.run``: test_realtime.py).
+    """
+    shorter, longer = sorted((a, b), key=len)
+    assert longer[:len(shorter)] == shorter
+
+
+def _covered_us(run: dict) -> float:
+    """Simulated time (us) the script's board could have covered: its sleep and one chunk."""
+    return (run["DURATION"] + 2 * CHUNK_S) * 1e6
+
+
 def test_poisson_script(standin, capsys, tmp_path):
     samna_run, dynsim_run = _run_both("poisson_neuron", tmp_path)
-    assert samna_run["events_driven"] == dynsim_run["events_driven"]
-    assert samna_run["events_before"] == [] == dynsim_run["events_before"]  # no input, no DC
-    driven = samna_run["events_driven"]
-    assert driven and {(e.chip_id, e.core_id, e.neuron_id) for e in driven} == {(0, 1, 20)}
-    window_us = (round(samna_run["DURATION"] * 1e6), round(2 * samna_run["DURATION"] * 1e6))
-    assert all(window_us[0] <= e.timestamp < window_us[1] for e in driven)
+    _same_run(samna_run["events_driven"], dynsim_run["events_driven"])
+    # before the generator starts the board is at rest (no input, no DC): no spike, and the
+    # clock does not run while no generator does
+    assert samna_run["events_before"] == [] == dynsim_run["events_before"]
+    driven = samna_run["events_driven"] + dynsim_run["events_driven"]
+    assert driven, "no spike in the wall-clock window: the real-time mode did not run"
+    assert {(e.chip_id, e.core_id, e.neuron_id) for e in driven} == {(0, 1, 20)}
+    assert all(0 <= e.timestamp < _covered_us(samna_run) for e in driven)
     assert samna_run["rates"] == [100.0, 0.0]
     assert "C0c1n20: [('C0c0s5', 'AMPA'), " in capsys.readouterr().out
 
 
 def test_fpga_script(standin, tmp_path):
     samna_run, dynsim_run = _run_both("fpga_chain", tmp_path)
-    assert samna_run["events"] == dynsim_run["events"]
-    first = [e.timestamp for e in samna_run["events"] if (e.chip_id, e.core_id) == (0, 2)]
-    second_ = [e.timestamp for e in samna_run["events"] if (e.chip_id, e.core_id) == (2, 1)]
+    _same_run(samna_run["events"], dynsim_run["events"])
+    events = max(samna_run["events"], dynsim_run["events"], key=len)
+    first = [e.timestamp for e in events if (e.chip_id, e.core_id) == (0, 2)]
+    second_ = [e.timestamp for e in events if (e.chip_id, e.core_id) == (2, 1)]
     # one spike per input event k (at k * 10 ms, the ISI arithmetic), within 2 ms, relayed
-    # to the neuron on chip 2 within 2 ms more
+    # to the neuron on chip 2 within 2 ms more; as many as the wall clock covered
     inputs_us = [round(k * FPGA_PERIOD_S * 1e6) for k in range(1, 11)]
-    assert len(first) == len(second_) == 10
-    assert all(0 <= t - k < 2000 for t, k in zip(first, inputs_us, strict=True))
-    assert all(0 < b - a < 2000 for a, b in zip(first, second_, strict=True))
+    assert 3 <= len(first) <= 10 and len(first) - 1 <= len(second_) <= len(first)
+    assert all(0 <= t - k < 2000 for t, k in zip(first, inputs_us, strict=False))
+    assert all(0 < b - a < 2000 for a, b in zip(first, second_, strict=False))
+    assert all(e.timestamp < _covered_us(samna_run) for e in events)
 
 
 def test_wta_script(standin, capsys, tmp_path):
     samna_run, dynsim_run = _run_both("wta", tmp_path)
-    assert samna_run["events"] == dynsim_run["events"]
-    counts = samna_run["counts"]
+    _same_run(samna_run["events"], dynsim_run["events"])
+    run = max((samna_run, dynsim_run), key=lambda r: len(r["events"]))
+    counts = run["counts"]
     assert counts[0] > max(counts[1:])  # the neuron with the strongest input wins
     assert capsys.readouterr().out.count("C0c3n50: ") == 2
 
