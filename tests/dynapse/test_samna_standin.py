@@ -257,6 +257,27 @@ def test_device_path_opens_no_socket_and_one_board(monkeypatch):
 
 
 # --------------------------------------------------------------------------- graphs
+def test_a_board_opened_through_the_stand_in_runs_with_the_wall_clock():
+    device.reset_devices()
+    try:
+        model = device.open_device(device.get_unopened_devices()[0])
+        assert model.get_real_time_mode() and not model.is_running()
+        device.close_device(model)
+        assert not model.get_real_time_mode()  # closed: its clock is off for good
+        device.set_emulator_options(real_time=False, engine="numpy")
+        model = device.open_device(device.get_unopened_devices()[0])
+        assert not model.get_real_time_mode()  # exact simulated time, model.run(...)
+        device.close_device(model)
+        with pytest.raises(InvalidSettingError, match="real_time"):
+            device.set_emulator_options(real_time="yes", engine="numpy")
+        model = device.open_device(device.get_unopened_devices()[0])
+        assert not model.get_real_time_mode()  # the refused call changed nothing
+        device.close_device(model)
+    finally:
+        device.set_emulator_options()
+        device.reset_devices()
+
+
 def test_neuron_select_graph():
     source = EventSourceNode()
     sink = dynsim.samna.BasicSinkNode_dynapse1_dynapse1_event()
