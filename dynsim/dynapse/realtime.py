@@ -383,6 +383,15 @@ class RealTimeClock:
             pass
 
 
+def _network_time(net: Any) -> float:
+    """Return a Brian2 network's time (s) as a float.
+
+    After a run stopped by ``Network.stop`` Brian2 leaves ``net.t_`` as a ``VariableView``
+    of the clock's time (``self.t_ = clock.t_``), not a number: read its value.
+    """
+    return float(np.asarray(net.t_))
+
+
 class _Stream:
     """One long ``Network.run`` fed and read chunk by chunk from a network operation.
 
@@ -409,7 +418,7 @@ class _Stream:
         net.add(operation)
         try:
             # the first chunk ends where the operation's clock first ticks
-            step = round(float(net.t_) / self.dt)
+            step = round(_network_time(net) / self.dt)
             first = -(-step // self.chunk_steps) * self.chunk_steps - step
             if first and self._wait(first):
                 self._feed(first)
@@ -418,6 +427,9 @@ class _Stream:
             net.run(_STREAM_S * second)
         finally:
             net.remove(operation)
+            # a stopped Network.run leaves ``net.t_`` as a view of its clock's time (Brian2
+            # sets ``self.t_ = clock.t_``), which ``float`` refuses: keep the number instead
+            net.t_ = _network_time(net)
             model._deliver_spikes()  # the last step's spikes, before stop() returns
 
     def _chunk(self) -> None:

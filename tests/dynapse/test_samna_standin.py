@@ -537,3 +537,42 @@ def test_mapping_table_counts_match_the_table():
     assert f"**{counts[0]} rows: {counts[1]} same, {counts[2]} differ, {counts[3]} missing**" \
         in mine
     assert set(status) == {"same", "differs", "missing"}
+
+
+# --------------------------------------------------------------------------- INI's public files
+def test_a_second_generator_start_after_a_stopped_one_runs(standin):
+    """INI's public ``dynapse1utils`` flow: Poisson start/stop, then the FPGA helper, start.
+
+    Stopping the first generator stops Brian2's run, which leaves ``net.t_`` a view of the
+    clock (not a float); the second start's worker must still run (issue 13).
+    """
+    import time
+
+    model = device.open_device(device.get_unopened_devices()[0])
+    try:
+        gen = NetworkGenerator()
+        gen.add_connection(Neuron(0, 0, 10, True), Neuron(0, 1, 20), dynsim.samna.dynapse1
+                           .Dynapse1SynType.AMPA)
+        model.apply_configuration(gen.make_dynapse1_configuration())
+        graph_, _, sink = ut.create_neuron_select_graph(model, [(0, 1, 20)])
+        graph_.start()
+        poisson = model.get_poisson_gen()
+        poisson.set_chip_id(0)
+        poisson.write_poisson_rate_hz(10, 100.0)
+        poisson.start()
+        time.sleep(0.2)
+        poisson.stop()
+        after_poisson = model.time_s
+        fpga = model.get_fpga_spike_gen()
+        ut.set_fpga_spike_gen(fpga, [0.01, 0.02, 0.03], [10, 10, 10], [0, 0, 0], 900,
+                              is_first=True)
+        fpga.start()
+        time.sleep(0.2)
+        fpga.stop()
+        sink.get_events()
+        graph_.stop()
+        clock = model.__dict__["_real_time_clock"]
+        assert clock.error is None
+        assert model.time_s > after_poisson
+    finally:
+        device.close_device(model)
