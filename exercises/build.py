@@ -352,6 +352,11 @@ def _course_comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
             for c in nb.cells]
 
 
+#: Seconds nbclient waits for a cell's last output after the kernel replied (its default, 4 s,
+#: is too short on a loaded 2-core machine: a bench's first draw can come later than that).
+IOPUB_TIMEOUT = 60
+
+
 def execute(nb: nbformat.NotebookNode, parameters: dict | None = None,
             timeout: int = 900) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook with papermill in a scratch directory; return it and the seconds."""
@@ -363,7 +368,7 @@ def execute(nb: nbformat.NotebookNode, parameters: dict | None = None,
         start = time.perf_counter()
         papermill.execute_notebook(str(src), str(dst), parameters=parameters or {},
                                    cwd=tmp, kernel_name="python3", progress_bar=False,
-                                   execution_timeout=timeout)
+                                   execution_timeout=timeout, iopub_timeout=IOPUB_TIMEOUT)
         seconds = time.perf_counter() - start
         return nbformat.read(dst, as_version=4), seconds
 

@@ -273,7 +273,7 @@ def test_solution_runs_with_short_parameters(path, tmp_path, timings, request):
     papermill.execute_notebook(str(EXERCISES / "solutions" / path.name),
                                str(tmp_path / path.name), parameters=parameters,
                                cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
-                               execution_timeout=600)
+                               execution_timeout=600, iopub_timeout=build.IOPUB_TIMEOUT)
     seconds = time.perf_counter() - start
     timings[path.name] = seconds
     say(request.config, f"[exercises] {path.name}: {seconds:.1f} s with {parameters}")
@@ -334,7 +334,8 @@ def test_untouched_student_copy_runs_to_the_end(path, tmp_path, timings, request
     start = time.perf_counter()
     papermill.execute_notebook(str(EXERCISES / path.name), str(tmp_path / path.name),
                                parameters=parameters, cwd=str(tmp_path), progress_bar=False,
-                               kernel_name="python3", execution_timeout=600)
+                               kernel_name="python3", execution_timeout=600,
+                               iopub_timeout=build.IOPUB_TIMEOUT)
     timings[f"{path.name} (student)"] = time.perf_counter() - start
     executed = read(tmp_path / path.name)
     code = [c for c in executed.cells if c.cell_type == "code"]

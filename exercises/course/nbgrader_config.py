@@ -24,3 +24,6 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 c.ExecutePreprocessor.timeout = int(os.environ.get("DYNSIM_CELL_TIMEOUT", "300"))
 c.Execute.timeout = c.ExecutePreprocessor.timeout
 c.Execute.interrupt_on_timeout = True
+# seconds to wait for a cell's last output after the kernel replied (nbclient's default, 4 s,
+# is too short for a bench's first draw on a loaded 2-core machine: exercises/build.py)
+c.Execute.iopub_timeout = 60
