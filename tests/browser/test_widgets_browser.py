@@ -31,14 +31,18 @@ SLIDER = "dynsim-bias-IF_DC_P-fine"
 
 
 def wait_for_first_data(page, timeout: float = 120) -> dict:
-    """The currents of the first run (also when they were assigned before the view existed)."""
+    """The currents of the whole first run (also when assigned before the view existed).
+
+    An engine that streams while it runs shows the run's first part before the rest: wait
+    for the end of the 500 ms run (its last sample, 499.5 ms), not for the first update.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         data = bokeh_data(page, SOURCE)
-        if len(data.get("t", [])) > 100:
+        if len(data.get("t", [])) > 100 and max(data["t"]) > 490:
             return data
         time.sleep(0.25)
-    raise AssertionError(f"the bench showed no currents within {timeout} s")
+    raise AssertionError(f"the bench showed no whole run of currents within {timeout} s")
 
 
 def status_text(page) -> str:

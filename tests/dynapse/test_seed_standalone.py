@@ -83,6 +83,10 @@ def standalone(**options):
     before = get_device()
     assert isinstance(before, RuntimeDevice)
     set_device("cpp_standalone", **options)
+    # another test of this process may have run a standalone network: start afresh, as the
+    # seed notebooks do before each experiment (device.reinit(); device.activate())
+    get_device().reinit()
+    get_device().activate(**options)
     try:
         yield get_device()
     finally:
