@@ -162,6 +162,22 @@ def test_binder_requirements_match_core_and_lab():
     assert dependency_drift(pyproject_requirements(("lab",)), actual) == []
 
 
+def test_course_material_with_matplotlib_runs_in_the_lab_environment():
+    """matplotlib (the seed course's plots, most course material) is a lab dependency.
+
+    The lab extra holds it, so environment.yml and binder/requirements.txt do too (the two
+    tests above), and a figure can be drawn in this environment.
+    """
+    assert "matplotlib" in pyproject_requirements(("lab",))
+    code = ("import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+            "fig, ax = plt.subplots(); ax.plot([0, 1], [1, 0]); fig.canvas.draw(); "
+            "print(fig.canvas.get_width_height())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(640, 480)"  # matplotlib's default 6.4 x 4.8 in at 100 dpi
+
+
 @pytest.mark.parametrize(("version", "brian2", "numpy_ok", "numpy_bad"), [
     ("3.11", "2.9.0", "2.3.5", "2.4.0"),
     ("3.12", "2.10.1", "2.4.0", None),
