@@ -36,6 +36,7 @@ from dynsim.dynapse.config import (
     Dynapse1Parameter,
     Dynapse1ParameterGroup,
     Dynapse1Synapse,
+    _parse_json,
     _read_text,
     check_chip,
     check_core,
@@ -419,7 +420,7 @@ def set_parameters_in_json_file(model: Dynapse1Model,
                                 filename: str | Path = "./dynapse_parameters.json") -> None:
     """Apply the biases of a file in INI's JSON format; all or none (see the text format)."""
     try:
-        data = json.loads(_read_text(Path(filename)))
+        data = _parse_json(_read_text(Path(filename)), str(filename))
         rows = data["parameters"]
         items = [_parameter(r["chip"], r["core"], r["parameter_name"], r["coarse_value"],
                             r["fine_value"], where=f"{filename}: parameters[{k}]")
@@ -468,8 +469,9 @@ def load_samna_objects_file(fname: str | Path = "./spikes.txt") -> list[Spike]:
     dynsim.errors.ConfigurationFileError
         For a file that cannot be read or is too large.
     """
+    text = _read_text(Path(fname))  # a file that cannot be read: ConfigurationFileError
     try:
-        items = json.loads(_read_text(Path(fname)))
+        items = _parse_json(text, str(fname))
     except ValueError as err:
         raise InvalidSettingError(f"{fname}: not JSON ({err})") from None
     if not isinstance(items, list) or len(items) > 10**7:
