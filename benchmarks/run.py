@@ -3,7 +3,8 @@
 
     python3 tasks.py bench                      # the full suite (about 20-30 minutes)
     python3 tasks.py bench --quick              # a smoke run of every section (< ~60 s)
-    python3 tasks.py bench --only loihi         # one section (repeatable, or comma-separated)
+    python3 tasks.py bench --only loihi         # one section (repeatable, or a,b); the others
+                                                # keep their numbers from the earlier run
     .venv/bin/python benchmarks/run.py --quick --output /tmp/bench   # results elsewhere
 
 Sections (each measurement runs in fresh child processes of this interpreter, so Brian2's
@@ -503,8 +504,12 @@ def markdown(report: dict) -> str:
               "memory": "Memory",
               "sweep": "Sweeps: dynsim.sweep on Dask"}
     for name, section in report["sections"].items():
-        lines += [f"## {titles.get(name, name)}", "",
-                  "| measurement | value | unit | target | met | anchor | ratio | notes |",
+        lines += [f"## {titles.get(name, name)}", ""]
+        if section.get("measured"):
+            when = section["measured"]
+            lines += [f"Measured on {when['date']} by `{when['command']}`, load average "
+                      f"(1/5/15 min) {when['load']}.", ""]
+        lines += ["| measurement | value | unit | target | met | anchor | ratio | notes |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in section["rows"]:
             met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
@@ -522,6 +527,28 @@ def markdown(report: dict) -> str:
     if LEVERS.exists():
         lines += [LEVERS.read_text().rstrip(), ""]
     return "\n".join(lines)
+
+
+def merge_earlier(report: dict, earlier: dict | None) -> dict:
+    """Keep the sections of an earlier full run that this (``--only``) run did not measure.
+
+    Each section carries ``measured`` (date, command, load average of its own run), so a
+    RESULTS.md put together from two runs says which numbers come from which run. A quick
+    smoke run is never merged with a full one, either way round.
+    """
+    if not earlier or earlier.get("meta", {}).get("quick") or report["meta"]["quick"]:
+        return report
+    old = earlier.get("meta", {})
+    sections = {}
+    for name in SECTIONS:
+        if name in report["sections"]:
+            sections[name] = report["sections"][name]
+        elif name in earlier.get("sections", {}):
+            kept = dict(earlier["sections"][name])
+            kept.setdefault("measured", {"date": old.get("date"), "command": old.get("command"),
+                                         "load": old.get("load_per_section", {}).get(name)})
+            sections[name] = kept
+    return {**report, "sections": sections}
 
 
 def write(report: dict, output: Path) -> tuple[Path, Path]:
@@ -576,12 +603,17 @@ def main(argv: list[str] | None = None) -> int:
                                                note=f"{type(exc).__name__}: {exc}")],
                                   "details": {}}
         meta["load_per_section"][name] = load_average()
+        run.sections[name]["measured"] = {"date": meta["date"], "command": command,
+                                          "load": meta["load_per_section"][name]}
         failed |= any("error" in v for v in run.sections[name].get("details", {}).values()
                       if isinstance(v, dict))
         run.say(f"=== section {name} done in {time.perf_counter() - start:.0f} s ===")
     meta["load_end"] = load_average()
     meta["wall_s"] = time.perf_counter() - run.started
     report = {"meta": meta, "sections": run.sections}
+    earlier_file = args.output / "results.json"
+    if args.only and earlier_file.exists():  # a partial run keeps the other sections' numbers
+        report = merge_earlier(report, json.loads(earlier_file.read_text()))
     md, js = write(report, args.output)
     run.say(f"wrote {md} and {js}")
     for name, section in run.sections.items():

@@ -89,6 +89,34 @@ def test_markdown_shows_targets_anchors_and_failures():
     assert "big: out of memory" in text
 
 
+def _report(date: str, sections: dict, quick: bool = False) -> dict:
+    meta = {"command": f"python3 tasks.py bench ({date})", "quick": quick, "date": date,
+            "machine": {"cpu": "CPU", "cores": 2, "cores_usable": 2, "ram_gb": 24, "os": "Linux",
+                        "compiler": "gcc"}, "versions": {"python": "3.11"},
+            "load_start": [0.1, 0.1, 0.1], "load_end": [0.2, 0.2, 0.2], "wall_s": 10,
+            "load_per_section": {name: [0.5, 0.5, 0.5] for name in sections}}
+    return {"meta": meta, "sections": {name: {"rows": [bench.row(f"{name} at {date}", 1.0, "s")],
+                                             "details": {}} for name in sections}}
+
+
+def test_a_partial_run_keeps_the_other_sections_of_the_earlier_full_run():
+    earlier = _report("monday", ["dynapse", "loihi", "sweep"])
+    partial = _report("tuesday", ["sweep"])
+    merged = bench.merge_earlier(partial, earlier)
+    assert list(merged["sections"]) == ["dynapse", "loihi", "sweep"]  # the suite's order
+    assert merged["sections"]["sweep"]["rows"][0]["name"] == "sweep at tuesday"
+    assert merged["sections"]["loihi"]["rows"][0]["name"] == "loihi at monday"
+    assert merged["sections"]["loihi"]["measured"]["date"] == "monday"  # says where it is from
+    text = bench.markdown(merged)
+    assert "Measured on monday by `python3 tasks.py bench (monday)`" in text
+    # a quick smoke run is never mixed with a full run, either way round
+    assert bench.merge_earlier(_report("tue", ["sweep"], quick=True), earlier)["sections"].keys() \
+        == {"sweep"}
+    assert bench.merge_earlier(partial, _report("mon", ["loihi"], quick=True))["sections"].keys() \
+        == {"sweep"}
+    assert bench.merge_earlier(partial, None) is partial
+
+
 # --------------------------------------------------------------------------- levers
 def _reference_fpga_spikes(model, t0: float, t1: float) -> tuple[list, list]:
     """The FPGA part of ``Dynapse1Model._virtual_spikes`` as it was: one event at a time."""
