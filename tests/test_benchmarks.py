@@ -117,6 +117,34 @@ def test_a_partial_run_keeps_the_other_sections_of_the_earlier_full_run():
     assert bench.merge_earlier(partial, None) is partial
 
 
+def test_first_plot_in_the_browser_reads_traces_from_the_pixels(tmp_path):
+    """The browser benchmark's notebook is exercise 1's bench; blank axes are not a plot."""
+    import io
+
+    import nbformat
+    from PIL import Image, ImageDraw
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    first_plot = _load("dynsim_bench_first_plot", ROOT / "benchmarks" / "first_plot_browser.py")
+    first_plot.notebook(tmp_path / "nb.ipynb")
+    cells = nbformat.read(tmp_path / "nb.ipynb", as_version=4).cells
+    assert "parameters" in cells[0].metadata["tags"] and "= DynapseLab(" in cells[1].source
+
+    def png(draw_trace: bool) -> bytes:
+        image = Image.new("RGB", (300, 200), "white")
+        pen = ImageDraw.Draw(image)
+        pen.rectangle((20, 20, 280, 180), outline="black")  # the axes
+        if draw_trace:  # an antialiased-looking trace: a ramp of colours
+            for x in range(20, 280):
+                pen.point((x, 100 + (x % 40) - 20), fill=(x % 256, 120, 255 - x % 256))
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+
+    assert first_plot.drawn_colours(png(False)) < first_plot.MIN_COLOURS
+    assert first_plot.drawn_colours(png(True)) >= first_plot.MIN_COLOURS
+
+
 # --------------------------------------------------------------------------- levers
 def _reference_fpga_spikes(model, t0: float, t1: float) -> tuple[list, list]:
     """The FPGA part of ``Dynapse1Model._virtual_spikes`` as it was: one event at a time."""
