@@ -1074,7 +1074,7 @@ def _design_biases(biases: Any, group: str) -> dict[str, tuple[int, int]]:
         except DynsimError as error:
             text = " ".join(str(error).split())
             if len(text) > 300:  # keep the "did you mean", drop the list of every bias
-                text = text[:text.rfind(". ", 0, 300) + 1]
+                text = text[:max(text.rfind(". ", 0, 300), text.rfind("? ", 0, 300)) + 1]
             raise Rejected(text) from None
     return out
 
