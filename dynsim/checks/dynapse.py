@@ -1153,8 +1153,6 @@ def check_ampa_design(biases: Any, *, tau: Any = AMPA_DESIGN_TAU,
     >>> bool(check_ampa_design({"NPDPIE_TAU_F_P": (0, 121), "PS_WEIGHT_EXC_F_N": (0, 45)},
     ...                        engine="numpy"))
     True
-    >>> check_ampa_design({"NPDPIE_TAU_F_P": (0, 121)}, engine="numpy").passed
-    False
     """
     from dynsim.dynapse.experiment import Experiment  # the bench engine: heavy, built on use
 
