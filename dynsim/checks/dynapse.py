@@ -96,9 +96,6 @@ from dynsim.dynapse.constants import (
 from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = [
-    "AMPA_DESIGN_PEAK",
-    "AMPA_DESIGN_TAU",
-    "AMPA_DESIGN_TAU_RTOL",
     "check_ahp_steady_state",
     "check_ampa_design",
     "check_bias_for_time_constant",
