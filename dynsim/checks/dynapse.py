@@ -97,6 +97,7 @@ from dynsim.errors import DynsimError, InvalidSettingError
 
 __all__ = [
     "check_ahp_steady_state",
+    "check_ampa_design",
     "check_bias_for_time_constant",
     "check_coefficient_of_variation",
     "check_dpi_time_constant",
@@ -1027,3 +1028,181 @@ def check_population_size(n: Any, cv: Any, target: Any) -> CheckResult:
     return fail(name, f"with {size} neurons the spread of the mean is cv/sqrt(N) = "
                 f"{spread:.2g} > {goal:.2g}: you need more neurons")
 
+
+
+# ---- design exercises: notebook 01 (issue 11)
+#: Specification of design exercise 1.5: one AMPA event on one CAM entry gives an EPSC that
+#: decays with this time constant (within :data:`AMPA_DESIGN_TAU_RTOL`) ...
+AMPA_DESIGN_TAU = 10e-3 * second
+#: ... relative tolerance of that time constant ...
+AMPA_DESIGN_TAU_RTOL = 0.10
+#: ... and whose amplitude (the peak above the floor I0) lies in this range.
+AMPA_DESIGN_PEAK = (20 * pA, 40 * pA)
+
+
+def _design_biases(biases: Any, group: str) -> dict[str, tuple[int, int]]:
+    """Return a student's ``{bias: (coarse, fine)}`` of one bias group, or a hint.
+
+    Every entry is checked as ``set_bias`` checks it (unknown name, coarse/fine range,
+    a current for a physical name); a bias of another group is refused, naming the group's.
+    """
+    # imported here, not at the top, so that this block stays apart from the other notebooks'
+    from dynsim.checks import is_unanswered
+    from dynsim.dynapse.biases import BIAS_GROUPS
+
+    biases = answered(biases)
+    allowed = BIAS_GROUPS[group]
+    if not isinstance(biases, Mapping):
+        raise Rejected(f"give a dict {{bias name: (coarse, fine)}} of {group} biases "
+                       f"({', '.join(allowed)}), got {brief(biases)}")
+    if not biases:
+        raise Rejected(f"the dict is empty: set the {group} biases ({', '.join(allowed)})")
+    out: dict[str, tuple[int, int]] = {}
+    for name, value in biases.items():
+        if is_unanswered(value) or (isinstance(value, tuple | list)
+                                    and any(is_unanswered(v) for v in value)):
+            raise Rejected(UNANSWERED)
+        try:
+            spec = bias_spec(name)
+            if spec.group != group:
+                raise Rejected(f"{spec.samna_name} is a bias of the {spec.group} group: this "
+                               f"design uses only the {group} biases {', '.join(allowed)}")
+            out.update(resolve_biases({name: value}))
+        except DynsimError as error:
+            text = " ".join(str(error).split())
+            if len(text) > 300:  # keep the "did you mean", drop the list of every bias
+                text = text[:max(text.rfind(". ", 0, 300), text.rfind("? ", 0, 300)) + 1]
+            raise Rejected(text) from None
+    return out
+
+
+def _decay_time_constant(t: np.ndarray, excess: np.ndarray) -> float:
+    """Return the time constant of an exponential decay (s) fitted after its peak.
+
+    ``excess`` is the current above its floor I0; the fit is a straight line through
+    ``log(excess)`` from the peak down to 1 % of it (or to the end of the trace).
+    """
+    peak = int(np.argmax(excess))
+    tail = excess[peak:]
+    keep = tail > 0.01 * tail[0]
+    if keep.sum() < 3:
+        return float("nan")
+    slope = np.polyfit(t[peak:][keep], np.log(tail[keep]), 1)[0]
+    return float(-1 / slope) if slope < 0 else float("inf")
+
+
+@checked("AMPA design")
+def check_ampa_design(biases: Any, *, tau: Any = AMPA_DESIGN_TAU,
+                      tau_rtol: float = AMPA_DESIGN_TAU_RTOL,
+                      peak_range: tuple[Any, Any] = AMPA_DESIGN_PEAK,
+                      event_time: Any = 5e-3 * second, dt: Any = 0.1e-3 * second,
+                      engine: str | None = None) -> CheckResult:
+    """Simulate a student's AMPA biases and check the EPSC of one event against a spec.
+
+    The design (exercise 1.5): choose the AMPA biases of a core so that ONE input event on
+    ONE CAM entry gives an EPSC that decays with ``tau`` (+- ``tau_rtol``) and whose
+    amplitude, the peak above the floor ``I0``, lies in ``peak_range``. The check runs the
+    design on the emulator (:class:`~dynsim.dynapse.Experiment`, one neuron of ``Core_0``,
+    one AMPA event at ``event_time``), measures the amplitude and fits the decay's time
+    constant on the recorded trace, and says which knob to turn: the leak
+    ``NPDPIE_TAU_F_P`` sets ``tau = C U_T/(kappa Itau)`` alone; the amplitude is
+    ``(Ith/Itau) Iw``, so it changes with the weight ``PS_WEIGHT_EXC_F_N``, the gain
+    ``NPDPIE_THR_F_P`` *and* the leak.
+
+    Parameters
+    ----------
+    biases : dict
+        The student's ``{samna name: (coarse, fine)}`` of AMPA biases (or physical names with
+        currents); biases left out keep their defaults.
+    tau : Quantity or float
+        Wanted decay time constant (seconds, default 10 ms).
+    tau_rtol : float
+        Accepted relative error of tau (default 0.1).
+    peak_range : tuple of Quantity or float
+        Lowest and highest accepted amplitude above I0 (amperes, default 20-40 pA).
+    event_time : Quantity or float
+        When the event arrives (seconds, default 5 ms).
+    dt : Quantity or float
+        Time step of the simulation (seconds, default 0.1 ms).
+    engine : str, optional
+        The emulator's engine (default: dynsim's default).
+
+    Returns
+    -------
+    CheckResult
+        PASS with the measured tau and amplitude, or NOT YET with a hint naming the bias to
+        raise or lower (also for a stub, a value that is not a dict, an unknown bias, a bias of
+        another group, a coarse or fine value out of range).
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For a specification that makes no sense (a tau that is not a time > 0, an empty or
+        reversed peak range, an event time outside 0-1 s).
+
+    References
+    ----------
+    Bartolozzi C., Indiveri G. (2007). Synaptic dynamics in analog VLSI. Neural Computation
+    19(10), 2581-2603.
+
+    Examples
+    --------
+    >>> bool(check_ampa_design({"NPDPIE_TAU_F_P": (0, 121), "PS_WEIGHT_EXC_F_N": (0, 45)},
+    ...                        engine="numpy"))
+    True
+    """
+    from dynsim.dynapse.experiment import Experiment  # the bench engine: heavy, built on use
+
+    name = "AMPA design"
+    goal = data_scalar(tau, "s", "tau", positive=True)
+    rtol = data_scalar(tau_rtol, "", "tau_rtol", positive=True)
+    if not isinstance(peak_range, tuple | list) or len(peak_range) != 2:
+        raise InvalidSettingError(f"peak_range must be (lowest, highest) currents, got "
+                                  f"{peak_range!r}")
+    low, high = (data_scalar(v, "A", "peak_range", positive=True) for v in peak_range)
+    if not low < high:
+        raise InvalidSettingError(f"peak_range must be (lowest, highest), got {peak_range!r}")
+    onset = data_scalar(event_time, "s", "event_time", positive=True)
+    step = data_scalar(dt, "s", "dt", positive=True)
+    if onset > 1:
+        raise InvalidSettingError(f"event_time must be within 0-1 s, got {event_time!r}")
+    chosen = _design_biases(biases, "AMPA")
+
+    experiment = Experiment(1, core="Core_0", engine=engine, dt=step * second,
+                            record=["I_ampa"], name="check_ampa_design")
+    experiment.set_bias(chosen)
+    experiment.set_input("AMPA", times=np.array([onset]) * second, weight=1)
+    run = experiment.run((onset + 5 * goal) * second)
+    t = np.asarray(run.t / second)
+    excess = np.asarray((run.I_ampa[0] - physics.I0) / amp)
+    amplitude = float(excess.max())
+    shown = ", ".join(f"{key} = {value}" for key, value in chosen.items())
+    wanted = (f"tau {_fmt(goal, 's')} +- {100 * rtol:.0f} %, amplitude {_fmt(low, 'A')}-"
+              f"{_fmt(high, 'A')}")
+    if amplitude < 0.01 * low:
+        return fail(name, f"{shown}: one event gives no EPSC (amplitude "
+                    f"{_fmt(amplitude, 'A')}): is the weight bias PS_WEIGHT_EXC_F_N's fine "
+                    "value 0? The amplitude is (Ith/Itau) Iw")
+    measured = _decay_time_constant(t, excess)
+    found = f"measured tau {_fmt(measured, 's')}, amplitude {_fmt(amplitude, 'A')}"
+    tau_ok = relative_error(measured, goal) <= rtol
+    peak_ok = low <= amplitude <= high
+    if tau_ok and peak_ok:
+        return success(name, f"{shown}: {found} on the emulator (spec: {wanted})")
+    hints = []
+    if not tau_ok:
+        way = "raise" if measured > goal else "lower"
+        hints.append(f"tau is too {'long' if measured > goal else 'short'}: {way} the AMPA "
+                     "leak bias NPDPIE_TAU_F_P (tau = C U_T/(kappa Itau): a larger leak "
+                     "current gives a shorter tau)")
+    if not peak_ok:
+        way = "lower" if amplitude > high else "raise"
+        note = ("" if tau_ok else "; set tau first: changing the leak also changes the gain "
+                "Ith/Itau and so the amplitude")
+        if tau_ok and "PS_WEIGHT_EXC_F_N" not in chosen and "NPDPIE_THR_F_P" not in chosen:
+            note = ("; a new leak Itau changed the gain Ith/Itau, so the default weight no "
+                    "longer gives the amplitude you want")
+        hints.append(f"the amplitude is too {'large' if amplitude > high else 'small'}: {way} "
+                     f"the AMPA weight bias PS_WEIGHT_EXC_F_N (amplitude = (Ith/Itau) Iw; or "
+                     f"{way} the gain bias NPDPIE_THR_F_P){note}")
+    return fail(name, f"{shown}: {found} (spec: {wanted}); " + "; ".join(hints))

@@ -62,6 +62,7 @@ CALLS = {
     "check_coefficient_of_variation": lambda a: dynapse_checks.check_coefficient_of_variation(
         a, [90.0, 100.0, 110.0]),
     "check_population_size": lambda a: dynapse_checks.check_population_size(a, 0.2, 0.05),
+    "check_ampa_design": lambda a: dynapse_checks.check_ampa_design(a, engine="numpy"),
     "check_integer_decay": lambda a: loihi_checks.check_integer_decay(a),
     "check_decay_register": lambda a: loihi_checks.check_decay_register(a, tau=20),
     "check_weight_encoding": lambda a: loihi_checks.check_weight_encoding(a, scale=2**14),
