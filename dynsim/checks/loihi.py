@@ -25,10 +25,12 @@ notebook                                  checks
 5  Loihi fixed point                      :func:`check_integer_decay`,
                                           :func:`check_decay_register`,
                                           :func:`check_weight_encoding`,
+                                          :func:`check_quantized_network` (design),
                                           :func:`check_convention_difference`
 6  Learning on Loihi                      :func:`check_trace_time_constant`,
                                           :func:`check_stdp_rule`,
                                           :func:`check_stdp_prediction`,
+                                          :func:`check_stdp_design` (design),
                                           :func:`check_reproducibility`
 ========================================  ====================================================
 
