@@ -184,9 +184,15 @@ HIDDEN_TESTS = {
         "{check}(answer_from(decay_register, 37.0), tau=37.0)",
     ("05", "check_weight_encoding"):
         "{check}(encode_weight, scale=2**8)",
+    ("05", "check_quantized_network"):
+        "{check}(my_design, design_model, design_weights, *design_input(seed + 1), DESIGN_STEPS,\n"
+        "        engine=engine)",
     ("06", "check_stdp_prediction"):
         "{check}(answer_from(predicted_dw, DELTAS, 2**-3, 2**-1, 32, 8), DELTAS,\n"
         "        a_plus=2**-3, a_minus=2**-1, imp=32, tau=8)",
+    ("06", "check_stdp_design"):
+        "{check}(my_stdp, delta=5, n_pairings=8, rise_per_pairing=(2, 4),\n"
+        "        fall_per_pairing=(1, 3), seed=seed + 1, engine=engine)",
 }
 
 

@@ -25,10 +25,12 @@ notebook                                  checks
 5  Loihi fixed point                      :func:`check_integer_decay`,
                                           :func:`check_decay_register`,
                                           :func:`check_weight_encoding`,
+                                          :func:`check_quantized_network` (design),
                                           :func:`check_convention_difference`
 6  Learning on Loihi                      :func:`check_trace_time_constant`,
                                           :func:`check_stdp_rule`,
                                           :func:`check_stdp_prediction`,
+                                          :func:`check_stdp_design` (design),
                                           :func:`check_reproducibility`
 ========================================  ====================================================
 
@@ -69,6 +71,7 @@ from dynsim.checks import (
     checked,
     data_scalar,
     fail,
+    is_unanswered,
     ratio_text,
     relative_error,
     returned_array,
@@ -82,7 +85,9 @@ __all__ = [
     "check_convention_difference",
     "check_decay_register",
     "check_integer_decay",
+    "check_quantized_network",
     "check_reproducibility",
+    "check_stdp_design",
     "check_stdp_prediction",
     "check_stdp_rule",
     "check_trace_time_constant",
@@ -998,3 +1003,339 @@ def check_reproducibility(run_learning: Callable[[int], Any], seeds: tuple[int, 
     n = int(np.count_nonzero(first != other))
     return success(name, f"same seed: identical weights ({first.size} synapses); seed "
                    f"{pair[1]} instead of {pair[0]}: {n} of {first.size} weights differ")
+
+
+# ---- design exercises: notebook 05 and 06 (issue 11)
+#: The keys of a notebook-5 design and their defaults (None: required).
+_NETWORK_DESIGN_KEYS = {"scale": None, "num_weight_bits": 8}
+#: The keys of a notebook-6 STDP design (all required): the rule and the two traces.
+_STDP_DESIGN_KEYS = ("dw", "imp_x1", "tau_x1", "imp_y1", "tau_y1")
+
+
+def _design_dict(design: Any, keys: Sequence[str], example: str) -> dict[str, Any]:
+    """Return a student's design dict; a hint for a stub, a non-dict or an unknown key."""
+    design = answered(design)
+    if not isinstance(design, dict):
+        raise Rejected(f"give the design as a dict, e.g. {example}; got {brief(design)}")
+    unknown = sorted(str(k) for k in design if k not in keys)
+    if unknown:
+        raise Rejected(f"unknown key(s) {', '.join(map(repr, unknown))}: the design's keys are "
+                       f"{', '.join(map(repr, keys))}")
+    if any(is_unanswered(v) for v in design.values()):
+        raise Rejected(UNANSWERED)
+    return dict(design)
+
+
+def _whole_in(value: Any, what: str, low: int, high: int, meaning: str) -> int:
+    """Return a student's integer in low..high, or a hint naming the register's range."""
+    number = _answer(value, "", what, f"{what} as one integer ({meaning})")
+    if not _whole(number) or not low <= number <= high:
+        raise Rejected(f"{what} = {brief(value)}: {meaning} is a whole number {low}..{high}")
+    return int(number)
+
+
+def _fmt_list(values: Any, digits: int = 4) -> str:
+    return "[" + ", ".join(f"{float(v):.{digits}g}" for v in np.ravel(values)) + "]"
+
+
+@checked("Loihi design")
+def check_quantized_network(design: Any, model: Any, weights: Any, input_indices: Any,
+                            input_times: Any, steps: int, *, rmse_limit: float = 1.0,
+                            engine: str | None = None) -> CheckResult:
+    """Check a student's Loihi design of a float LIF network on the emulated chip.
+
+    The design chooses the ``scale`` (integer units of u and v per model unit, mV) and the
+    weights' precision ``num_weight_bits``; :func:`dynsim.loihi.quantize_lif` derives the
+    registers from them (decays, threshold mantissa, weight mantissas and exponent). The check
+    runs the float model and the chip side by side on the given input spikes
+    (:func:`dynsim.loihi.compare_float_loihi`: Brian2 float64 and the bit-exact emulator) and
+    passes when the RMS error of v (Loihi / scale minus float) is below ``rmse_limit`` and
+    every neuron fires as many spikes on the chip as in the float model.
+
+    Parameters
+    ----------
+    design : dict
+        ``{"scale": float > 0, "num_weight_bits": int 1..8 (default 8)}``.
+    model : dynsim.loihi.FloatLIF
+        The float model.
+    weights : array_like of float, shape (inputs, neurons)
+        Input weights in model units (mV).
+    input_indices, input_times : array_like of int
+        The input spikes (input index, step).
+    steps : int
+        Steps to run (1 ms each).
+    rmse_limit : float
+        Largest accepted RMS error of v, in model units (default 1 mV).
+    engine : str, optional
+        Engine of the run (``None``: dynsim's default).
+
+    Returns
+    -------
+    CheckResult
+        A pass with the error and spike counts; otherwise what went wrong and which knob to
+        turn: a scale too small (weights rounded away, spikes missed), registers that overflow
+        at a too large scale, weights off their grid (a spike moves over the threshold), too
+        few weight bits.
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If the notebook's model, weights, inputs or ``rmse_limit`` make no sense.
+
+    References
+    ----------
+    Davies et al. (2018), IEEE Micro 38(1); nengo-loihi ``discretize.py``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dynsim.loihi import FloatLIF
+    >>> model = FloatLIF(tau_m=10, tau_syn=4, threshold=1.0)
+    >>> r = check_quantized_network({"scale": 2**12}, model, np.array([[0.5]]), [0] * 4,
+    ...                             [1, 2, 3, 4], 30, engine="numpy")
+    >>> bool(r)
+    True
+    """
+    from dynsim.loihi import FloatLIF, compare_float_loihi
+
+    name = "Loihi design"
+    if not isinstance(model, FloatLIF):
+        raise RegisterRangeError(f"model must be a FloatLIF, got {brief(model)}")
+    limit = _plain_number(rmse_limit, "rmse_limit")
+    if not (math.isfinite(limit) and limit > 0):
+        raise RegisterRangeError(f"rmse_limit must be a number > 0, got {rmse_limit!r}")
+    chosen = _design_dict(design, tuple(_NETWORK_DESIGN_KEYS),
+                          '{"scale": 2**10, "num_weight_bits": 8}')
+    if "scale" not in chosen:
+        raise Rejected("the design has no 'scale': give the integer units of v per mV")
+    scale = _answer(chosen["scale"], "", "scale", "the scale as one number (units per mV)")
+    if not (math.isfinite(scale) and scale > 0):
+        raise Rejected(f"scale = {brief(chosen['scale'])}: the scale is a number > 0 (integer "
+                       "units of v per mV)")
+    bits = _whole_in(chosen.get("num_weight_bits", 8), "num_weight_bits", 1,
+                     registers.WEIGHT_BITS, "the weight mantissa's precision in bits")
+    try:
+        run = compare_float_loihi(model, weights, input_indices, input_times, steps,
+                                  scale=scale, num_weight_bits=bits, engine=engine,
+                                  name="check_design5")
+    except RegisterRangeError as exc:
+        raise Rejected(f"at scale {scale:g} a register overflows: {str(exc)[:160]}. A smaller "
+                       "scale keeps every value in its register") from None
+    q = run.quantization
+    float_counts, chip_counts = (c.tolist() for c in run.spike_counts())
+    rmse = run.rmse_v()
+    w = np.asarray(run.weights, dtype=float)
+    applied = q.weights_effective
+    used = w != 0
+    off = float(np.max(np.abs(applied[used] - w[used]) / np.abs(w[used]))) if used.any() else 0.0
+    counts = f"spike counts per neuron float {float_counts}, chip {chip_counts}"
+    if rmse < limit and float_counts == chip_counts:
+        return success(name, f"RMS error of v {rmse:.2g} mV < {limit:g} mV and the same spike "
+                       f"counts per neuron {chip_counts} (scale {scale:g}, num_weight_bits "
+                       f"{bits}: the chip applies {_fmt_list(applied[used])} mV, at most "
+                       f"{100 * off:.2g} % off)")
+    result = f"RMS error of v {rmse:.2g} mV (limit {limit:g} mV), {counts}"
+    saturated = (np.abs(run.v_loihi) >= (1 << (_UV_BITS - 1)) - 1).any() or \
+        (np.abs(run.u_float).max(initial=0) * scale >= 1 << (_UV_BITS - 1))
+    if saturated:
+        largest = float(max(np.abs(run.u_float).max(initial=0), np.abs(run.v_float).max(
+            initial=0), model.threshold))
+        return fail(name, f"{result}: at scale {scale:g} u or v reaches the {_UV_BITS}-bit "
+                    f"register's limit {(1 << (_UV_BITS - 1)) - 1} (u wraps, v saturates): "
+                    f"the largest value, {largest:.3g} mV, needs a scale below "
+                    f"{((1 << (_UV_BITS - 1)) - 1) / largest:.4g}")
+    if np.any((applied == 0) & used):
+        return fail(name, f"{result}: at scale {scale:g} a weight rounds to 0 on the chip "
+                    f"(applied {_fmt_list(applied[used])} mV for {_fmt_list(w[used])} mV): "
+                    "raise the scale, a weight x scale must be worth several steps of "
+                    f"{1 << _ACT_SHIFT} units")
+    weights_text = (f"the chip applies {_fmt_list(applied[used])} mV for {_fmt_list(w[used])} "
+                    f"mV (up to {100 * off:.2g} % off)")
+    if bits < registers.WEIGHT_BITS and off > 1e-9:
+        return fail(name, f"{result}: {weights_text}; with num_weight_bits = {bits} a mantissa "
+                    f"keeps only its top {bits} bits: raise num_weight_bits")
+    if off > 1e-9:
+        return fail(name, f"{result}: {weights_text}, and a spike that moves by one step "
+                    "costs an error as large as the threshold. Past the cliff a larger power "
+                    "of two does not help: the weights' rounding to the mantissa grid is what "
+                    "is left. The scale need not be a power of two: choose one at which every "
+                    "weight x scale / 2**(6 + w_exp) is a whole mantissa (an even one in the "
+                    "mixed sign mode)")
+    return fail(name, f"{result}: the weights are exact, but v is resolved in steps of "
+                f"1/scale = {1 / scale:.2g} mV: a spike still moved. Choose a larger scale "
+                "at which the weights stay exact")
+
+
+#: The pairing protocol of the STDP design check (as notebook 6's ``pairing_experiment``):
+#: steps between pairings, the weight mantissa the plastic synapses start from.
+_PAIRING_PERIOD, _PAIRING_W_START = 150, 128
+
+
+def _pairing_weight_changes(design: dict[str, Any], delta: int, n_pairings: int, seed: int,
+                            engine: str | None) -> tuple[int, int]:
+    """Run the pairing protocol on the chip; return the total weight change at +delta, -delta.
+
+    Two pre neurons, each with its own plastic synapse onto one post neuron: pre 0 fires
+    ``delta`` steps before every post spike, pre 1 ``delta`` steps after. A teacher synapse
+    makes the post neuron fire at fixed steps; the plastic synapses have ``w_exp = -8``, an
+    actual weight of 0, so they do not change when it fires.
+    """
+    from dynsim.loihi import (
+        LoihiNetwork,
+        LoihiNeuronGroup,
+        LoihiSpikeGeneratorGroup,
+        LoihiSynapses,
+    )
+
+    t_post = [k * _PAIRING_PERIOD + _PAIRING_PERIOD // 2 for k in range(n_pairings)]
+    pre = LoihiSpikeGeneratorGroup(2, [0, 1] * n_pairings,
+                                   [t + s for t in t_post for s in (-delta, delta)],
+                                   name="check_design6_pre")
+    teacher = LoihiSpikeGeneratorGroup(1, [0] * n_pairings, [t - 1 for t in t_post],
+                                       name="check_design6_teacher")
+    post = LoihiNeuronGroup(1, threshold_v_mant=100, decay_v=4095, decay_I=4096,
+                            name="check_design6_post")
+    drive = LoihiSynapses(teacher, post, w_exp=7, name="check_design6_drive")
+    drive.connect(i=[0], j=[0])
+    drive.w = 255
+    plastic = LoihiSynapses(pre, post, dw=design["dw"], w_exp=-8,
+                            name="check_design6_plastic",
+                            **{k: design[k] for k in _STDP_DESIGN_KEYS[1:]})
+    plastic.connect(i=[0, 1], j=[0, 0])
+    plastic.w = _PAIRING_W_START
+    net = LoihiNetwork(pre, teacher, post, drive, plastic, engine=engine, seed=seed,
+                       name="check_design6_net")
+    net.run(n_pairings * _PAIRING_PERIOD)
+    rise, fall = (int(w) - _PAIRING_W_START for w in plastic.w)
+    return rise, -fall
+
+
+@checked("STDP design")
+def check_stdp_design(design: Any, *, delta: int = 5, n_pairings: int = 5,
+                      rise_per_pairing: tuple[float, float] = (2, 4),
+                      fall_per_pairing: tuple[float, float] = (1, 3), seed: int = 0,
+                      engine: str | None = None) -> CheckResult:
+    """Check a student's STDP rule and traces against a specification, on the emulated chip.
+
+    The design is a pair-based rule ``dw`` and the impulses and time constants of the pre
+    trace x1 and the post trace y1. The check runs the pairing protocol (notebook 6,
+    section 4) on :mod:`dynsim.loihi` with exact integers and the chip's stochastic rounding
+    (seeded): ``n_pairings`` pairings with the pre spike ``delta`` steps before the post spike,
+    and as many with it ``delta`` steps after, each on its own synapse starting from the
+    mantissa 128. It passes when the first weight rose by ``rise_per_pairing`` times
+    ``n_pairings`` and the second fell by ``fall_per_pairing`` times ``n_pairings`` (bounds
+    included).
+
+    Parameters
+    ----------
+    design : dict
+        ``{"dw": str, "imp_x1": int, "tau_x1": int, "imp_y1": int, "tau_y1": int}`` (the
+        impulses and time constants in the chip's register ranges, time constants in steps).
+    delta : int
+        ``|t_post - t_pre|`` of a pairing, in steps (1 ms), 1..60.
+    n_pairings : int
+        Pairings of each order, 1..40.
+    rise_per_pairing, fall_per_pairing : pair of float
+        The specification: the weight change per pairing (a range of magnitudes).
+    seed : int
+        Seed of the chip's stochastic rounding.
+    engine : str, optional
+        Engine of the run.
+
+    Returns
+    -------
+    CheckResult
+        A pass with both weight changes, or which change is out of the specification and
+        which constant to turn which way.
+
+    Raises
+    ------
+    dynsim.errors.RegisterRangeError
+        If ``delta``, ``n_pairings``, the ranges or the seed make no sense.
+
+    References
+    ----------
+    Davies et al. (2018), IEEE Micro 38(1) (learning engine); Bi and Poo (1998),
+    J. Neurosci. 18(24) (pairing protocol).
+
+    Examples
+    --------
+    >>> design = {"dw": "2^-4*x1*y0 - 2^-5*y1*x0", "imp_x1": 64, "tau_x1": 16,
+    ...           "imp_y1": 64, "tau_y1": 16}
+    >>> bool(check_stdp_design(design, engine="numpy"))
+    True
+    """
+    name = "STDP design"
+    d = _plain_number(delta, "delta")
+    n = _plain_number(n_pairings, "n_pairings")
+    if not (_whole(d) and 1 <= d <= 60 and _whole(n) and 1 <= n <= 40):
+        raise RegisterRangeError(f"delta must be a whole number of steps 1..60 and n_pairings "
+                                 f"1..40, got {delta!r} and {n_pairings!r}")
+    spec = []
+    for what, pair in (("rise_per_pairing", rise_per_pairing),
+                       ("fall_per_pairing", fall_per_pairing)):
+        try:
+            low, high = (_plain_number(v, what) for v in pair)
+        except (TypeError, ValueError):
+            raise RegisterRangeError(f"{what} must be (low, high), got {pair!r}") from None
+        if not (math.isfinite(low) and math.isfinite(high) and 0 <= low <= high):
+            raise RegisterRangeError(f"{what} must be (low, high) with 0 <= low <= high, got "
+                                     f"{pair!r}")
+        spec.append((low * n, high * n))
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise RegisterRangeError(f"seed must be an integer >= 0, got {seed!r}")
+    chosen = _design_dict(design, _STDP_DESIGN_KEYS, '{"dw": "2^-3*x1*y0 - 2^-3*y1*x0", '
+                          '"imp_x1": 32, "tau_x1": 10, "imp_y1": 32, "tau_y1": 10}')
+    missing = [k for k in _STDP_DESIGN_KEYS if k not in chosen]
+    if missing:
+        raise Rejected(f"the design has no {', '.join(map(repr, missing))}: give all of "
+                       f"{', '.join(map(repr, _STDP_DESIGN_KEYS))}")
+    if not isinstance(chosen["dw"], str):
+        raise Rejected(f"dw is the rule as a string such as '2^-3*x1*y0 - 2^-3*y1*x0', got "
+                       f"{brief(chosen['dw'])}")
+    for key in _STDP_DESIGN_KEYS[1:]:
+        value = chosen[key]
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise Rejected(f"{key} = {brief(value)}: the chip's trace registers hold whole "
+                           "numbers (an impulse 1..127, a time constant in steps)")
+        if int(value) <= 0:
+            raise Rejected(f"{key} = {value}: a trace needs an impulse and a time constant "
+                           "> 0 (0 switches the trace off)")
+    try:
+        rise, fall = _pairing_weight_changes(chosen, int(d), int(n), int(seed), engine)
+    except LearningRuleError as exc:
+        raise Rejected(f"the chip does not accept dw: {str(exc)[:200]}") from None
+    except RegisterRangeError as exc:
+        raise Rejected(f"a trace register does not take it: {str(exc)[:200]}") from None
+    (rise_lo, rise_hi), (fall_lo, fall_hi) = spec
+    at = f"after {int(n)} pairings"
+    measured = (f"{at} the weight changed by {rise:+d} at t_post - t_pre = +{int(d)} ms and by "
+                f"{-fall:+d} at -{int(d)} ms")
+    wanted = (f"wanted +{rise_lo:g}..+{rise_hi:g} and -{fall_lo:g}..-{fall_hi:g}")
+    problems = []
+    if rise < 0 and fall < 0:
+        problems.append("the signs are swapped: pre before post (x1 * y0) must potentiate, "
+                        "post before pre (y1 * x0) depress")
+    else:
+        ltp = ("the x1 * y0 term (its 2^k), imp_x1, or tau_x1 (a longer tau leaves more "
+               "of x1 after the delay)")
+        ltd = ("the y1 * x0 term (its 2^k), imp_y1, or tau_y1 (a longer tau leaves more "
+               "of y1 after the delay)")
+        if rise <= 0:
+            problems.append(f"pre before post did not potentiate ({rise:+d}): the rule needs a "
+                            "positive x1 * y0 term, and x1 an impulse")
+        elif rise < rise_lo:
+            problems.append(f"potentiation too weak: raise {ltp}")
+        elif rise > rise_hi:
+            problems.append(f"potentiation too strong: lower {ltp}")
+        if fall <= 0:
+            problems.append(f"post before pre did not depress ({-fall:+d}): the rule needs a "
+                            "negative y1 * x0 term, and y1 an impulse")
+        elif fall < fall_lo:
+            problems.append(f"depression too weak: raise {ltd}")
+        elif fall > fall_hi:
+            problems.append(f"depression too strong: lower {ltd}")
+    if not problems:
+        return success(name, f"{measured} ({wanted}, chip seed {int(seed)})")
+    return fail(name, f"{measured}, {wanted}: " + "; ".join(problems) + ". One power of two "
+                "in the rule halves or doubles a term")
