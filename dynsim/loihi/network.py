@@ -47,6 +47,7 @@ from dynsim.errors import LoihiNetworkError
 from dynsim.loihi import registers as R
 from dynsim.loihi._core import LoihiObject, as_steps, check_name, loihi_clock
 from dynsim.loihi.conventions import Convention, get_convention
+from dynsim.loihi.propagation import make_propagator
 
 __all__ = ["LOIHI_SCHEDULE", "MAX_MONITOR_VALUES", "RUN_LOCK", "LoihiNetwork", "RunProgress"]
 
@@ -159,7 +160,7 @@ class LoihiNetwork(Network):
         self.schedule = list(LOIHI_SCHEDULE)
         self._loihi_has_run = False
         self._fingerprint: tuple | None = None
-        self._fast_runs: list[Callable] = []
+        self._fast_runs: list[list[Callable] | tuple[Any, list[Callable]]] = []
         self._snapshot_fingerprint: tuple | None = None
         if objs:
             self.add(*objs)
@@ -369,8 +370,13 @@ class LoihiNetwork(Network):
         objs = _get_all_objects(self.objects)
         clocks = {o.clock for o in objs}
         if len(clocks) == 1 and all(self._owned(o) for o in objs):
-            self._fast_runs = [_lean_call(co) for o in self.sorted_objects if o.active
-                               for co in o.code_objects]
+            self._fast_runs = []
+            for o in self.sorted_objects:
+                if not o.active:
+                    continue
+                calls = [_lean_call(co) for co in o.code_objects]
+                propagator = make_propagator(o, self._engine)
+                self._fast_runs.append(calls if propagator is None else (propagator, calls))
             self._fingerprint = self._structure()
 
     def _fast_run(self, steps: int) -> None:
@@ -381,7 +387,12 @@ class LoihiNetwork(Network):
         timestep = clock.variables["timestep"].get_value()
         t = clock.variables["t"].get_value()
         dt = clock.variables["dt"].get_value()
-        runs = self._fast_runs
+        runs: list[Callable] = []
+        for entry in self._fast_runs:
+            if isinstance(entry, tuple):  # a Propagator, or Brian2's calls if it cannot bind
+                runs.extend([entry[0]] if entry[0].bind() else entry[1])
+            else:
+                runs.extend(entry)
         i_end = clock._i_end
         while timestep[0] < i_end:
             for run in runs:
