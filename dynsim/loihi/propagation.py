@@ -289,4 +289,7 @@ def _make_propagator(pathway: Any) -> Propagator | None:
 
     if not isinstance(synapses, LoihiSynapses) or not eligible(synapses):
         return None
+    queue = getattr(pathway, "queue", None)
+    if queue is not None and any(len(slot) for slot in queue._full_state()[1]):
+        return None  # spikes still in flight from a run with a delay: Brian2 delivers them
     return Propagator(pathway, synapses)
