@@ -110,7 +110,7 @@ def test_propagator_adds_each_spiking_neurons_weights_into_the_accumulator():
     syn.connect(i=rng.integers(0, 6, 40), j=rng.integers(0, 9, 40))
     syn.connect(i=rng.integers(0, 6, 30), j=rng.integers(0, 9, 30))  # pre now unsorted
     syn.w = rng.integers(-256, 255, len(syn))
-    LoihiNetwork(a, b, syn, engine="numpy", name="cy_prop_net")
+    LoihiNetwork(a, b, syn, engine="numpy", name="cy_prop_net").run(0)
     assert eligible(syn)
     spikespace = a.variables["_spikespace"].get_value()
     fired = np.array([0, 3, 4, 7, 8, 9], dtype=np.int32)  # 0 and 9: outside the subgroup
@@ -141,7 +141,7 @@ def test_spike_recorder_gives_the_monitor_what_brian2_would_record():
 
     a = LoihiNeuronGroup(10, name="cy_rec_a")
     mon = LoihiSpikeMonitor(a[3:9], name="cy_rec_mon")
-    LoihiNetwork(a, mon, engine="numpy", name="cy_rec_net")
+    LoihiNetwork(a, mon, engine="numpy", name="cy_rec_net").run(0)
     assert make_kernel(mon, "numpy") is None and make_kernel(mon, "cython") is not None
     spikespace = a.variables["_spikespace"].get_value()
     clock_t = loihi_clock().variables["t"].get_value()
