@@ -144,16 +144,16 @@ mon = LoihiSpikeMonitor(ng)
 net = LoihiNetwork(gen, ng, s_in, s_rec, mon)
 if repeats:
     net.store()
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 net.run(steps)
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 i1, t_1 = np.asarray(mon.i_).tolist(), np.rint(np.asarray(mon.t_) * 1000).astype(int).tolist()
 reruns, cpu = [], []
 for _ in range(repeats):
     a, c = time.perf_counter(), time.process_time()
     net.restore(); net.run(steps)
     reruns.append(time.perf_counter() - a); cpu.append(time.process_time() - c)
-json.dump({"build_s": t1 - t0, "first_run_s": t2 - t1,
+json.dump({"build_s": t1 - t0, "first_run_s": t2 - t1, "first_run_cpu_s": c2 - c1,
            "rerun_s": min(reruns) if reruns else None, "reruns_s": reruns,
            "rerun_cpu_s": min(cpu) if cpu else None,
            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -223,11 +223,14 @@ def _one(args: argparse.Namespace, threshold: int) -> dict:
     rate = n_spk / args.neurons / args.steps * 1000
     print(f"network: {args.neurons} neurons, {n_syn} synapses, {args.steps} steps, "
           f"{n_spk} spikes ({rate:.1f} Hz per neuron)")
+    cpu_ms = ours["rerun_cpu_s"] / args.steps * 1000
     print(f"dynsim ({args.engine}): first run {ours['first_run_s']:.3f} s, "
-          f"re-run {ours['rerun_s'] * 1000:.1f} ms = {args.steps / ours['rerun_s']:.0f} steps/s")
+          f"re-run {ours['rerun_s'] * 1000:.1f} ms = {args.steps / ours['rerun_s']:.0f} steps/s"
+          f" (process CPU {cpu_ms:.4f} ms per step); load average {os.getloadavg()[0]:.1f}")
     result = {"steps": args.steps, "neurons": args.neurons, "synapses": n_syn,
               "threshold": threshold, "rate_hz": rate, "engine": args.engine,
-              "dynsim": ours, "steps_per_s": args.steps / ours["rerun_s"]}
+              "dynsim": ours, "steps_per_s": args.steps / ours["rerun_s"],
+              "cpu_ms_per_step": cpu_ms, "load_average": list(os.getloadavg())}
     if theirs is not None:
         same = (theirs["spikes_i"] == ours["spikes_i"] and theirs["spikes_t"] == ours["spikes_t"])
         their_s = theirs["rerun_s"] if theirs["rerun_s"] is not None else theirs["first_run_s"]
@@ -238,8 +241,14 @@ def _one(args: argparse.Namespace, threshold: int) -> dict:
         print(f"speed-up (re-run): {their_s / ours['rerun_s']:.1f}x; first run: "
               f"{theirs['first_run_s'] / ours['first_run_s']:.1f}x; identical spikes: {same}; "
               f"brian2-loihi peak RSS {theirs['peak_rss_mb']:.0f} MB")
+        their_cpu = (theirs["rerun_cpu_s"] if theirs["rerun_cpu_s"] is not None
+                     else theirs["first_run_cpu_s"])
+        print(f"process CPU per step: brian2-loihi {their_cpu / args.steps * 1000:.3f} ms, "
+              f"dynsim {cpu_ms:.4f} ms: {their_cpu / ours['rerun_cpu_s']:.1f}x")
         result.update(brian2_loihi=theirs, identical=same, speedup=their_s / ours["rerun_s"],
-                      brian2_loihi_steps_per_s=args.steps / their_s)
+                      brian2_loihi_steps_per_s=args.steps / their_s,
+                      brian2_loihi_cpu_ms_per_step=their_cpu / args.steps * 1000,
+                      speedup_cpu=their_cpu / ours["rerun_cpu_s"])
     return result
 
 

@@ -248,6 +248,12 @@ class LoihiObject:
     def _loihi_apply(self) -> None:
         """Write every parameter into the Brian2 variables (after binding and reset)."""
 
+    def _loihi_stored(self) -> None:
+        """Note that the network stored its reset snapshot (the state as it is now)."""
+
+    def _loihi_restored(self) -> None:
+        """Note that the network restored its reset snapshot (before :meth:`_loihi_apply`)."""
+
     def _loihi_changed(self) -> None:
         """Record a structural change: the next run re-generates the code."""
         self._loihi_struct += 1

@@ -47,6 +47,7 @@ from dynsim.errors import LoihiNetworkError
 from dynsim.loihi import registers as R
 from dynsim.loihi._core import LoihiObject, as_steps, check_name, loihi_clock
 from dynsim.loihi.conventions import Convention, get_convention
+from dynsim.loihi.propagation import make_kernel
 
 __all__ = ["LOIHI_SCHEDULE", "MAX_MONITOR_VALUES", "RUN_LOCK", "LoihiNetwork", "RunProgress"]
 
@@ -159,7 +160,7 @@ class LoihiNetwork(Network):
         self.schedule = list(LOIHI_SCHEDULE)
         self._loihi_has_run = False
         self._fingerprint: tuple | None = None
-        self._fast_runs: list[Callable] = []
+        self._fast_runs: list[list[Callable] | tuple[Any, list[Callable]]] = []
         self._snapshot_fingerprint: tuple | None = None
         if objs:
             self.add(*objs)
@@ -303,6 +304,8 @@ class LoihiNetwork(Network):
             if float(self.t_) == 0.0 and _SNAPSHOT not in self._stored_state:
                 Network.store(self, _SNAPSHOT)
                 self._snapshot_fingerprint = self._topology()
+                for obj in self._loihi_objects():
+                    obj._loihi_stored()
         if progress is None:
             self._run_steps(steps, report, report_period, namespace, profile)
             return
@@ -369,8 +372,13 @@ class LoihiNetwork(Network):
         objs = _get_all_objects(self.objects)
         clocks = {o.clock for o in objs}
         if len(clocks) == 1 and all(self._owned(o) for o in objs):
-            self._fast_runs = [_lean_call(co) for o in self.sorted_objects if o.active
-                               for co in o.code_objects]
+            self._fast_runs = []
+            for o in self.sorted_objects:
+                if not o.active:
+                    continue
+                calls = [_lean_call(co) for co in o.code_objects]
+                kernel = make_kernel(o, self._engine)
+                self._fast_runs.append(calls if kernel is None else (kernel, calls))
             self._fingerprint = self._structure()
 
     def _fast_run(self, steps: int) -> None:
@@ -381,13 +389,28 @@ class LoihiNetwork(Network):
         timestep = clock.variables["timestep"].get_value()
         t = clock.variables["t"].get_value()
         dt = clock.variables["dt"].get_value()
-        runs = self._fast_runs
+        runs: list[Callable] = []
+        kernels = []
+        for entry in self._fast_runs:
+            if isinstance(entry, tuple):  # a compiled kernel, or Brian2's calls if it cannot bind
+                kernel = entry[0]
+                if kernel.bind():
+                    runs.append(kernel)
+                    kernels.append(kernel)
+                else:
+                    runs.extend(entry[1])
+            else:
+                runs.extend(entry)
         i_end = clock._i_end
-        while timestep[0] < i_end:
-            for run in runs:
-                run()
-            timestep[0] += 1
-            t[0] = timestep[0] * dt[0]
+        try:
+            while timestep[0] < i_end:
+                for run in runs:
+                    run()
+                timestep[0] += 1
+                t[0] = timestep[0] * dt[0]
+        finally:
+            for kernel in kernels:
+                kernel.finish()  # monitors receive what was recorded
         self.t_ = t_end
         self.after_run()
 
@@ -418,6 +441,7 @@ class LoihiNetwork(Network):
             Network.restore(self, _SNAPSHOT)
             for obj in _get_all_objects(self.objects):
                 if isinstance(obj, LoihiObject):
+                    obj._loihi_restored()
                     obj._loihi_apply()  # parameters, weights, delays, spike lists set since
 
     def __repr__(self) -> str:

@@ -123,16 +123,25 @@ def actual_weights(w: Any, w_exp: int = 0, num_weight_bits: int = 8, sign_mode: 
     conv = get_convention(convention)
     lim = _limits(w_exp, num_weight_bits, sign_mode, conv)
     w = np.asarray(w, dtype=INT)
-    wc = np.maximum(w, lim["w_floor"])
+    wc = np.maximum(w, lim["w_floor"]) if lim["w_floor"] > -_NO_LIMIT else w
+    # w_prec, w_mul and w_div are powers of two: masks and shifts instead of divisions (the
+    # same integers: x & -p == (x // p) * p, (x << a) >> b == (x * 2**a) // 2**b, floored)
     prec = lim["w_prec"]
     if truncate and conv.mantissa_rounding == "mixed_floor" and sign_mode == 1:
-        wt = (wc // prec) * prec  # two's complement: arithmetic shift
+        wt = wc & -prec  # two's complement: arithmetic shift
     elif truncate:
-        wt = np.sign(wc) * ((np.abs(wc) // prec) * prec)
+        magnitude = np.abs(wc) & -prec  # toward zero: the magnitude truncated
+        wt = np.where(wc < 0, -magnitude, magnitude)
     else:
         wt = wc
-    wa = ((wt * lim["w_mul"]) // lim["w_div"]) << R.WEIGHT_ACT_SHIFT
-    wa = np.clip(wa, -lim["w_lim"], lim["w_lim"])
+    up, down = lim["w_mul"].bit_length() - 1, lim["w_div"].bit_length() - 1
+    wa = np.left_shift(np.right_shift(np.left_shift(wt, up), down), R.WEIGHT_ACT_SHIFT)
+    if lim["w_lim"] < _NO_LIMIT:
+        wa = np.minimum(np.maximum(wa, -lim["w_lim"]), lim["w_lim"])
+    if w.ndim == 0:
+        wa, wt = INT(wa), INT(wt)
+    else:
+        wa = np.array(wa, dtype=INT)
     w_in = wt.copy() if conv.exponent_scope == "projection" else wa.copy()
     return w_in, wa
 
@@ -317,6 +326,11 @@ class LoihiSynapses(LoihiObject, Synapses):
         self._has_pre_trace = has_pre
         self._has_post_trace = has_post
         self._w_config: np.ndarray | None = None
+        self._w_version = 0
+        # what the weight arrays (w, w_in, w_act, limits) were last computed from, and what
+        # the reset snapshot holds: a reset recomputes them only if that differs
+        self._weights_key_now: tuple | None = None
+        self._weights_key_stored: tuple | None = None
         self._seed = 0
         if stochastic:
             self._learner = GeneratedCodeRunner(self, "learn", when="groups", order=0,
@@ -404,6 +418,7 @@ class LoihiSynapses(LoihiObject, Synapses):
             raise RegisterRangeError(
                 f"w must be a scalar or one value per synapse ({n}), got shape {arr.shape}")
         self._w_config = arr.copy()
+        self._w_version += 1
         self.variables["w"].set_value(arr)
         self._update_weights()
 
@@ -437,8 +452,14 @@ class LoihiSynapses(LoihiObject, Synapses):
     def _effective_convention(self) -> Convention:
         return self.convention or get_convention(None)
 
+    def _weights_key(self) -> tuple:
+        """Return what the weight arrays depend on: format, convention, weights, size."""
+        return (tuple(sorted(self._fmt.items())), self._effective_convention().name,
+                self._w_version if self._w_config is not None else -1, len(self))
+
     def _update_weights(self) -> None:
         """Recompute w_in and w_act from w (once per change, not per step)."""
+        self._weights_key_now = self._weights_key()
         conv = self._effective_convention()
         w = np.asarray(self.variables["w"].get_value(), dtype=INT)
         w_in, w_act = actual_weights(w, self._fmt["w_exp"], self._fmt["num_weight_bits"],
@@ -566,9 +587,12 @@ class LoihiSynapses(LoihiObject, Synapses):
             delay_s = np.asarray(self.pre.variables["delay"].get_value()).ravel()
             if len(delay_s) and round(float(delay_s[0]) * 1000) != self._delay_steps:
                 self.pre.delay = self._delay_steps * ms  # after a reset to an older state
-        if self._w_config is not None and len(self._w_config) == len(self):
-            self.variables["w"].set_value(self._w_config)
-        self._update_weights()
+        if self._rule is not None or self._weights_key_now != self._weights_key():
+            # (after a reset the arrays hold the snapshot's weights: recomputing 10**7 actual
+            # weights takes a second, so it is skipped when nothing they depend on changed)
+            if self._w_config is not None and len(self._w_config) == len(self):
+                self.variables["w"].set_value(self._w_config)
+            self._update_weights()
         for tr, p in self._traces.items():
             num, den = _trace_decay(p["tau"], conv)
             self.variables[f"imp_{tr}"].set_value(p["imp"])
@@ -581,6 +605,12 @@ class LoihiSynapses(LoihiObject, Synapses):
             self.variables["learn_epoch"].set_value(self._epoch)
         if "syn_id" in self.variables:
             self.variables["syn_id"].set_value(np.arange(len(self), dtype=INT))
+
+    def _loihi_stored(self) -> None:
+        self._weights_key_stored = self._weights_key_now
+
+    def _loihi_restored(self) -> None:
+        self._weights_key_now = self._weights_key_stored
 
     # ---------------------------------------------------------------- generated code
     def _loihi_code(self, kind: str) -> str:

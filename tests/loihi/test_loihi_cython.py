@@ -82,11 +82,85 @@ def test_slider_rerun_of_a_small_network_is_fast():
     assert_same(out, run_reference(spec, "silicon", seed=5, prefix="cy_"), spec)
 
 
-def test_speed_against_brian2_loihi_is_printed():
+def test_benchmark_network_spikes_identical_to_brian2_loihi():
+    """The speed benchmark's network (recurrent, CSR propagation) at a small size.
+
+    The speed itself is measured by benchmarks/loihi_speed.py (``tasks.py bench``), not here.
+    """
     spec_path = ROOT / "benchmarks" / "loihi_speed.py"
     module_spec = importlib.util.spec_from_file_location("loihi_speed", spec_path)
     bench = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(bench)
-    result = bench.main(["--steps", "300", "--threshold", "8000"])
+    result = bench.main(["--neurons", "200", "--steps", "200", "--threshold", "3000",
+                         "--brian2-loihi-repeats", "0"])
+    assert result["dynsim"]["spikes_i"], "the benchmark network must spike"
     if "identical" in result:
         assert result["identical"], "dynsim and brian2-loihi disagree on the benchmark"
+
+
+def test_propagator_adds_each_spiking_neurons_weights_into_the_accumulator():
+    """Subgroup source and target (index offsets), synapses not sorted by source."""
+    from dynsim.loihi import LoihiNetwork, LoihiNeuronGroup, LoihiSynapses
+    from dynsim.loihi.propagation import Propagator, eligible
+
+    rng = np.random.default_rng(7)
+    a = LoihiNeuronGroup(10, name="cy_prop_a")
+    b = LoihiNeuronGroup(12, name="cy_prop_b")
+    syn = LoihiSynapses(a[3:9], b[2:11], sign_mode=1, w_exp=3, name="cy_prop_s")
+    syn.connect(i=rng.integers(0, 6, 40), j=rng.integers(0, 9, 40))
+    syn.connect(i=rng.integers(0, 6, 30), j=rng.integers(0, 9, 30))  # pre now unsorted
+    syn.w = rng.integers(-256, 255, len(syn))
+    LoihiNetwork(a, b, syn, engine="numpy", name="cy_prop_net").run(0)
+    assert eligible(syn)
+    spikespace = a.variables["_spikespace"].get_value()
+    fired = np.array([0, 3, 4, 7, 8, 9], dtype=np.int32)  # 0 and 9: outside the subgroup
+    spikespace[:len(fired)] = fired
+    spikespace[-1] = len(fired)
+    acc = b.variables[syn._acc_name].get_value()
+    acc[:] = 5
+    propagator = Propagator(syn.pre, syn)
+    assert propagator.bind()
+    propagator()
+    pre = syn.variables["_synaptic_pre"].get_value()
+    post = syn.variables["_synaptic_post"].get_value()
+    expected = np.full(12, 5, dtype=np.int64)
+    hit = np.isin(pre, fired)
+    np.add.at(expected, post[hit], syn.w_in[hit])
+    np.testing.assert_array_equal(acc, expected)
+    assert expected[:2].tolist() == [5, 5] and hit.any() and not hit.all()
+    # weights that int32 cannot hold: the run takes Brian2's path
+    syn.w_in_ = np.full(len(syn), 2**40)
+    assert not propagator.bind()
+
+
+def test_spike_recorder_gives_the_monitor_what_brian2_would_record():
+    """A monitor of a subgroup: only its spikes, re-indexed, with their times and counts."""
+    from dynsim.loihi import LoihiNetwork, LoihiNeuronGroup, LoihiSpikeMonitor
+    from dynsim.loihi._core import loihi_clock
+    from dynsim.loihi.propagation import SpikeRecorder, make_kernel
+
+    a = LoihiNeuronGroup(10, name="cy_rec_a")
+    mon = LoihiSpikeMonitor(a[3:9], name="cy_rec_mon")
+    LoihiNetwork(a, mon, engine="numpy", name="cy_rec_net").run(0)
+    assert make_kernel(mon, "numpy") is None and make_kernel(mon, "cython") is not None
+    spikespace = a.variables["_spikespace"].get_value()
+    clock_t = loihi_clock().variables["t"].get_value()
+    t_before = float(clock_t[0])
+    recorder = SpikeRecorder(mon)
+    expected_i, expected_t = [], []
+    for rounds in (2, 700):  # the second run outgrows the recorder's first buffer
+        assert recorder.bind()
+        for step in range(rounds):
+            fired = np.array([0, 3, 5, 8, 9] if step % 2 else [4], dtype=np.int32)
+            spikespace[:len(fired)] = fired
+            spikespace[-1] = len(fired)
+            clock_t[0] = step * 1e-3
+            recorder()
+            inside = fired[(fired >= 3) & (fired < 9)] - 3
+            expected_i += inside.tolist()
+            expected_t += [step] * len(inside)
+        recorder.finish()
+        assert np.asarray(mon.i_).tolist() == expected_i
+        assert mon.t.tolist() == expected_t
+        assert np.asarray(mon.count).tolist() == np.bincount(expected_i, minlength=6).tolist()
+    clock_t[0] = t_before  # the shared clock, as it was
