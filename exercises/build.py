@@ -180,10 +180,10 @@ HIDDEN_TESTS = {
         "{check}(answer_from(saturation_rate, (0, 85)), (0, 85), units=True)",
     ("02", "check_ampa_rate_design"):
         "{check}(ampa_design, rate=100 * Hz, band=(40 * Hz, 60 * Hz), seed=seed + 1000,\n"
-        "        duration=300 * ms, engine=engine)",
+        "        duration=300 * ms)",
     ("03", "check_adaptation_design"):
         "{check}(ahp_design, dc=1.1 * nA, min_first_rate=70 * Hz, ratio=(0.3, 0.5),\n"
-        "        tau_range=(40 * ms, 60 * ms), duration=300 * ms, engine=engine)",
+        "        tau_range=(40 * ms, 60 * ms), duration=300 * ms)",
     ("05", "check_decay_register"):
         "{check}(answer_from(decay_register, 37.0), tau=37.0)",
     ("05", "check_weight_encoding"):

@@ -1104,7 +1104,7 @@ def _rate_band(band: Any) -> tuple[float, float]:
 @checked("AMPA design")
 def check_ampa_rate_design(biases: Any, rate: Any = 100 * Hz, band: Any = (40 * Hz, 60 * Hz),
                            *, seed: int = 0, n_trains: int = 16, duration: Any = 0.3 * second,
-                           engine: str | None = None) -> CheckResult:
+                           engine: str | None = "numpy") -> CheckResult:
     """Check AMPA biases designed so that a neuron fires in a rate band under an input train.
 
     The check simulates the design on the emulator: ``n_trains`` neurons of a core with the
@@ -1132,7 +1132,8 @@ def check_ampa_rate_design(biases: Any, rate: Any = 100 * Hz, band: Any = (40 * 
     duration : Quantity
         Simulated time (default 300 ms, at most 10 s).
     engine : str, optional
-        The emulator's engine (default: dynsim's default).
+        The emulator's engine (default ``'numpy'``: a check's run is short, and numpy needs
+        no compilation and no memory for compiled modules; None: dynsim's default).
 
     Returns
     -------
@@ -1192,7 +1193,7 @@ def check_ampa_rate_design(biases: Any, rate: Any = 100 * Hz, band: Any = (40 * 
 def check_adaptation_design(biases: Any, dc: Any = 1e-9 * amp, *, min_first_rate: Any = 70 * Hz,
                             ratio: tuple[float, float] = (0.3, 0.5),
                             tau_range: Any = (40e-3 * second, 60e-3 * second),
-                            duration: Any = 0.3 * second, engine: str | None = None
+                            duration: Any = 0.3 * second, engine: str | None = "numpy"
                             ) -> CheckResult:
     """Check adaptation biases designed for a spec of strength (how much) and memory (how long).
 
@@ -1222,7 +1223,8 @@ def check_adaptation_design(biases: Any, dc: Any = 1e-9 * amp, *, min_first_rate
     duration : Quantity
         Simulated time (default 300 ms, at most 10 s).
     engine : str, optional
-        The emulator's engine (default: dynsim's default).
+        The emulator's engine (default ``'numpy'``: a check's run is short, and numpy needs
+        no compilation and no memory for compiled modules; None: dynsim's default).
 
     Returns
     -------
