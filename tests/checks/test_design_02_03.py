@@ -73,21 +73,30 @@ def test_ampa_too_strong_design_fails_above():
     assert "above 40-60 Hz" in message and "lower the weight" in message
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (..., UNANSWERED),
-    (None, UNANSWERED),
-    (answer_from(lambda: (_ for _ in ()).throw(NotImplementedError())), UNANSWERED),
-    ([(1, 130)], "give your design as a dictionary"),
-    ({}, "your dictionary is empty"),
-    ({"PS_WEIGHT": (1, 130)}, "unknown bias name 'PS_WEIGHT'"),
-    ({"IF_DC_P": (1, 100)}, "designs the AMPA circuit only: IF_DC_P"),
-    ({"PS_WEIGHT_EXC_F_N": (8, 10)}, "coarse value 8 is outside 0..7"),
-    ({"PS_WEIGHT_EXC_F_N": (1, 300)}, "outside 0..255"),
-    ({"PS_WEIGHT_EXC_F_N": 400 * pA}, "physical name 'Iw_ampa'"),
-    ({"Iw_ampa": 3 * ms}, "is a current"),
+#: a wrong answer of each design exercise and the words of its hint (no simulation runs)
+@pytest.mark.parametrize(("design", "answer", "hint"), [
+    ("ampa", ..., UNANSWERED),
+    ("ampa", None, UNANSWERED),
+    ("ampa", answer_from(lambda: (_ for _ in ()).throw(NotImplementedError())), UNANSWERED),
+    ("ampa", [(1, 130)], "give your design as a dictionary"),
+    ("ampa", {}, "your dictionary is empty"),
+    ("ampa", {"PS_WEIGHT": (1, 130)}, "unknown bias name 'PS_WEIGHT'"),
+    ("ampa", {"IF_DC_P": (1, 100)}, "designs the AMPA circuit only: IF_DC_P"),
+    ("ampa", {"PS_WEIGHT_EXC_F_N": (8, 10)}, "coarse value 8 is outside 0..7"),
+    ("ampa", {"PS_WEIGHT_EXC_F_N": (1, 300)}, "outside 0..255"),
+    ("ampa", {"PS_WEIGHT_EXC_F_N": 400 * pA}, "physical name 'Iw_ampa'"),
+    ("ampa", {"Iw_ampa": 3 * ms}, "is a current"),
+    ("ahp", ..., UNANSWERED),
+    ("ahp", (0, 64), "give your design as a dictionary"),
+    ("ahp", {"IF_AHW": (0, 64)}, "unknown bias name 'IF_AHW'"),
+    ("ahp", {"PS_WEIGHT_EXC_F_N": (1, 61)}, "designs the adaptation circuit only"),
+    ("ahp", {"IF_AHW_P": (0, -1)}, "outside 0..255"),
+    ("ahp", {"Iw_ahp": 2 * Hz}, "is a current"),
 ])
-def test_ampa_wrong_answers_get_hints_without_a_run(answer, hint):
-    passed, message = verdict(checks.check_ampa_rate_design(answer, **AMPA_SPEC))
+def test_wrong_answers_get_hints_without_a_run(design, answer, hint):
+    check, spec = {"ampa": (checks.check_ampa_rate_design, AMPA_SPEC),
+                   "ahp": (checks.check_adaptation_design, AHP_SPEC)}[design]
+    passed, message = verdict(check(answer, **spec))
     assert not passed
     assert hint in message
 
@@ -135,20 +144,6 @@ def test_adaptation_one_big_jump_slows_the_first_interval():
     passed, message = verdict(result)
     assert not passed and ("first interval is slower" in message or "spike(s)" in message)
     assert "lower IF_AHW_P" in message
-
-
-@pytest.mark.parametrize(("answer", "hint"), [
-    (..., UNANSWERED),
-    ((0, 64), "give your design as a dictionary"),
-    ({"IF_AHW": (0, 64)}, "unknown bias name 'IF_AHW'"),
-    ({"PS_WEIGHT_EXC_F_N": (1, 61)}, "designs the adaptation circuit only"),
-    ({"IF_AHW_P": (0, -1)}, "outside 0..255"),
-    ({"Iw_ahp": 2 * Hz}, "is a current"),
-])
-def test_adaptation_wrong_answers_get_hints_without_a_run(answer, hint):
-    passed, message = verdict(checks.check_adaptation_design(answer, **AHP_SPEC))
-    assert not passed
-    assert hint in message
 
 
 @pytest.mark.parametrize("arguments", [
