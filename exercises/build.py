@@ -56,7 +56,7 @@ STUDENT_TAG, SOLUTION_TAG, PARAMETERS_TAG = "student", "solution", "parameters"
 BEGIN_ANSWER, END_ANSWER = "### BEGIN ANSWER", "### END ANSWER"
 #: minutes a new user needs for each notebook (measured walks took 70-100 minutes): the one
 #: source of the time estimates in the notebook headers, their parts tables and exercises/index
-MINUTES = {"01": 100, "02": 90, "03": 80, "04": 90, "05": 100, "06": 90, "07": 70}
+MINUTES = {"01": 100, "02": 100, "03": 90, "04": 90, "05": 100, "06": 90, "07": 70}
 INDEX = HERE / "index.ipynb"
 #: stored outputs larger than this (characters) are dropped from the solution copies
 MAX_OUTPUT_CHARS = 4000
@@ -180,6 +180,12 @@ HIDDEN_TESTS = {
         "{check}(my_ampa_design, event_time=23 * ms, dt=0.05 * ms, engine=engine)",
     ("02", "check_saturation_rate"):
         "{check}(answer_from(saturation_rate, (0, 85)), (0, 85), units=True)",
+    ("02", "check_ampa_rate_design"):
+        "{check}(ampa_design, rate=100 * Hz, band=(40 * Hz, 60 * Hz), seed=seed + 1000,\n"
+        "        duration=300 * ms)",
+    ("03", "check_adaptation_design"):
+        "{check}(ahp_design, dc=1.1 * nA, min_first_rate=70 * Hz, ratio=(0.3, 0.5),\n"
+        "        tau_range=(40 * ms, 60 * ms), duration=300 * ms)",
     ("05", "check_decay_register"):
         "{check}(answer_from(decay_register, 37.0), tau=37.0)",
     ("05", "check_weight_encoding"):

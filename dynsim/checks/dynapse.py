@@ -58,7 +58,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from brian2 import Quantity, amp, farad, mV, pA, pF, second, volt
+from brian2 import Hz, Quantity, amp, farad, mV, pA, pF, second, volt
 
 from dynsim.checks import (
     UNANSWERED,
@@ -79,9 +79,11 @@ from dynsim.checks import (
 )
 from dynsim.dynapse import physics
 from dynsim.dynapse.biases import (
+    BIAS_TABLE,
     bias_current,
     bias_spec,
     get_coarse_fine_table,
+    nearest_coarse_fine,
     resolve_biases,
     time_constant,
 )
@@ -94,10 +96,13 @@ from dynsim.dynapse.constants import (
     NEURONS_PER_CORE,
 )
 from dynsim.errors import DynsimError, InvalidSettingError
+from dynsim.validation import current_amperes, duration_seconds, rate_hz, whole_number
 
 __all__ = [
+    "check_adaptation_design",
     "check_ahp_steady_state",
     "check_ampa_design",
+    "check_ampa_rate_design",
     "check_bias_for_time_constant",
     "check_coefficient_of_variation",
     "check_dpi_time_constant",
@@ -1040,7 +1045,7 @@ AMPA_DESIGN_TAU_RTOL = 0.10
 AMPA_DESIGN_PEAK = (20 * pA, 40 * pA)
 
 
-def _design_biases(biases: Any, group: str) -> dict[str, tuple[int, int]]:
+def _group_design_biases(biases: Any, group: str) -> dict[str, tuple[int, int]]:
     """Return a student's ``{bias: (coarse, fine)}`` of one bias group, or a hint.
 
     Every entry is checked as ``set_bias`` checks it (unknown name, coarse/fine range,
@@ -1166,7 +1171,7 @@ def check_ampa_design(biases: Any, *, tau: Any = AMPA_DESIGN_TAU,
     step = data_scalar(dt, "s", "dt", positive=True)
     if onset > 1:
         raise InvalidSettingError(f"event_time must be within 0-1 s, got {event_time!r}")
-    chosen = _design_biases(biases, "AMPA")
+    chosen = _group_design_biases(biases, "AMPA")
 
     experiment = Experiment(1, core="Core_0", engine=engine, dt=step * second,
                             record=["I_ampa"], name="check_ampa_design")
@@ -1206,3 +1211,256 @@ def check_ampa_design(biases: Any, *, tau: Any = AMPA_DESIGN_TAU,
                      f"the AMPA weight bias PS_WEIGHT_EXC_F_N (amplitude = (Ith/Itau) Iw; or "
                      f"{way} the gain bias NPDPIE_THR_F_P){note}")
     return fail(name, f"{shown}: {found} (spec: {wanted}); " + "; ".join(hints))
+
+
+# ---- design exercises: notebook 02 and 03 (issue 11)
+#: the name of the Experiment every design check simulates (one set of Brian2 objects)
+_DESIGN_NAME = "check_design"
+
+
+def _design_biases(biases: Any, group: str, exercise: str) -> dict[str, tuple[int, int]]:
+    """Return a student's design ``{samna name: (coarse, fine)}`` of one bias group.
+
+    Raises
+    ------
+    Rejected
+        For a stub, anything that is not a dictionary, an empty one, an unknown bias name, a
+        bias of another group, or a value the bias cannot take (with the bias table's hint).
+    """
+    biases = answered(biases)
+    allowed = [spec for spec in BIAS_TABLE if spec.group == group and spec.modelled]
+    names = ", ".join(f"{spec.samna_name} ({spec.kind})" for spec in allowed)
+    if not isinstance(biases, Mapping):
+        raise Rejected(f"give your design as a dictionary {{bias name: (coarse, fine)}} of the "
+                       f"{group} biases ({names}), got {brief(biases)}")
+    if not biases:
+        raise Rejected(f"your dictionary is empty: set at least one of the {group} biases "
+                       f"({names})")
+    unknown = [name for name in biases if not _is_bias_name(name)]
+    if unknown:
+        raise Rejected(f"unknown bias name {brief(unknown[0])}: the {group} biases are {names}")
+    try:
+        resolved = resolve_biases(dict(biases))
+    except DynsimError as error:
+        raise Rejected(f"{error} (the {group} biases are {names})") from None
+    others = sorted(name for name in resolved if bias_spec(name).group != group)
+    if others:
+        raise Rejected(f"{exercise} designs the {group} circuit only: {', '.join(others)} "
+                       f"belong(s) to another circuit; use {names}")
+    return resolved
+
+
+def _is_bias_name(name: object) -> bool:
+    """Whether ``name`` is a samna or physical bias name."""
+    try:
+        bias_spec(name)
+    except DynsimError:
+        return False
+    return True
+
+
+def _design_run(n_neurons: int, seed: int, engine: str | None, record: str,
+                biases: Mapping[str, tuple[int, int]]) -> Any:
+    """Return the design checks' Experiment: ``n_neurons`` on Core_0 with ``biases`` set."""
+    from dynsim.dynapse.experiment import Experiment
+
+    experiment = Experiment(n_neurons, engine=engine, seed=seed, record=(record,),
+                            name=_DESIGN_NAME)
+    experiment.set_bias(dict(biases))
+    return experiment
+
+
+def _rate_band(band: Any) -> tuple[float, float]:
+    """Return the notebook's ``(low, high)`` rate band in Hz; raise for anything else."""
+    if not (isinstance(band, tuple | list) and len(band) == 2):
+        raise InvalidSettingError(f"band must be a pair (low, high) of rates, got {band!r}")
+    low, high = (rate_hz(value, "band") for value in band)
+    if not low < high:
+        raise InvalidSettingError(f"band must have low < high, got {band!r}")
+    return low, high
+
+
+@checked("AMPA design")
+def check_ampa_rate_design(biases: Any, rate: Any = 100 * Hz, band: Any = (40 * Hz, 60 * Hz),
+                           *, seed: int = 0, n_trains: int = 16, duration: Any = 0.3 * second,
+                           engine: str | None = "numpy") -> CheckResult:
+    """Check AMPA biases designed so that a neuron fires in a rate band under an input train.
+
+    The check simulates the design on the emulator: ``n_trains`` neurons of a core with the
+    factory biases, adaptation off (``IF_AHW_P = (0, 0)``), no DC, and the student's AMPA
+    biases, each neuron driven by its own seeded Poisson train of ``rate`` on one CAM entry
+    (an :class:`~dynsim.dynapse.Experiment`). It passes when the mean output rate over the
+    trains lies in ``band``. Every event adds ``J = (Ith/Itau) Iw`` to the AMPA DPI, which
+    decays with ``tau = C U_T/(kappa Itau)``: the mean current is ``J tau rate`` (Campbell's
+    theorem), the fluctuations around it shrink as ``tau rate`` grows.
+
+    Parameters
+    ----------
+    biases : dict
+        The student's design ``{name: (coarse, fine)}`` of the AMPA biases
+        ``PS_WEIGHT_EXC_F_N`` (weight), ``NPDPIE_TAU_F_P`` (leak: tau) and ``NPDPIE_THR_F_P``
+        (gain); physical names with currents (``{'Iw_ampa': 400 * pA}``) work too.
+    rate : Quantity or float
+        Rate of each input train (hertz, default 100 Hz).
+    band : tuple
+        Accepted mean output rates ``(low, high)`` (hertz, default 40-60 Hz).
+    seed : int
+        Seed of the Poisson trains (another seed: other trains of the same rate).
+    n_trains : int
+        Neurons, each with its own train (1..256; default 16).
+    duration : Quantity
+        Simulated time (default 300 ms, at most 10 s).
+    engine : str, optional
+        The emulator's engine (default ``'numpy'``: a check's run is short, and numpy needs
+        no compilation and no memory for compiled modules; None: dynsim's default).
+
+    Returns
+    -------
+    CheckResult
+        A pass with the mean rate; a NOT YET says which way to turn which bias.
+
+    References
+    ----------
+    Chicca E. et al. (2014). Neuromorphic electronic circuits for building autonomous
+    cognitive systems. Proc. IEEE 102(9), 1367-1388 (the DPI synapse).
+
+    Examples
+    --------
+    >>> from brian2 import Hz, ms
+    >>> check_ampa_rate_design({"PS_WEIGHT_EXC_F_N": (1, 61)}, n_trains=2, duration=100 * ms,
+    ...                        engine="numpy")
+    NOT YET [AMPA design] mean rate 0 Hz is below 40-60 Hz (input 100 Hz, mean AMPA current J tau nu = 35 pA, rheobase 301 pA): the neuron never fired: give each event more charge J tau: raise the weight PS_WEIGHT_EXC_F_N (fine, or coarse for about 8x) or the gain NPDPIE_THR_F_P, or lengthen tau_ampa by lowering the leak NPDPIE_TAU_F_P
+    """  # noqa: E501
+    name = "AMPA design"
+    rate_in = rate_hz(rate, "rate")
+    low, high = _rate_band(band)
+    seed = whole_number(seed, "seed", low=0, high=2**32 - 1)
+    n_trains = whole_number(n_trains, "n_trains", low=1, high=NEURONS_PER_CORE)
+    length = duration_seconds(duration, "duration", high=10.0)
+    design = _design_biases(biases, "AMPA", "this exercise")
+    experiment = _design_run(n_trains, seed, engine, "Imem", {"IF_AHW_P": (0, 0), **design})
+    experiment.set_input("AMPA", rate=rate_in * Hz, kind="poisson", weight=1)
+    recording = experiment.run(length * second)
+    rates = np.bincount(recording.spike_indices, minlength=n_trains) / length
+    mean = float(np.mean(rates))
+    currents = experiment.get_bias().currents()
+    synaptic, jump, tau = _mean_dpi_excess(currents, "ampa", rate_in, 1)
+    spread = f"the {n_trains} trains give {_fmt(rates.min(), 'Hz')} to {_fmt(rates.max(), 'Hz')}"
+    where = (f"(input {_fmt(rate_in, 'Hz')}, mean AMPA current J tau nu = {_fmt(synaptic, 'A')}, "
+             f"rheobase {_fmt(physics.rheobase(currents), 'A')})")
+    if low <= mean <= high:
+        return success(name, f"mean rate {_fmt(mean, 'Hz')} in {low:g}-{high:g} Hz ({spread}; "
+                       f"J = {_fmt(jump, 'A')}, tau_ampa = {_fmt(tau, 's')})")
+    knobs = ("the weight PS_WEIGHT_EXC_F_N (fine, or coarse for about 8x) or the gain "
+             "NPDPIE_THR_F_P")
+    if mean < low:
+        hint = (f"mean rate {_fmt(mean, 'Hz')} is below {low:g}-{high:g} Hz {where}: "
+                f"{'the neuron never fired: ' if mean == 0 else ''}give each event more "
+                f"charge J tau: raise {knobs}, or lengthen tau_ampa by lowering the leak "
+                "NPDPIE_TAU_F_P")
+    else:
+        hint = (f"mean rate {_fmt(mean, 'Hz')} is above {low:g}-{high:g} Hz {where}: give "
+                f"each event less charge J tau: lower {knobs}, or shorten tau_ampa by raising "
+                "the leak NPDPIE_TAU_F_P")
+    if mean > 0 and rates.max() > 2 * max(rates.min(), 1 / length):
+        hint += (f"; {spread}: with tau_ampa = {_fmt(tau, 's')} the neuron sees single kicks, "
+                 "a longer tau averages them (Think! 2.2)")
+    return fail(name, hint)
+
+
+@checked("adaptation design")
+def check_adaptation_design(biases: Any, dc: Any = 1e-9 * amp, *, min_first_rate: Any = 70 * Hz,
+                            ratio: tuple[float, float] = (0.3, 0.5),
+                            tau_range: Any = (40e-3 * second, 60e-3 * second),
+                            duration: Any = 0.3 * second, engine: str | None = "numpy"
+                            ) -> CheckResult:
+    """Check adaptation biases designed for a spec of strength (how much) and memory (how long).
+
+    The spec: the adaptation time constant ``tau_ahp = C_ahp U_T/(kappa Itau_ahp)`` lies in
+    ``tau_range`` (the neuron forgets its firing within a few tau_ahp); under the DC input
+    ``dc`` the rate of the first inter-spike interval is at least ``min_first_rate`` (one
+    spike's AHP jump ``J_ahp = (Ith_ahp/Itau_ahp) Iw_ahp`` barely slows the next interval);
+    and the adapted rate, over the last third of ``duration``, is ``ratio`` (low, high) of the
+    first-interval rate (the jumps add up to ``J_ahp tau_ahp f``). The check simulates one
+    neuron with the factory biases, the DC and the student's adaptation biases on the
+    emulator (an :class:`~dynsim.dynapse.Experiment`).
+
+    Parameters
+    ----------
+    biases : dict
+        The student's design ``{name: (coarse, fine)}`` of the adaptation biases
+        ``IF_AHW_P`` (weight), ``IF_AHTAU_N`` (leak: tau_ahp) and ``IF_AHTHR_N`` (gain);
+        physical names with currents (``{'Iw_ahp': 2 * pA}``) work too.
+    dc : Quantity or float
+        The DC input (amperes, rounded to the nearest ``IF_DC_P``; default 1 nA).
+    min_first_rate : Quantity or float
+        Lowest accepted rate of the first interval (hertz, default 70 Hz).
+    ratio : tuple of float
+        Accepted adapted rate / first-interval rate (default 0.3-0.5).
+    tau_range : tuple of Quantity
+        Accepted ``tau_ahp`` (default 40-60 ms).
+    duration : Quantity
+        Simulated time (default 300 ms, at most 10 s).
+    engine : str, optional
+        The emulator's engine (default ``'numpy'``: a check's run is short, and numpy needs
+        no compilation and no memory for compiled modules; None: dynsim's default).
+
+    Returns
+    -------
+    CheckResult
+        A pass with the measured rates; a NOT YET says which bias to turn which way.
+
+    References
+    ----------
+    Chicca E. et al. (2014). Neuromorphic electronic circuits for building autonomous
+    cognitive systems. Proc. IEEE 102(9), 1367-1388 (the adaptation DPI).
+
+    Examples
+    --------
+    >>> check_adaptation_design({"IF_AHW_P": (0, 26)}, engine="numpy")
+    NOT YET [adaptation design] tau_ahp = 70.9 ms is outside 40-60 ms: it is too long; tau_ahp = C_ahp U_T/(kappa Itau_ahp): raise the leak IF_AHTAU_N (a larger current forgets faster)
+    """  # noqa: E501
+    name = "adaptation design"
+    dc_a = current_amperes(dc, "dc", low=0.0)
+    first_min = rate_hz(min_first_rate, "min_first_rate")
+    if not (isinstance(ratio, tuple | list) and len(ratio) == 2
+            and 0 < float(ratio[0]) < float(ratio[1]) <= 1):
+        raise InvalidSettingError(f"ratio must be a pair 0 < low < high <= 1, got {ratio!r}")
+    if not (isinstance(tau_range, tuple | list) and len(tau_range) == 2):
+        raise InvalidSettingError(f"tau_range must be a pair of times, got {tau_range!r}")
+    tau_low, tau_high = (duration_seconds(t, "tau_range") for t in tau_range)
+    length = duration_seconds(duration, "duration", high=10.0)
+    design = _design_biases(biases, "adaptation", "this exercise")
+    group = _bias_group(design)
+    tau = float(time_constant("IF_AHTAU_N", *group.as_dict()["IF_AHTAU_N"]) / second)
+    band = f"{tau_low * 1e3:g}-{tau_high * 1e3:g} ms"
+    if not tau_low <= tau <= tau_high:
+        way, turn = (("too long", "raise"), ("too short", "lower"))[tau < tau_low]
+        return fail(name, f"tau_ahp = {_fmt(tau, 's')} is outside {band}: it is {way}; tau_ahp "
+                    f"= C_ahp U_T/(kappa Itau_ahp): {turn} the leak IF_AHTAU_N (a larger "
+                    "current forgets faster)")
+    experiment = _design_run(1, 0, engine, "Iahp", {
+        **design, "IF_DC_P": nearest_coarse_fine(dc_a, "IF_DC_P")})
+    spikes = np.asarray(experiment.run(length * second).spike_times / second)
+    if len(spikes) < 2:
+        return fail(name, f"{len(spikes)} spike(s) in {_fmt(length, 's')}: the neuron needs the "
+                    "DC input to fire; your adaptation stops it: lower IF_AHW_P")
+    first = 1 / (spikes[1] - spikes[0])
+    late = spikes[spikes >= 2 * length / 3]
+    adapted = (len(late) - 1) / (late[-1] - late[0]) if len(late) > 1 else 0.0
+    share = adapted / first
+    low, high = float(ratio[0]), float(ratio[1])
+    measured = (f"first interval {_fmt(first, 'Hz')}, adapted {_fmt(adapted, 'Hz')} "
+                f"({100 * share:.0f} %) with tau_ahp = {_fmt(tau, 's')}")
+    if first < first_min:
+        return fail(name, f"{measured}: the first interval is slower than "
+                    f"{_fmt(first_min, 'Hz')}: one spike's jump J_ahp = (Ith_ahp/Itau_ahp) Iw_ahp "
+                    "is too large; lower IF_AHW_P and let many small jumps add up (a longer "
+                    "tau_ahp within the spec keeps more of each)")
+    if share > high:
+        return fail(name, f"{measured}: too little adaptation (wanted {100 * low:.0f}-"
+                    f"{100 * high:.0f} %): raise the weight IF_AHW_P (how much per spike)")
+    if share < low:
+        return fail(name, f"{measured}: too much adaptation (wanted {100 * low:.0f}-"
+                    f"{100 * high:.0f} %): lower the weight IF_AHW_P (how much per spike)")
+    return success(name, f"{measured}: within {100 * low:.0f}-{100 * high:.0f} % and {band}")
