@@ -64,16 +64,16 @@ def box(locator) -> dict:
 _JS_SHOWN = """
 (el) => {
   // The part of el's box that can be seen: clipped by the window and by every ancestor
-  // that scrolls or clips (JupyterLab's notebook panel sits under its toolbar).
+  // that scrolls (JupyterLab's notebook panel, under its toolbar; a tab's box of controls).
   const r = el.getBoundingClientRect();
   let top = Math.max(r.top, 0), left = Math.max(r.left, 0);
   let bottom = Math.min(r.bottom, window.innerHeight), right = Math.min(r.right, window.innerWidth);
   for (let a = el.parentElement; a; a = a.parentElement) {
     const style = getComputedStyle(a);
-    if (!/(auto|scroll|hidden)/.test(style.overflow + style.overflowY + style.overflowX)) {
+    const c = a.getBoundingClientRect();
+    if (!/(auto|scroll)/.test(style.overflowY + style.overflowX) || !c.width || !c.height) {
       continue;
     }
-    const c = a.getBoundingClientRect();
     top = Math.max(top, c.top); left = Math.max(left, c.left);
     bottom = Math.min(bottom, c.bottom); right = Math.min(right, c.right);
   }
@@ -83,7 +83,7 @@ _JS_SHOWN = """
 
 
 def assert_wholly_shown(locator, what: str) -> None:
-    """The element's whole box can be seen: inside the window and every clipping ancestor."""
+    """The element's whole box can be seen: inside the window and every scrolling ancestor."""
     found = locator.evaluate(_JS_SHOWN)
     full, shown = found["box"], found["shown"]
     assert all(abs(a - b) <= 0.5 for a, b in zip(full, shown, strict=True)), (
