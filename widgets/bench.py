@@ -75,16 +75,21 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, VBox, Widget
+from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Tab, VBox, Widget
 
 from ._bokeh import format_time, load_bokehjs
 from ._lifecycle import close_tree, replace_in_cell
 from ._worker import LatestWinsRunner, kernel_thread
 
-__all__ = ["Bench", "DirectHost", "Host", "StatusArea", "close_tree", "error_html", "one_line"]
+__all__ = ["Bench", "DirectHost", "Host", "StatusArea", "close_tree", "control_tabs",
+           "error_html", "one_line", "plot_beside_controls"]
+
+#: The tallest a tab of controls is (px); a taller group scrolls inside its tab, so the
+#: bench's height stays fixed and its plot on screen (issue 11: a bench fits 1100 px).
+CONTROLS_HEIGHT = 330
 
 
 # --------------------------------------------------------------------------- errors
@@ -114,6 +119,58 @@ def error_html(exc: BaseException, context: str = "") -> str:
         "<pre style='font-size:11px;white-space:pre-wrap;margin:2px 0'>"
         f"{html.escape(details)}</pre></details></div>"
     )
+
+
+# --------------------------------------------------------------------------- layout
+def control_tabs(groups: Sequence[tuple[str, Sequence[Widget]]], *,
+                 height: int = CONTROLS_HEIGHT, width: str = "640px") -> Tab:
+    """Return the controls of a bench grouped by job, one tab per group.
+
+    The tab (class ``dynsim-controls``) holds one box per group (class
+    ``dynsim-group-<title>``, spaces as ``-``); a group taller than ``height`` pixels scrolls
+    inside its tab, so the bench's height does not depend on the group shown and the plot
+    next to it stays on screen while any control is used.
+
+    Parameters
+    ----------
+    groups : sequence of (str, sequence of Widget)
+        Tab title and the widgets of the group, in the order shown; empty groups are left out.
+    height : int
+        Largest height of a group's box in pixels.
+    width : str
+        CSS width the tab asks for (it shrinks in a narrower notebook).
+
+    Examples
+    --------
+    >>> from ipywidgets import IntSlider
+    >>> tabs = control_tabs([("neuron", [IntSlider()]), ("empty", []), ("run", [IntSlider()])])
+    >>> [tabs.get_title(i) for i in range(len(tabs.children))], tabs.selected_index
+    (['neuron', 'run'], 0)
+    """
+    shown = [(title, list(children)) for title, children in groups if children]
+    boxes = []
+    for title, children in shown:
+        group = VBox(children, layout=Layout(max_height=f"{int(height)}px", overflow="auto",
+                                             padding="4px 2px"))
+        group.add_class("dynsim-group-" + "-".join(title.split()))
+        boxes.append(group)
+    tabs = Tab(children=boxes, selected_index=0 if boxes else None,
+               layout=Layout(flex="1 1 auto", width=width, max_width="100%"))
+    for i, (title, _) in enumerate(shown):
+        tabs.set_title(i, title)
+    tabs.add_class("dynsim-controls")
+    return tabs
+
+
+def plot_beside_controls(plot: Widget, controls: Widget) -> HBox:
+    """Return the plot and the controls side by side, the controls below in a narrow notebook.
+
+    A wrapping row (ipywidgets ``Layout(flex_flow="row wrap")``): the plot keeps its place
+    (top left) and size; the controls go to its right when the notebook is wide enough,
+    otherwise beneath it. Either way the plot never moves while a control is used.
+    """
+    controls.layout.margin = "0 0 0 12px"
+    return HBox([plot, controls], layout=Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
 # --------------------------------------------------------------------------- status

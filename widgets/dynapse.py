@@ -30,9 +30,9 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from brian2 import Quantity, second
-from ipywidgets import HTML, Dropdown, HBox, Layout, VBox, Widget
+from ipywidgets import HTML, Dropdown, HBox, Layout, Widget
 
-from dynsim.dynapse.constants import CORE_NAMES, DEFAULT_DT
+from dynsim.dynapse.constants import CORE_NAMES, DEFAULT_DT, SYNAPSE_TYPES
 from dynsim.dynapse.experiment import Experiment
 from dynsim.dynapse.mismatch import Mismatch
 from dynsim.dynapse.recording import Recording
@@ -42,8 +42,8 @@ from dynsim.validation import duration_seconds
 
 from ._bokeh import format_time
 from ._worker import simulation_lock
-from .bench import Bench
-from .dynapse_biases import BiasPanel, bias_changes
+from .bench import Bench, control_tabs, plot_beside_controls
+from .dynapse_biases import BiasPanel, bias_changes, group_heading
 from .dynapse_inputs import InputPanel, input_changes, parse_times_ms, restore_inputs
 from .dynapse_scope import CURRENTS, CurrentScope
 
@@ -69,7 +69,9 @@ DEFAULT_INPUTS: dict[str, dict[str, Any]] = {
 #: Durations offered by the bench (seconds).
 _DURATIONS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
-
+#: Heights (px) of the bench's current plot and spike raster: with the tab of controls
+#: beneath them the whole bench stays within ~850 px (issue 11: it fits a 1100 px screen).
+SCOPE_HEIGHT, RASTER_HEIGHT = 270, 100
 
 #: The longest run a bench simulates (s): its recording (six currents of each neuron every
 #: time step) must fit in memory; the duration menu offers up to 10 s.
@@ -85,9 +87,14 @@ def _seconds(value: Quantity | float) -> float:
 class DynapseLab(Bench):
     """A DYNAP-SE bench in one call: bias sliders, inputs, live current scope and raster.
 
-    Builds an :class:`~dynsim.dynapse.Experiment` (or wraps the one given) and shows its
-    core's :class:`BiasPanel`, an :class:`InputPanel`, a :class:`CurrentScope`, a status line
-    and an error box. A slider change re-simulates from rest and redraws; while a drag goes
+    Builds an :class:`~dynsim.dynapse.Experiment` (or wraps the one given) and shows a
+    :class:`CurrentScope` at a fixed place with, beside it (beneath it in a narrow notebook),
+    the controls in tabs by job (:attr:`controls_tab`): ``neuron`` (the neuron's and its
+    adaptation's biases), ``AMPA``, ``NMDA``, ``GABA_A``, ``GABA_B`` (each synapse type's
+    biases), ``inputs`` (the :class:`InputPanel`) and ``run & files`` (duration, run again,
+    the bias files of the core's :class:`BiasPanel`); a status line above, an error box
+    below. The whole bench is about 850 px tall, so the plot stays on screen while any
+    control is used. A slider change re-simulates from rest and redraws; while a drag goes
     on, only the latest value is simulated (one worker thread per bench). An error (a bad
     value, a CAM budget overflow, a failed run) shows in the bench; the chip and the plot
     keep their previous state. Runtime engines stream the currents into the plot and show a
@@ -185,7 +192,8 @@ class DynapseLab(Bench):
         shown = tuple(neurons) if neurons is not None else (0,)
         self.scope = CurrentScope(shown, [c for c in CURRENTS if c in experiment.record],
                                   n_neurons=experiment.n_neurons, log_y=log_y,
-                                  duration=self._duration, max_points=max_points)
+                                  duration=self._duration, max_points=max_points,
+                                  height=SCOPE_HEIGHT, raster_height=RASTER_HEIGHT)
         self._build_controls()
         self.set_children(self._layout())
         # Build now, on the caller's thread: a standalone build switches Brian2's
@@ -211,12 +219,32 @@ class DynapseLab(Bench):
         neurons = f"{exp.n_neurons} neuron{'s' if exp.n_neurons > 1 else ''}"
         title = HTML(f"<b>DYNAP-SE bench</b> · {neurons} on {CORE_NAMES[exp.core_id]} of chip "
                      f"{exp.chip_id} · engine {html.escape(engine)}")
-        side = VBox([self.input_panel.widget,
-                     HBox([self.duration_control, self.run_button],
-                          layout=Layout(margin="8px 0 0 0"))],
-                    layout=Layout(margin="0 0 0 12px"))
-        top = HBox([self.scope.widget, side], layout=Layout(flex_flow="row wrap"))
-        return [title, self.status.line, top, self.status.error, self.bias_panel.widget]
+        self.controls_tab = control_tabs(self._control_groups())
+        main = plot_beside_controls(self.scope.widget, self.controls_tab)
+        return [title, self.status.line, main, self.status.error]
+
+    def _control_groups(self) -> list[tuple[str, list[Widget]]]:
+        """Return the bench's controls by job (the tabs of :attr:`controls_tab`).
+
+        ``neuron`` (the neuron's biases and, under a heading, its adaptation), one tab per
+        synapse type (its DPI's biases), ``inputs`` (the input of each synapse type) and
+        ``run & files`` (duration, run again, reset / save / load / download / upload of the
+        biases, and the unmodelled biases folded away).
+        """
+        panel = self.bias_panel
+        groups: dict[str, list[Widget]] = {}
+        for group in panel.modelled_groups():
+            if group in SYNAPSE_TYPES or not groups:
+                groups[group] = panel.group_rows(group)
+            else:  # adaptation: part of the neuron, under its own heading
+                first = next(iter(groups.values()))
+                first.extend([group_heading(group), *panel.group_rows(group)])
+        groups["inputs"] = [self.input_panel.widget]
+        run = HBox([self.duration_control, self.run_button],
+                   layout=Layout(align_items="center"))
+        folded = panel.folded_groups()
+        groups["run & files"] = [run, panel.bar, *([folded] if folded is not None else [])]
+        return list(groups.items())
 
     # ------------------------------------------------------------------ Bench hooks
     def _snapshot(self) -> Any:
@@ -330,5 +358,6 @@ class DynapseLab(Bench):
     def close(self) -> None:
         """Stop the worker and close every widget of the bench."""
         self.scope.close()
+        self.bias_panel.close()
         super().close()
 

@@ -64,11 +64,12 @@ from dynsim.dynapse.constants import (
 from dynsim.errors import InvalidSettingError
 
 from ._bokeh import format_current, format_time
+from ._lifecycle import close_tree
 from ._worker import simulation_lock
 from .bench import DirectHost, Host
 from .bias_files import MAX_BIAS_FILE_BYTES, BiasFolder, file_controls_enabled, read_bias_text
 
-__all__ = ["BiasBoard", "BiasPanel", "bias_changes"]
+__all__ = ["BiasBoard", "BiasPanel", "bias_changes", "group_heading"]
 
 
 # --------------------------------------------------------------------------- the board
@@ -155,6 +156,12 @@ class _CoreBiases:
 
 
 # --------------------------------------------------------------------------- bias panel
+def group_heading(text: str) -> HTML:
+    """Return the heading of a group of controls (a bias group's name, underlined)."""
+    return HTML(f"<div style='font-weight:600;border-bottom:1px solid #ddd;margin-top:4px'>"
+                f"{html.escape(text)}</div>")
+
+
 class _BiasRow:
     """Coarse and fine control of one bias, with its current and time constant."""
 
@@ -270,7 +277,8 @@ class BiasPanel:
                                     names="value")
         self.refresh()
         self._build_buttons()
-        self.widget = self._layout()
+        self.bar = self._build_bar()
+        self._widget: VBox | None = None
 
     # ------------------------------------------------------------------ layout
     def _build_buttons(self) -> None:
@@ -309,36 +317,73 @@ class BiasPanel:
         """The file name offered for this core's biases (``'biases_Core_0.json'``)."""
         return f"biases_{CORE_NAMES[self.chip.core_id]}.json"
 
-    def _layout(self) -> VBox:
+    def _build_bar(self) -> HBox:
         title = HTML(f"<b>Biases of {self.chip.label}</b>", layout=Layout(margin="0 12px 0 0"))
         files = [self.path, self.save_button, self.load_button] if self.file_controls else []
-        bar = HBox([title, self.reset_button, *files, self.download_button, self.upload,
-                    self.download],
-                   layout=Layout(flex_flow="row wrap", align_items="center"))
+        return HBox([title, self.reset_button, *files, self.download_button, self.upload,
+                     self.download],
+                    layout=Layout(flex_flow="row wrap", align_items="center"))
+
+    def group_rows(self, group: str) -> list[Widget]:
+        """Return the row boxes of one bias group (``BIAS_GROUPS``), in the chip's order.
+
+        A bench places them in its own layout (``DynapseLab``: one tab per group); each
+        row's box may sit in one layout at a time.
+        """
+        return [self.controls[name].box for name in BIAS_GROUPS[group]]
+
+    @staticmethod
+    def modelled_groups() -> list[str]:
+        """Names of the bias groups with at least one modelled bias, in the chip's order."""
+        return [group for group, names in BIAS_GROUPS.items()
+                if any(bias_spec(name).modelled for name in names)]
+
+    def folded_groups(self) -> Accordion | None:
+        """Return the groups whose biases are all unmodelled, folded away (or ``None``)."""
+        folded = [group for group in BIAS_GROUPS if group not in self.modelled_groups()]
+        if not folded:
+            return None
+        extra = Accordion(children=[VBox(self.group_rows(g)) for g in folded],
+                          selected_index=None)
+        for i, group in enumerate(folded):
+            extra.set_title(i, f"{group} (not modelled)")
+        return extra
+
+    @property
+    def widget(self) -> VBox:
+        """The panel on its own: buttons, the modelled groups in two columns, the rest folded.
+
+        Built when first asked for (a bench that places the rows itself never builds it).
+        """
+        if self._widget is None:
+            self._widget = self._layout()
+        return self._widget
+
+    def _layout(self) -> VBox:
         columns: list[list[Widget]] = [[], []]
-        folded: list[tuple[str, VBox]] = []
-        for group, names in BIAS_GROUPS.items():
-            rows = [self.controls[name].box for name in names]
-            if not any(bias_spec(name).modelled for name in names):
-                folded.append((f"{group} (not modelled)", VBox(rows)))
-                continue
-            header = HTML(f"<div style='font-weight:600;border-bottom:1px solid #ddd;"
-                          f"margin-top:4px'>{group}</div>")
-            columns[group in SYNAPSE_TYPES].extend([header, *rows])
+        for group in self.modelled_groups():
+            columns[group in SYNAPSE_TYPES].extend([group_heading(group),
+                                                    *self.group_rows(group)])
         body = HBox([VBox(c, layout=Layout(margin="0 16px 0 0")) for c in columns],
                     layout=Layout(flex_flow="row wrap"))
-        children: list[Widget] = [bar, body]
-        if folded:
-            extra = Accordion(children=[box for _, box in folded], selected_index=None)
-            for i, (title_text, _) in enumerate(folded):
-                extra.set_title(i, title_text)
-            children.append(extra)
+        children: list[Widget] = [self.bar, body]
+        folded = self.folded_groups()
+        if folded is not None:
+            children.append(folded)
         if self._own_host:
             children += [self.host.status.line, self.host.status.error]
         return VBox(children)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close every widget of the panel (a bench that shows it closes it too)."""
+        close_tree(self.bar)
+        for row in self.controls.values():
+            close_tree(row.box)
+        if self._widget is not None:
+            close_tree(self._widget)
 
     # ------------------------------------------------------------------ state
     def values(self) -> dict[str, tuple[int, int]]:

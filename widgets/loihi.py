@@ -40,7 +40,6 @@ from ipywidgets import (
     HBox,
     IntText,
     Layout,
-    VBox,
     Widget,
 )
 
@@ -61,7 +60,7 @@ from dynsim.loihi.synapses import LoihiSynapses
 
 from ._bokeh import format_time
 from ._worker import simulation_lock
-from .bench import Bench
+from .bench import Bench, control_tabs, plot_beside_controls
 from .loihi_models import _ChipModel, _FloatModel, _Model, _Result
 from .loihi_params import (
     FLOAT_PARAMS,
@@ -70,6 +69,7 @@ from .loihi_params import (
     WEIGHT_SLIDERS_MAX,
     _ParamPanel,
     _steps_value,
+    param_group,
     param_range,
     parse_ints,
 )
@@ -329,12 +329,14 @@ class LoihiLab(Bench):
         self.run_button = self._run_controls(self.steps_control, "steps", "dynsim-lab-steps")
 
     def _layout(self) -> list[Widget]:
-        side = VBox([*self.panel.rows,
-                     HBox([self.steps_control, self.run_button],
-                          layout=Layout(margin="8px 0 0 0"))],
-                    layout=Layout(margin="0 0 0 12px"))
-        top = HBox([self.scope.widget, side], layout=Layout(flex_flow="row wrap"))
-        return [self.title, self.convention_label, self.status.line, top, self.registers,
+        groups: dict[str, list[Widget]] = {}
+        for name, row in zip(self.panel.params, self.panel.rows, strict=True):
+            groups.setdefault(param_group(name), []).append(row)
+        groups["run"] = [HBox([self.steps_control, self.run_button],
+                              layout=Layout(align_items="center"))]
+        self.controls_tab = control_tabs(list(groups.items()), width="560px")
+        main = plot_beside_controls(self.scope.widget, self.controls_tab)
+        return [self.title, self.convention_label, self.status.line, main, self.registers,
                 self.status.error, self.note]
 
     # ------------------------------------------------------------------ Bench hooks

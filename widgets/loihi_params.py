@@ -39,8 +39,8 @@ from dynsim.validation import bounded_size, whole_number
 
 from .bench import Host
 
-__all__ = ["FLOAT_PARAMS", "MAX_STEPS", "NEURON_PARAMS", "SYNAPSE_PARAMS", "WEIGHT_SLIDERS_MAX",
-           "param_range", "parse_ints"]
+__all__ = ["FLOAT_PARAMS", "MAX_STEPS", "NEURON_PARAMS", "PARAM_GROUPS", "SYNAPSE_PARAMS",
+           "WEIGHT_SLIDERS_MAX", "param_group", "param_range", "parse_ints"]
 
 #: Neuron-group parameters a bench controls, in the order shown.
 NEURON_PARAMS: tuple[str, ...] = ("decay_v", "decay_I", "threshold_v_mant", "bias_mant",
@@ -58,6 +58,28 @@ _MAX_WEIGHT_VALUES = 1_000_000
 _SIGN_MODES = {1: "mixed", 2: "excitatory", 3: "inhibitory"}
 #: The synapse traces a bench may draw.
 _TRACE_NAMES = ("x1", "x2", "y1", "y2", "y3")
+
+
+#: The tab of a LoihiLab that holds each parameter's control (``w_<k>``: ``'synapses'``).
+PARAM_GROUPS: dict[str, str] = {
+    **dict.fromkeys(NEURON_PARAMS, "neuron"),
+    **dict.fromkeys((*SYNAPSE_PARAMS, "w"), "synapses"),
+    **dict.fromkeys(("tau_m", "tau_syn", "threshold"), "float model"),
+    **dict.fromkeys(("scale", "convention"), "quantization"),
+}
+
+
+def param_group(name: str) -> str:
+    """Return the tab of a LoihiLab that holds the control ``name``.
+
+    Examples
+    --------
+    >>> param_group("decay_v"), param_group("w_3"), param_group("scale")
+    ('neuron', 'synapses', 'quantization')
+    """
+    if name.startswith("w_") and name[2:].isdigit():
+        return "synapses"
+    return PARAM_GROUPS.get(name, "other")
 
 
 # --------------------------------------------------------------------------- ranges

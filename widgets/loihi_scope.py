@@ -26,6 +26,9 @@ _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#
             "#7f7f7f", "#bcbd22", "#17becf")
 _DASHES = ("solid", "dashed", "dotted", "dotdash")
 _FLOAT_COLOR, _LOIHI_COLOR, _ERROR_COLOR = "#1f77b4", "#ff7f0e", "#d62728"
+#: Height (px) the figures of a TraceScope with more than two share (v gets half): with the
+#: legends, the step axis and the bench's controls, the bench stays within ~900 px.
+_STACK_HEIGHT = 340
 #: The most indices a neuron or synapse choice takes.
 _MAX_INDICES = 100_000
 
@@ -168,6 +171,11 @@ class TraceScope(BokehScope):
         if not panels:
             raise LoihiNetworkError("nothing to draw: give variables, or synapses with traces "
                                     "or weights")
+        if len(panels) > 2:  # the figures share one height budget: the bench fits a screen
+            panels[0].height = min(panels[0].height, _STACK_HEIGHT // 2)
+            rest = (_STACK_HEIGHT - panels[0].height) // (len(panels) - 1)
+            for panel in panels[1:]:
+                panel.height = min(panel.height, rest)
         return panels
 
     # ------------------------------------------------------------------ bokeh

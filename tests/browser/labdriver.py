@@ -791,6 +791,57 @@ def widget(page, css_class: str, within: str | None = None):
     return loc
 
 
+_JS_REVEAL = """
+(el) => {
+  // The outermost closed tab or accordion section that holds el (ipywidgets 8: a Tab is a
+  // Lumino TabBar over .widget-tab-contents; an Accordion is .jupyter-widget-Collapse
+  // sections): mark its tab or header with data-dynsim-reveal for the caller to click.
+  document.querySelectorAll('[data-dynsim-reveal]')
+    .forEach(e => e.removeAttribute('data-dynsim-reveal'));
+  const chain = [];
+  for (let a = el; a && a.parentElement; a = a.parentElement) { chain.push(a); }
+  for (const a of chain.reverse()) {
+    const parent = a.parentElement;
+    if (parent.classList.contains('widget-tab-contents')
+        && a.classList.contains('lm-mod-hidden')) {
+      const index = Array.from(parent.children).indexOf(a);
+      const tabs = parent.parentElement.querySelectorAll(
+        ':scope > .widget-tab-bar .lm-TabBar-tab');
+      tabs[index].setAttribute('data-dynsim-reveal', '1');
+      return true;
+    }
+    if (a.classList.contains('jupyter-widget-Collapse-contents')
+        && !parent.classList.contains('jupyter-widget-Collapse-open')) {
+      parent.querySelector(':scope > .jupyter-widget-Collapse-header')
+        .setAttribute('data-dynsim-reveal', '1');
+      return true;
+    }
+  }
+  return false;
+}
+"""
+
+
+def reveal(page, css_class: str, within: str | None = None):
+    """Open the tab or accordion section that holds a control, as a user clicks it.
+
+    The benches group their controls in an ipywidgets ``Tab`` (``dynsim.widgets.bench.
+    control_tabs``); a control in a closed tab is not displayed. Clicks the tab (and any
+    enclosing one, outermost first), waits until the control is visible and returns its
+    locator (``within`` as for :func:`widget`).
+    """
+    loc = widget(page, css_class, within)
+    for _ in range(8):  # nesting depth
+        if not loc.evaluate(_JS_REVEAL):
+            break
+        target = page.locator("[data-dynsim-reveal]")
+        target.scroll_into_view_if_needed()
+        target.click()
+        target.evaluate("e => e.removeAttribute('data-dynsim-reveal')")
+    loc.wait_for(state="visible", timeout=10_000)
+    return loc
+
+
 _JS_KIND = """
 (el) => {
   if (el.querySelector('.widget-readout')) { return 'slider'; }
@@ -820,7 +871,7 @@ def set_widget_value(page, css_class: str, value: Any, within: str | None = None
     within : str, optional
         Container selector, as for :func:`widget`.
     """
-    loc = widget(page, css_class, within)
+    loc = reveal(page, css_class, within)
     loc.scroll_into_view_if_needed()
     kind = loc.evaluate(_JS_KIND)
     if kind in ("slider", "text"):
@@ -850,7 +901,7 @@ def drag_slider(page, css_class: str, fraction: float, within: str | None = None
 
     Returns the readout's text afterwards (``within`` as for :func:`widget`).
     """
-    loc = widget(page, css_class, within)
+    loc = reveal(page, css_class, within)
     loc.scroll_into_view_if_needed()
     track = loc.locator(".noUi-base").bounding_box()
     handle = loc.locator(".noUi-handle").bounding_box()
@@ -930,6 +981,23 @@ def bokeh_data(page, name: str) -> dict[str, list]:
     assert data is not None, (f"no Bokeh model named {name!r} in the page "
                               "(is BokehJS loaded INLINE and the source given name=...?)")
     return data
+
+
+def wait_until(what: str, check, *, timeout: float = 60, interval: float = 0.2) -> Any:
+    """Poll ``check()`` until it returns something true; return it.
+
+    Raises
+    ------
+    AssertionError
+        ``"<what> within <timeout> s"`` when ``check()`` stayed false.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} within {timeout} s")
 
 
 def wait_for_data_change(page, name: str, before: dict, *, timeout: float = 30) -> dict:

@@ -24,6 +24,7 @@ from labdriver import (
     show_notebook,
     wait_for_data_change,
     wait_for_element,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -34,13 +35,7 @@ SOURCE = "dynsim-loihi-traces"
 
 def wait_for(page, what, check, timeout: float = 60):
     """Poll ``check()`` until it returns something true; return it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} within {timeout} s")
+    return wait_until(what, check, timeout=timeout)
 
 
 def scope_pixels(page) -> bytes:

@@ -37,6 +37,15 @@ def make_lab(request):
 
 
 @pytest.fixture
+def labs():
+    """Keep the benches a test makes (append them); close them afterwards."""
+    made = []
+    yield made
+    for lab in made:
+        lab.close()
+
+
+@pytest.fixture
 def thread_errors(monkeypatch):
     """Exceptions that escaped any thread during the test (must stay empty)."""
     seen = []

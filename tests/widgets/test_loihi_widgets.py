@@ -33,15 +33,6 @@ from dynsim.loihi.registers import REGISTERS
 TIMEOUT = 120
 
 
-@pytest.fixture
-def labs():
-    """Keep the benches a test makes; close them afterwards."""
-    made = []
-    yield made
-    for lab in made:
-        lab.close()
-
-
 def network(prefix, *, n=3, n_in=2, convention=None, weights=(150, 90, 60, -60, -120, -200),
             decay_v=256, monitors=False, learning=False, engine="numpy"):
     """A small network: spike generator -> n neurons (all to all), fixed names."""
