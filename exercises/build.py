@@ -178,6 +178,9 @@ HIDDEN_TESTS = {
         "{check}(answer_from(epsc_jump, 5, 2 * ith, itau, iw), 5, 2 * ith, itau, iw)",
     ("02", "check_saturation_rate"):
         "{check}(answer_from(saturation_rate, (0, 85)), (0, 85), units=True)",
+    ("04", "check_wta_design"):
+        "{check}(wta_weights, wta_biases, input_rates=(60.0, 50.0, 100.0, 40.0), seed=7,\n"
+        "        engine=engine)",
     ("05", "check_decay_register"):
         "{check}(answer_from(decay_register, 37.0), tau=37.0)",
     ("05", "check_weight_encoding"):
@@ -185,6 +188,8 @@ HIDDEN_TESTS = {
     ("06", "check_stdp_prediction"):
         "{check}(answer_from(predicted_dw, DELTAS, 2**-3, 2**-1, 32, 8), DELTAS,\n"
         "        a_plus=2**-3, a_minus=2**-1, imp=32, tau=8)",
+    ("07", "check_mismatch_design"):
+        "{check}(mc_biases, n_chips=30, first_chip=first_chip + 5000, engine=engine)",
 }
 
 

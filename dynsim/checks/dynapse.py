@@ -1074,6 +1074,8 @@ def _design_biases(biases: Any, example: str) -> dict[str, tuple[int, int]]:
     if not isinstance(biases, Mapping):
         raise Rejected("give the biases as a dict {bias name: (coarse, fine)}, e.g. "
                        f"{{{example!r}: (1, 60)}}, got {brief(biases)}")
+    for value in biases.values():
+        answered(value)  # a stub's ... inside the dict
     try:
         return resolve_biases(dict(biases))
     except DynsimError as error:

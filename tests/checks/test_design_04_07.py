@@ -27,6 +27,7 @@ from dynsim.checks.dynapse import (
     WTA_GROUPS,
     WTA_MIN_RATE,
     WTA_POOL_SIZE,
+    WTA_WINDOW,
     check_mismatch_design,
     check_wta_design,
 )
@@ -182,3 +183,34 @@ def test_every_wrong_kind_of_mismatch_answer_gets_a_hint(biases, hint):
 def test_notebook_monte_carlo_settings_out_of_range_raise(options):
     with pytest.raises(InvalidSettingError):
         check_mismatch_design(MC_BIASES, engine=ENGINE, **options)
+
+
+# --------------------------------------------------------------------------- the notebooks
+def _notebook_text(stem):
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parents[2] / "exercises" / "source" / f"{stem}.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    return re.sub(r"^> ?", "", text, flags=re.M)  # without the quote marks of the spec
+
+
+def test_notebook_4_states_the_spec_the_check_applies():
+    text = _notebook_text("04_network_on_chip")
+    low, high = (round(1e3 * t) for t in WTA_WINDOW)
+    assert (f"Four groups A-D of {WTA_GROUP_SIZE} excitatory neurons and a pool of "
+            f"{WTA_POOL_SIZE} inhibitory neurons") in " ".join(text.split())
+    assert f"Between {low} and {high} ms" in text
+    assert f"at least {WTA_MIN_RATE:g} Hz per neuron" in text
+    assert f"{WTA_DOMINANCE:g} times" in text.replace("**", "")
+    for key, kind in WTA_CONNECTIONS.items():
+        assert re.search(rf"\| {kind} \|.*\| `\"{key}\"` \|", text), key
+
+
+def test_notebook_7_states_the_spec_the_check_applies():
+    text = " ".join(_notebook_text("07_device_mismatch").split()).replace("**", "")
+    low, high = MISMATCH_BAND
+    assert f"at least {100 * MISMATCH_SHARE:.0f} % of the chips fire at {low:g}-{high:g} Hz" in text
+    assert "check_mismatch_design(mc_biases, n_chips=40," in text
+    assert "40 chips of this notebook's sample" in text
