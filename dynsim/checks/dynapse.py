@@ -111,8 +111,6 @@ __all__ = [
     "check_rheobase",
     "check_saturation_rate",
     "check_wta_design",
-    "chip_rates",
-    "wta_rates",
 ]
 
 #: The constants the hints quote, formatted from their one source (dynsim.dynapse.physics).
@@ -1084,7 +1082,7 @@ def _design_biases(biases: Any, example: str) -> dict[str, tuple[int, int]]:
         raise Rejected(f"give each bias as (coarse, fine) of whole numbers: {error}") from None
 
 
-def wta_rates(weights: Mapping[str, int], biases: Mapping[str, Any], input_rates: Any, *,
+def _wta_rates(weights: Mapping[str, int], biases: Mapping[str, Any], input_rates: Any, *,
               seed: int = 1, duration: Any = 0.2, engine: str | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """Build the four-group WTA of notebook 4 on one core, drive it, return its group rates.
@@ -1126,7 +1124,7 @@ def wta_rates(weights: Mapping[str, int], biases: Mapping[str, Any], input_rates
     Examples
     --------
     >>> weights = {"input": 4, "recurrent": 2, "to_pool": 1, "from_pool": 3}
-    >>> rates, first = wta_rates(weights, {}, [40, 100, 60, 50])  # doctest: +SKIP
+    >>> rates, first = _wta_rates(weights, {}, [40, 100, 60, 50])  # doctest: +SKIP
     """
     from brian2 import second as _second
 
@@ -1191,7 +1189,7 @@ def check_wta_design(weights: Any, biases: Any, input_rates: Any = (40.0, 100.0,
                      ) -> CheckResult:
     """Check a winner-take-all design on one core: the strongest of four inputs wins.
 
-    The design (:func:`wta_rates`: four groups of 8 excitatory neurons and a pool of 4
+    The design (:func:`_wta_rates`: four groups of 8 excitatory neurons and a pool of 4
     inhibitory neurons, all on ``Core_1``) is simulated on the emulator with seeded Poisson
     inputs. It passes when, between :data:`WTA_WINDOW` = 50 and 200 ms, the group of the
     strongest input fires at least :data:`WTA_MIN_RATE` = 10 Hz per neuron and at least
@@ -1243,7 +1241,7 @@ def check_wta_design(weights: Any, biases: Any, input_rates: Any = (40.0, 100.0,
     chosen_weights = _wta_weights(weights)
     chosen_biases = _design_biases(biases, "PS_WEIGHT_INH_S_N")
     try:
-        rates, first = wta_rates(chosen_weights, chosen_biases, rates_in, seed=seed,
+        rates, first = _wta_rates(chosen_weights, chosen_biases, rates_in, seed=seed,
                                  duration=duration, engine=engine)
     except CAMLimitError as error:
         size, pool = WTA_GROUP_SIZE, WTA_POOL_SIZE
@@ -1286,7 +1284,7 @@ MISMATCH_BAND, MISMATCH_SHARE = (40.0, 60.0), 0.9
 _MONTE_CARLO_BASE = {"IF_AHW_P": (0, 0)}
 
 
-def chip_rates(biases: Mapping[str, Any], chips: Sequence[int], *, duration: Any = 0.2,
+def _chip_rates(biases: Mapping[str, Any], chips: Sequence[int], *, duration: Any = 0.2,
                sigma: float = physics.MISMATCH_SIGMA, engine: str | None = None) -> np.ndarray:
     """Return the firing rate (Hz) of one neuron of each chip with the same biases.
 
@@ -1309,7 +1307,7 @@ def chip_rates(biases: Mapping[str, Any], chips: Sequence[int], *, duration: Any
 
     Examples
     --------
-    >>> chip_rates({"IF_DC_P": (3, 60)}, range(3))  # doctest: +SKIP
+    >>> _chip_rates({"IF_DC_P": (3, 60)}, range(3))  # doctest: +SKIP
     array([50., 55., 50.])
     """
     from dynsim.sweep import ExperimentPoint
@@ -1368,7 +1366,7 @@ def check_mismatch_design(biases: Any, *, n_chips: int = 40, first_chip: int = 0
     first = whole_number(first_chip, "first_chip", low=0, high=2**32 - 1 - count,
                          error=InvalidSettingError)
     chosen = _design_biases(biases, "IF_DC_P")
-    rates = chip_rates(chosen, range(first, first + count), duration=duration, engine=engine)
+    rates = _chip_rates(chosen, range(first, first + count), duration=duration, engine=engine)
     low, high = MISMATCH_BAND
     share = float(np.mean((rates >= low) & (rates <= high)))
     median = float(np.median(rates))

@@ -62,6 +62,10 @@ CALLS = {
     "check_coefficient_of_variation": lambda a: dynapse_checks.check_coefficient_of_variation(
         a, [90.0, 100.0, 110.0]),
     "check_population_size": lambda a: dynapse_checks.check_population_size(a, 0.2, 0.05),
+    "check_wta_design (weights)": lambda a: dynapse_checks.check_wta_design(a, {}),
+    "check_wta_design (biases)": lambda a: dynapse_checks.check_wta_design(
+        {"input": 4, "recurrent": 2, "to_pool": 1, "from_pool": 3}, a),
+    "check_mismatch_design": lambda a: dynapse_checks.check_mismatch_design(a),
     "check_integer_decay": lambda a: loihi_checks.check_integer_decay(a),
     "check_decay_register": lambda a: loihi_checks.check_decay_register(a, tau=20),
     "check_weight_encoding": lambda a: loihi_checks.check_weight_encoding(a, scale=2**14),

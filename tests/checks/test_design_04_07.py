@@ -17,6 +17,7 @@ import re
 import pytest
 from brian2 import ms
 
+import dynsim.checks.dynapse as checks
 from dynsim.checks import UNANSWERED, answer_from
 from dynsim.checks.dynapse import (
     MISMATCH_BAND,
@@ -28,8 +29,6 @@ from dynsim.checks.dynapse import (
     WTA_MIN_RATE,
     WTA_POOL_SIZE,
     WTA_WINDOW,
-    check_mismatch_design,
-    check_wta_design,
 )
 from dynsim.dynapse.constants import CAMS_PER_NEURON
 from dynsim.errors import InvalidSettingError
@@ -54,7 +53,7 @@ def share_in(message):
 
 # --------------------------------------------------------------------------- notebook 4
 def test_the_solution_design_selects_the_strongest_input():
-    result = check_wta_design(WEIGHTS, BIASES, engine=ENGINE)
+    result = checks.check_wta_design(WEIGHTS, BIASES, engine=ENGINE)
     assert result, result
     rates = rates_in(result.message)
     assert len(rates) == WTA_GROUPS
@@ -64,14 +63,15 @@ def test_the_solution_design_selects_the_strongest_input():
 
 
 def test_the_hidden_test_moves_the_strongest_input():
-    result = check_wta_design(WEIGHTS, BIASES, (60.0, 50.0, 100.0, 40.0), seed=7, engine=ENGINE)
+    result = checks.check_wta_design(WEIGHTS, BIASES, (60.0, 50.0, 100.0, 40.0), seed=7,
+                                     engine=ENGINE)
     assert result, result
     assert "group C has the strongest input" in result.message
 
 
 def test_without_inhibition_there_is_no_winner():
     # no pool -> the groups are independent: every one is driven by its own input and fires
-    result = check_wta_design({**WEIGHTS, "from_pool": 0}, BIASES, engine=ENGINE)
+    result = checks.check_wta_design({**WEIGHTS, "from_pool": 0}, BIASES, engine=ENGINE)
     assert not result
     assert "no clear winner" in result.message and "more inhibition" in result.message
     assert min(rates_in(result.message)) >= WTA_MIN_RATE
@@ -79,7 +79,7 @@ def test_without_inhibition_there_is_no_winner():
 
 def test_too_much_inhibition_silences_everyone():
     strong = {**BIASES, "PS_WEIGHT_INH_S_N": (2, 100)}  # coarse 2: about ten times the current
-    result = check_wta_design({**WEIGHTS, "from_pool": 10}, strong, engine=ENGINE)
+    result = checks.check_wta_design({**WEIGHTS, "from_pool": 10}, strong, engine=ENGINE)
     assert not result
     assert "silenced" in result.message and "less inhibition" in result.message
     assert max(rates_in(result.message)) < WTA_MIN_RATE
@@ -87,7 +87,7 @@ def test_too_much_inhibition_silences_everyone():
 
 def test_strong_self_excitation_locks_in_a_weaker_group():
     locked = {**BIASES, "PS_WEIGHT_EXC_S_N": (1, 100)}
-    result = check_wta_design({**WEIGHTS, "recurrent": 6}, locked, engine=ENGINE)
+    result = checks.check_wta_design({**WEIGHTS, "recurrent": 6}, locked, engine=ENGINE)
     assert not result
     assert "a weaker input won" in result.message and "lower 'recurrent'" in result.message
 
@@ -97,11 +97,11 @@ def test_a_design_over_the_cam_budget_gets_the_fan_in_in_the_hint():
     fan_in = (weights["input"] + (WTA_GROUP_SIZE - 1) * weights["recurrent"]
               + WTA_POOL_SIZE * weights["from_pool"])
     assert fan_in > CAMS_PER_NEURON
-    result = check_wta_design(weights, BIASES, engine=ENGINE)
+    result = checks.check_wta_design(weights, BIASES, engine=ENGINE)
     assert not result
     assert f"= {fan_in} CAM entries" in result.message and "does not fit" in result.message
     pool = {**WEIGHTS, "to_pool": CAMS_PER_NEURON // (WTA_GROUPS * WTA_GROUP_SIZE) + 1}
-    result = check_wta_design(pool, BIASES, engine=ENGINE)
+    result = checks.check_wta_design(pool, BIASES, engine=ENGINE)
     assert f"pool neuron {WTA_GROUPS * WTA_GROUP_SIZE} x to_pool = " \
            f"{WTA_GROUPS * WTA_GROUP_SIZE * pool['to_pool']}" in result.message
 
@@ -124,7 +124,7 @@ def test_a_design_over_the_cam_budget_gets_the_fan_in_in_the_hint():
     (WEIGHTS, {"PS_WEIGHT_INH_S_N": 5 * ms}, "give (coarse, fine)"),
 ])
 def test_every_wrong_kind_of_wta_answer_gets_a_hint(weights, biases, hint):
-    result = check_wta_design(weights, biases, engine=ENGINE)
+    result = checks.check_wta_design(weights, biases, engine=ENGINE)
     assert not result
     assert hint in result.message
 
@@ -132,7 +132,7 @@ def test_every_wrong_kind_of_wta_answer_gets_a_hint(weights, biases, hint):
 @pytest.mark.parametrize("rates", [(100, 100, 50, 40), (100, 50, 40), ("a", 1, 2, 3)])
 def test_notebook_input_rates_without_one_strongest_raise(rates):
     with pytest.raises(InvalidSettingError):
-        check_wta_design(WEIGHTS, BIASES, rates, engine=ENGINE)
+        checks.check_wta_design(WEIGHTS, BIASES, rates, engine=ENGINE)
 
 
 def test_the_connections_are_the_chips_four_synapse_types():
@@ -142,14 +142,14 @@ def test_the_connections_are_the_chips_four_synapse_types():
 # --------------------------------------------------------------------------- notebook 7
 def test_the_solution_biases_meet_the_spec_on_other_chips_too():
     for chips in ({}, {"first_chip": 1000, "n_chips": 30}):  # the hidden test's chips
-        result = check_mismatch_design(MC_BIASES, engine=ENGINE, **chips)
+        result = checks.check_mismatch_design(MC_BIASES, engine=ENGINE, **chips)
         assert result, result
         assert share_in(result.message) >= MISMATCH_SHARE
 
 
 def test_a_drive_near_the_rheobase_spreads_too_widely():
     # median in the band, but near the rheobase the rate is steep in the current
-    result = check_mismatch_design({"IF_DC_P": (2, 140)}, engine=ENGINE)
+    result = checks.check_mismatch_design({"IF_DC_P": (2, 140)}, engine=ENGINE)
     assert not result
     assert share_in(result.message) < MISMATCH_SHARE
     assert "spread too widely" in result.message and "IF_RFR_N" in result.message
@@ -157,7 +157,7 @@ def test_a_drive_near_the_rheobase_spreads_too_widely():
 
 def test_the_refractory_period_alone_makes_the_chips_too_slow():
     # the same refractory period with the weaker drive: every rate falls below the band
-    result = check_mismatch_design({"IF_DC_P": (2, 140), "IF_RFR_N": MC_BIASES["IF_RFR_N"]},
+    result = checks.check_mismatch_design({"IF_DC_P": (2, 140), "IF_RFR_N": MC_BIASES["IF_RFR_N"]},
                                    engine=ENGINE)
     assert not result
     median = float(re.search(r"median (\d+) Hz", result.message).group(1))
@@ -174,7 +174,7 @@ def test_the_refractory_period_alone_makes_the_chips_too_slow():
     ({"IF_DC_P": 5 * ms}, "give (coarse, fine)"),
 ])
 def test_every_wrong_kind_of_mismatch_answer_gets_a_hint(biases, hint):
-    result = check_mismatch_design(biases, engine=ENGINE)
+    result = checks.check_mismatch_design(biases, engine=ENGINE)
     assert not result
     assert hint in result.message
 
@@ -182,7 +182,7 @@ def test_every_wrong_kind_of_mismatch_answer_gets_a_hint(biases, hint):
 @pytest.mark.parametrize("options", [{"n_chips": 0}, {"n_chips": 257}, {"first_chip": -1}])
 def test_notebook_monte_carlo_settings_out_of_range_raise(options):
     with pytest.raises(InvalidSettingError):
-        check_mismatch_design(MC_BIASES, engine=ENGINE, **options)
+        checks.check_mismatch_design(MC_BIASES, engine=ENGINE, **options)
 
 
 # --------------------------------------------------------------------------- the notebooks
