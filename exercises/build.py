@@ -186,6 +186,9 @@ HIDDEN_TESTS = {
     ("03", "check_adaptation_design"):
         "{check}(ahp_design, dc=1.1 * nA, min_first_rate=70 * Hz, ratio=(0.3, 0.5),\n"
         "        tau_range=(40 * ms, 60 * ms), duration=300 * ms)",
+    ("04", "check_wta_design"):
+        "{check}(wta_weights, wta_biases, input_rates=(60.0, 50.0, 100.0, 40.0), seed=7,\n"
+        "        engine=engine)",
     ("05", "check_decay_register"):
         "{check}(answer_from(decay_register, 37.0), tau=37.0)",
     ("05", "check_weight_encoding"):
@@ -199,6 +202,8 @@ HIDDEN_TESTS = {
     ("06", "check_stdp_design"):
         "{check}(my_stdp, delta=5, n_pairings=8, rise_per_pairing=(2, 4),\n"
         "        fall_per_pairing=(1, 3), seed=seed + 1, engine=engine)",
+    ("07", "check_mismatch_design"):
+        "{check}(mc_biases, n_chips=30, first_chip=first_chip + 5000, engine=engine)",
 }
 
 

@@ -1,4 +1,4 @@
-"""Self-checks of the DYNAP-SE exercises (course notebooks 1-4).
+"""Self-checks of the DYNAP-SE exercises (course notebooks 1-4 and 7).
 
 Every check compares a student's answer with the DPI physics of the emulated chip
 (:mod:`dynsim.dynapse.physics`: ``tau = C U_T/(kappa Itau)``, the pulse of one CAM entry
@@ -14,7 +14,9 @@ units) a plain number is "NOT YET: give it with units". A check returns "NOT YET
 for every answer it cannot accept: an unanswered stub (``...``, ``None``, an
 :func:`~dynsim.checks.answer_from` whose function raises ``NotImplementedError``), a string,
 a list or array where one number is asked, a quantity of the wrong dimension (a time where a
-rate is asked: "did you forget 1/t?"), a student function that raises. It raises a
+rate is asked: "did you forget 1/t?"), a student function that raises. The design checks
+(one per notebook) simulate the student's biases or weights on the emulator and compare what
+the chip does with the exercise's specification. A check raises a
 :class:`dynsim.errors.DynsimError` only for the arguments the notebook supplies, when they
 make no sense (a current where a time is needed, an unknown bias or synapse type).
 
@@ -24,16 +26,21 @@ notebook                                  checks
 1  DPI neuron and synapses                :func:`check_dpi_time_constant`,
                                           :func:`check_measured_time_constant`,
                                           :func:`check_epsc_jump`,
-                                          :func:`check_bias_for_time_constant`
+                                          :func:`check_bias_for_time_constant`,
+                                          :func:`check_ampa_design` (design)
 2  Characterizing silicon neurons         :func:`check_rheobase`,
                                           :func:`check_saturation_rate`,
-                                          :func:`check_mean_synaptic_current`
+                                          :func:`check_mean_synaptic_current`,
+                                          :func:`check_ampa_rate_design` (design)
 3  Spike-frequency adaptation             :func:`check_instantaneous_rate`,
                                           :func:`check_ahp_steady_state`,
-                                          :func:`check_measured_time_constant` (AHP)
+                                          :func:`check_measured_time_constant` (AHP),
+                                          :func:`check_adaptation_design` (design)
 4  A network on the chip                  :func:`check_fan_in`, :func:`check_group_rates`,
                                           :func:`check_coefficient_of_variation`,
-                                          :func:`check_population_size`
+                                          :func:`check_population_size`,
+                                          :func:`check_wta_design` (design)
+7  Device mismatch                        :func:`check_mismatch_design` (design)
 ========================================  ====================================================
 
 References
@@ -112,9 +119,11 @@ __all__ = [
     "check_instantaneous_rate",
     "check_mean_synaptic_current",
     "check_measured_time_constant",
+    "check_mismatch_design",
     "check_population_size",
     "check_rheobase",
     "check_saturation_rate",
+    "check_wta_design",
 ]
 
 #: The constants the hints quote, formatted from their one source (dynsim.dynapse.physics).
@@ -1464,3 +1473,361 @@ def check_adaptation_design(biases: Any, dc: Any = 1e-9 * amp, *, min_first_rate
         return fail(name, f"{measured}: too much adaptation (wanted {100 * low:.0f}-"
                     f"{100 * high:.0f} %): lower the weight IF_AHW_P (how much per spike)")
     return success(name, f"{measured}: within {100 * low:.0f}-{100 * high:.0f} % and {band}")
+
+
+# ---- design exercises: notebook 04 and 07 (issue 11)
+#: The WTA of the design exercise of notebook 4: four groups and their pool, all on one core.
+WTA_GROUPS, WTA_GROUP_SIZE, WTA_POOL_SIZE = 4, 8, 4
+#: The connections a WTA design weighs (CAM entries each), with their synapse types.
+WTA_CONNECTIONS = {"input": "AMPA", "recurrent": "NMDA", "to_pool": "NMDA", "from_pool": "GABA_B"}
+#: Where the design sits: the core of the WTA and the core of its Poisson inputs.
+_WTA_CORE, _WTA_INPUT_CORE = 1, 3
+#: The window (s) in which the strongest input's group must dominate, and by how much.
+WTA_WINDOW, WTA_DOMINANCE, WTA_MIN_RATE = (0.05, 0.2), 3.0, 10.0
+
+
+def _wta_weights(weights: Any) -> dict[str, int]:
+    """Return a student's CAM weights of the WTA, or a hint."""
+    weights = answered(weights)
+    names = ", ".join(repr(k) for k in WTA_CONNECTIONS)
+    if not isinstance(weights, Mapping):
+        raise Rejected(f"give the weights as a dict {{{names}: CAM entries}}, got "
+                       f"{brief(weights)}")
+    unknown = [str(k) for k in weights if k not in WTA_CONNECTIONS]
+    missing = [k for k in WTA_CONNECTIONS if k not in weights]
+    if unknown or missing:
+        raise Rejected(f"the weights need exactly the keys {names}"
+                       + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                       + (f"; missing: {', '.join(missing)}" if missing else ""))
+    out = {}
+    for key, value in weights.items():
+        value = answered(value)  # a stub's ... inside the dict
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
+                0 <= value <= CAMS_PER_NEURON):
+            raise Rejected(f"weights[{key!r}] is a number of CAM entries: a whole number "
+                           f"0..{CAMS_PER_NEURON}, got {brief(value)}")
+        out[key] = int(value)
+    return out
+
+
+def _core_design_biases(biases: Any, example: str) -> dict[str, tuple[int, int]]:
+    """Return a student's biases as ``{samna name: (coarse, fine)}``, or a hint."""
+    biases = answered(biases)
+    if not isinstance(biases, Mapping):
+        raise Rejected("give the biases as a dict {bias name: (coarse, fine)}, e.g. "
+                       f"{{{example!r}: (1, 60)}}, got {brief(biases)}")
+    for value in biases.values():
+        answered(value)  # a stub's ... inside the dict
+    try:
+        return resolve_biases(dict(biases))
+    except DynsimError as error:
+        raise Rejected(f"{error}") from None
+    except (TypeError, ValueError) as error:
+        raise Rejected(f"give each bias as (coarse, fine) of whole numbers: {error}") from None
+
+
+def _wta_rates(weights: Mapping[str, int], biases: Mapping[str, Any], input_rates: Any, *,
+              seed: int = 1, duration: Any = 0.2, engine: str | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Build the four-group WTA of notebook 4 on one core, drive it, return its group rates.
+
+    Four groups of :data:`WTA_GROUP_SIZE` excitatory neurons and a pool of
+    :data:`WTA_POOL_SIZE` inhibitory neurons share ``Core_1`` (one set of biases). Each
+    excitatory neuron gets its own Poisson input (AMPA, ``weights['input']`` CAM entries),
+    excites the other members of its group (NMDA, ``weights['recurrent']``) and every pool
+    neuron (NMDA, ``weights['to_pool']``); every pool neuron inhibits every excitatory neuron
+    (GABA_B, ``weights['from_pool']``).
+
+    Parameters
+    ----------
+    weights : dict
+        CAM entries per connection, keys :data:`WTA_CONNECTIONS`.
+    biases : dict
+        Biases of the core (``{name: (coarse, fine)}``), set over the defaults.
+    input_rates : sequence of 4 float
+        Poisson rate (Hz) of the inputs of each group.
+    seed : int
+        Seed of the Poisson trains.
+    duration : Quantity or float
+        Simulated time (s).
+    engine : str, optional
+        dynsim engine (default: ``$DYNSIM_ENGINE``, else ``'auto'``).
+
+    Returns
+    -------
+    rates : ndarray
+        Mean rate per neuron (Hz) of each group, then of the pool, in :data:`WTA_WINDOW`.
+    first : ndarray
+        Time (s) of each group's first spike (``inf`` for a silent group).
+
+    Raises
+    ------
+    dynsim.errors.CAMLimitError
+        If a neuron of the design needs more than 64 CAM entries.
+
+    Examples
+    --------
+    >>> weights = {"input": 4, "recurrent": 2, "to_pool": 1, "from_pool": 3}
+    >>> rates, first = _wta_rates(weights, {}, [40, 100, 60, 50])  # doctest: +SKIP
+    """
+    from brian2 import second as _second
+
+    from dynsim.dynapse.model import Dynapse1Model
+    from dynsim.dynapse.netgen import NetworkGenerator, Neuron
+
+    rates_in = data_array(input_rates, "Hz", "input_rates")
+    if rates_in.size != WTA_GROUPS or not np.all(np.isfinite(rates_in) & (rates_in >= 0)):
+        raise InvalidSettingError(f"input_rates must be {WTA_GROUPS} rates >= 0 (Hz), got "
+                                  f"{input_rates!r}")
+    length = data_scalar(duration, "s", "duration", positive=True)
+    if length <= WTA_WINDOW[0] or length > 10:
+        raise InvalidSettingError(f"duration must be above {WTA_WINDOW[0]} s and at most 10 s, "
+                                  f"got {duration}")
+    size = WTA_GROUP_SIZE
+    groups = [[Neuron(0, _WTA_CORE, 1 + g * size + k) for k in range(size)]
+              for g in range(WTA_GROUPS)]
+    pool = [Neuron(0, _WTA_CORE, 1 + WTA_GROUPS * size + k) for k in range(WTA_POOL_SIZE)]
+    inputs = [[Neuron(0, _WTA_INPUT_CORE, 1 + 64 * g + k, is_spike_gen=True) for k in range(size)]
+              for g in range(WTA_GROUPS)]
+    kind = WTA_CONNECTIONS
+    connections = []
+    for g in range(WTA_GROUPS):
+        for source, post in zip(inputs[g], groups[g], strict=True):
+            connections += [(source, post, kind["input"])] * weights["input"]
+            for pre in groups[g]:
+                if pre != post:
+                    connections += [(pre, post, kind["recurrent"])] * weights["recurrent"]
+            for inhibitory in pool:
+                connections += [(inhibitory, post, kind["from_pool"])] * weights["from_pool"]
+                connections += [(post, inhibitory, kind["to_pool"])] * weights["to_pool"]
+    network = NetworkGenerator()
+    network.add_connections(connections)  # all or nothing: CAMLimitError past 64 entries
+    configuration = network.make_dynapse1_configuration()
+    group = configuration.chips[0].cores[_WTA_CORE].parameter_group
+    for name, (coarse, fine) in resolve_biases(dict(biases)).items():
+        group.update_parameter(Dynapse1Parameter(name, coarse, fine))
+    model = Dynapse1Model(engine=engine, seed=seed, name="check_wta_design")
+    model.apply_configuration(configuration)
+    poisson = model.get_poisson_gen()
+    for g in range(WTA_GROUPS):
+        for source in inputs[g]:
+            poisson.write_poisson_rate_hz(source.neuron_id + NEURONS_PER_CORE * source.core_id,
+                                          float(rates_in[g]))
+    poisson.start()
+    events = model.run(length * _second)
+    ids = np.array([e.global_id for e in events], dtype=np.int64)
+    times = np.array([e.timestamp for e in events], dtype=float) * 1e-6
+    start, stop = WTA_WINDOW[0], min(WTA_WINDOW[1], length)
+    inside = (times >= start) & (times < stop)
+    rates, first = [], []
+    for members in [*groups, pool]:
+        mine = np.isin(ids, [n.global_id for n in members])
+        rates.append(np.sum(mine & inside) / (len(members) * (stop - start)))
+        first.append(float(times[mine].min()) if mine.any() else math.inf)
+    return np.array(rates), np.array(first[:WTA_GROUPS])
+
+
+@checked("WTA design")
+def check_wta_design(weights: Any, biases: Any, input_rates: Any = (40.0, 100.0, 60.0, 50.0),
+                     *, seed: int = 1, duration: Any = 0.2, engine: str | None = None
+                     ) -> CheckResult:
+    """Check a winner-take-all design on one core: the strongest of four inputs wins.
+
+    The design (:func:`_wta_rates`: four groups of 8 excitatory neurons and a pool of 4
+    inhibitory neurons, all on ``Core_1``) is simulated on the emulator with seeded Poisson
+    inputs. It passes when, between :data:`WTA_WINDOW` = 50 and 200 ms, the group of the
+    strongest input fires at least :data:`WTA_MIN_RATE` = 10 Hz per neuron and at least
+    :data:`WTA_DOMINANCE` = 3 times the rate of every other group.
+
+    Parameters
+    ----------
+    weights : dict
+        The student's CAM entries per connection: ``'input'`` (AMPA), ``'recurrent'``
+        (NMDA, within a group), ``'to_pool'`` (NMDA, excitatory -> pool), ``'from_pool'``
+        (GABA_B, pool -> excitatory). Every neuron's sum must fit 64 entries.
+    biases : dict
+        The student's biases of the core, ``{name: (coarse, fine)}`` (e.g. the weight biases
+        ``PS_WEIGHT_EXC_F_N`` of AMPA, ``PS_WEIGHT_EXC_S_N`` of NMDA, ``PS_WEIGHT_INH_S_N`` of
+        GABA_B), over the factory defaults.
+    input_rates : sequence of 4 float
+        Poisson rate (Hz) of each group's inputs; the strongest must be unique.
+    seed : int
+        Seed of the Poisson trains.
+    duration : Quantity or float
+        Simulated time (s); 0.2 s covers the window.
+    engine : str, optional
+        dynsim engine.
+
+    Raises
+    ------
+    dynsim.errors.InvalidSettingError
+        For input rates without a unique strongest one, or a duration out of range.
+
+    References
+    ----------
+    Chicca E. et al. (2014), Proc. IEEE 102(9), 1367-1388 (soft winner-take-all on DYNAPs).
+
+    Examples
+    --------
+    >>> weights = {"input": 4, "recurrent": 2, "to_pool": 1, "from_pool": 3}
+    >>> biases = {"PS_WEIGHT_EXC_F_N": (1, 150), "PS_WEIGHT_EXC_S_N": (0, 250),
+    ...           "PS_WEIGHT_INH_S_N": (1, 60)}
+    >>> check_wta_design(weights, biases)  # doctest: +SKIP
+    PASS [WTA design] ...
+    """
+    from dynsim.errors import CAMLimitError
+
+    name = "WTA design"
+    rates_in = data_array(input_rates, "Hz", "input_rates")
+    if rates_in.size != WTA_GROUPS or np.sum(rates_in == rates_in.max()) != 1:
+        raise InvalidSettingError(f"input_rates must be {WTA_GROUPS} rates with one strongest, "
+                                  f"got {input_rates!r}")
+    chosen_weights = _wta_weights(weights)
+    chosen_biases = _core_design_biases(biases, "PS_WEIGHT_INH_S_N")
+    try:
+        rates, first = _wta_rates(chosen_weights, chosen_biases, rates_in, seed=seed,
+                                 duration=duration, engine=engine)
+    except CAMLimitError as error:
+        size, pool = WTA_GROUP_SIZE, WTA_POOL_SIZE
+        fan_exc = (chosen_weights["input"] + (size - 1) * chosen_weights["recurrent"]
+                   + pool * chosen_weights["from_pool"])
+        fan_pool = WTA_GROUPS * size * chosen_weights["to_pool"]
+        return fail(name, f"the design does not fit the chip ({error}): an excitatory neuron "
+                    f"needs input + {size - 1} x recurrent + {pool} x from_pool = {fan_exc} "
+                    f"CAM entries, a pool neuron {WTA_GROUPS * size} x to_pool = {fan_pool}; "
+                    f"each must be <= {CAMS_PER_NEURON}: use smaller weights and a larger "
+                    "weight bias instead")
+    winner = int(np.argmax(rates_in))
+    others = np.delete(rates[:WTA_GROUPS], winner)
+    shown = ", ".join(f"{g}: {r:.1f} Hz" for g, r in zip("ABCD", rates[:WTA_GROUPS], strict=True))
+    where = (f"group {'ABCD'[winner]} has the strongest input ({rates_in[winner]:g} Hz); rates "
+             f"in {1e3 * WTA_WINDOW[0]:g}-{1e3 * WTA_WINDOW[1]:g} ms: {shown}, pool "
+             f"{rates[-1]:.1f} Hz")
+    if rates[winner] >= WTA_MIN_RATE and np.all(rates[winner] >= WTA_DOMINANCE * others):
+        lead = "" if not np.isfinite(first[winner]) else (
+            f" (first spike of the winner at {1e3 * first[winner]:.0f} ms)")
+        return success(name, f"{where}: the strongest input wins, {WTA_DOMINANCE:g}x above "
+                       f"every other group{lead}")
+    if np.all(rates[:WTA_GROUPS] < WTA_MIN_RATE):
+        return fail(name, f"{where}: every group is (nearly) silenced, the winner needs >= "
+                    f"{WTA_MIN_RATE:g} Hz: less inhibition (lower 'from_pool' or the GABA_B "
+                    "weight bias PS_WEIGHT_INH_S_N), or more drive (more 'recurrent' "
+                    "self-excitation, or a larger input weight)")
+    if rates[winner] < np.max(others):
+        return fail(name, f"{where}: a weaker input won. Strong self-excitation locks in "
+                    "whichever group starts first: lower 'recurrent' (or the NMDA weight bias "
+                    "PS_WEIGHT_EXC_S_N), and let the inhibition decide (raise 'from_pool')")
+    return fail(name, f"{where}: no clear winner (it needs {WTA_DOMINANCE:g}x every other "
+                "group): more inhibition (raise 'from_pool', 'to_pool' or PS_WEIGHT_INH_S_N), "
+                "or more self-excitation of the groups ('recurrent') so the winner pulls ahead")
+
+
+#: The spec of the design exercise of notebook 7: the band (Hz) and the share of chips in it.
+MISMATCH_BAND, MISMATCH_SHARE = (40.0, 60.0), 0.9
+#: Biases every chip of the Monte Carlo starts from: adaptation off, as in notebooks 2 and 7.
+_MONTE_CARLO_BASE = {"IF_AHW_P": (0, 0)}
+
+
+def _chip_rates(biases: Mapping[str, Any], chips: Sequence[int], *, duration: Any = 0.2,
+               sigma: float = physics.MISMATCH_SIGMA, engine: str | None = None) -> np.ndarray:
+    """Return the firing rate (Hz) of one neuron of each chip with the same biases.
+
+    One :class:`~dynsim.sweep.ExperimentPoint` run: neuron ``k`` is the first neuron of chip
+    ``chips[k]`` (:class:`~dynsim.dynapse.Mismatch` of ``sigma`` and seed ``chips[k]``), with
+    adaptation off and ``biases`` set over the factory defaults.
+
+    Parameters
+    ----------
+    biases : dict
+        ``{bias name: (coarse, fine)}`` (any form ``Experiment.set_bias`` takes).
+    chips : sequence of int
+        Mismatch seeds, 1..256 of them.
+    duration : Quantity or float
+        Simulated time of the run (s).
+    sigma : float
+        Relative spread of every bias current.
+    engine : str, optional
+        dynsim engine.
+
+    Examples
+    --------
+    >>> _chip_rates({"IF_DC_P": (3, 60)}, range(3))  # doctest: +SKIP
+    array([50., 55., 50.])
+    """
+    from dynsim.sweep import ExperimentPoint
+
+    seeds = tuple(int(c) for c in chips)
+    if not 1 <= len(seeds) <= NEURONS_PER_CORE:
+        raise InvalidSettingError(f"give 1..{NEURONS_PER_CORE} chips, got {len(seeds)}")
+    length = data_scalar(duration, "s", "duration", positive=True)
+    point = ExperimentPoint(n_neurons=len(seeds), duration=length, engine=engine,
+                            biases=_MONTE_CARLO_BASE, mismatch_sigma=float(sigma),
+                            name="check_mismatch_design", reuse=False)
+    result = point(**dict(biases), mismatch_seeds=seeds)
+    return np.asarray(result["rates_Hz"] if len(seeds) > 1 else [result["rate_Hz"]],
+                      dtype=float).reshape(-1)
+
+
+@checked("mismatch design")
+def check_mismatch_design(biases: Any, *, n_chips: int = 40, first_chip: int = 0,
+                          duration: Any = 0.2, engine: str | None = None) -> CheckResult:
+    """Check biases that make at least 90 % of chips fire at 40-60 Hz despite mismatch.
+
+    The same biases (over the defaults, adaptation off) are run on ``n_chips`` emulated chips
+    (mismatch seeds ``first_chip, first_chip + 1, ...``, sigma
+    :data:`dynsim.dynapse.physics.MISMATCH_SIGMA`), one neuron each, without any calibration.
+    The design passes when a share of at least :data:`MISMATCH_SHARE` of the chips fires
+    within :data:`MISMATCH_BAND`.
+
+    Parameters
+    ----------
+    biases : dict
+        The student's ``{bias name: (coarse, fine)}`` (e.g. ``IF_DC_P``, ``IF_RFR_N``).
+    n_chips : int
+        Chips of the Monte Carlo (1..256).
+    first_chip : int
+        Mismatch seed of the first chip.
+    duration : Quantity or float
+        Simulated time of the run (s): a rate is resolved to ``1/duration``.
+    engine : str, optional
+        dynsim engine.
+
+    References
+    ----------
+    Pelgrom M., Duinmaijer A., Welbers A. (1989). Matching properties of MOS transistors.
+    IEEE JSSC 24(5), 1433-1439.
+
+    Examples
+    --------
+    >>> check_mismatch_design({"IF_DC_P": (3, 60), "IF_RFR_N": (0, 24)})  # doctest: +SKIP
+    PASS [mismatch design] ...
+    """
+    from dynsim.validation import whole_number
+
+    name = "mismatch design"
+    count = whole_number(n_chips, "n_chips", low=1, high=NEURONS_PER_CORE,
+                         error=InvalidSettingError)
+    first = whole_number(first_chip, "first_chip", low=0, high=2**32 - 1 - count,
+                         error=InvalidSettingError)
+    chosen = _core_design_biases(biases, "IF_DC_P")
+    rates = _chip_rates(chosen, range(first, first + count), duration=duration, engine=engine)
+    low, high = MISMATCH_BAND
+    share = float(np.mean((rates >= low) & (rates <= high)))
+    median = float(np.median(rates))
+    spread = float(np.std(rates) / np.mean(rates)) if np.mean(rates) > 0 else math.inf
+    where = (f"{100 * share:.0f} % of {count} chips fire at {low:g}-{high:g} Hz (median "
+             f"{median:.0f} Hz, spread std/mean {100 * spread:.0f} %)")
+    if share >= MISMATCH_SHARE:
+        return success(name, f"{where}: at least {100 * MISMATCH_SHARE:.0f} % without "
+                       "calibration")
+    if median < low:
+        return fail(name, f"{where}: most chips fire too slowly: raise the drive (IF_DC_P, "
+                    "its fine value or coarse value) or shorten the refractory period (raise "
+                    "IF_RFR_N)")
+    if median > high:
+        return fail(name, f"{where}: most chips fire too fast: lower the drive (IF_DC_P) or "
+                    "lengthen the refractory period (lower IF_RFR_N: t_refr = 1/rate at most)")
+    return fail(name, f"{where}: the median is in the band, but the chips spread too widely. "
+                "Near the rheobase the rate is steep in the current, so it spreads more than "
+                "the currents do: drive the neuron far above its rheobase and let the "
+                "refractory period (IF_RFR_N) set the rate instead")

@@ -20,6 +20,7 @@ import dynsim.checks.dynapse as dynapse_checks
 import dynsim.checks.loihi as loihi_checks
 from dynsim.checks import UNANSWERED, CheckResult, answer_from
 from dynsim.dynapse import NetworkGenerator, Neuron, Spike
+from dynsim.loihi import FloatLIF
 
 
 def _network():
@@ -63,6 +64,12 @@ CALLS = {
         a, [90.0, 100.0, 110.0]),
     "check_population_size": lambda a: dynapse_checks.check_population_size(a, 0.2, 0.05),
     "check_ampa_design": lambda a: dynapse_checks.check_ampa_design(a, engine="numpy"),
+    "check_wta_design (weights)": lambda a: dynapse_checks.check_wta_design(a, {}),
+    "check_wta_design (biases)": lambda a: dynapse_checks.check_wta_design(
+        {"input": 4, "recurrent": 2, "to_pool": 1, "from_pool": 3}, a),
+    "check_mismatch_design": lambda a: dynapse_checks.check_mismatch_design(a),
+    "check_ampa_rate_design": lambda a: dynapse_checks.check_ampa_rate_design(a),
+    "check_adaptation_design": lambda a: dynapse_checks.check_adaptation_design(a),
     "check_integer_decay": lambda a: loihi_checks.check_integer_decay(a),
     "check_decay_register": lambda a: loihi_checks.check_decay_register(a, tau=20),
     "check_weight_encoding": lambda a: loihi_checks.check_weight_encoding(a, scale=2**14),
@@ -74,6 +81,10 @@ CALLS = {
     "check_stdp_rule": lambda a: loihi_checks.check_stdp_rule(a),
     "check_stdp_prediction": lambda a: loihi_checks.check_stdp_prediction(a, DELTAS, **STDP),
     "check_reproducibility": lambda a: loihi_checks.check_reproducibility(a),
+    "check_quantized_network": lambda a: loihi_checks.check_quantized_network(
+        a, FloatLIF(tau_m=20, tau_syn=5, threshold=15.0), np.array([[3.7, 2.4], [-2.3, -1.1]]),
+        [0, 1, 0], [2, 5, 9], 20),
+    "check_stdp_design": lambda a: loihi_checks.check_stdp_design(a),
 }
 
 
