@@ -188,11 +188,44 @@ def cmd_test(args: list[str]) -> int:
     if rc != 0:
         _say("ruff found problems (above); fix them first")
         return rc
-    rc = _run([str(py), "-m", "pytest", *args], env)
+    rc = _run([str(py), "-m", "pytest", *parallel_options(args, env), *args], env)
     if rc == 5:
         _say("pytest collected no tests: that is a failure, not a pass")
         return 1
     return rc
+
+
+#: Environment variable: number of pytest-xdist workers of ``tasks.py test`` (1: one process).
+WORKERS_ENV = "DYNSIM_TEST_WORKERS"
+
+
+def parallel_options(args: list[str], env: dict[str, str]) -> list[str]:
+    """Return pytest-xdist's options for ``tasks.py test``: one worker per core, at most 4.
+
+    Each test file runs on one worker (``--dist loadgroup``: see ``tests/conftest.py``, which
+    also gives each worker its own standalone-project cache). ``$DYNSIM_TEST_WORKERS`` sets the
+    number (``1``: no workers, the tests run in this process, as ``pytest`` alone does);
+    options of your own (``-n``/``--numprocesses``/``--dist``) are left alone.
+
+    Raises
+    ------
+    SystemExit
+        If ``$DYNSIM_TEST_WORKERS`` is not a whole number from 1 to 64.
+    """
+    if any(a in ("-n", "--numprocesses", "-p") or a.startswith(("-n", "--numprocesses", "--dist"))
+           for a in args):
+        return []
+    text = env.get(WORKERS_ENV, "").strip()
+    if text:
+        if not text.isdigit() or not 1 <= int(text) <= 64:
+            raise SystemExit(f"{WORKERS_ENV}={text!r}: give a whole number of workers, 1 to 64")
+        workers = int(text)
+    else:
+        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1, 4)
+    if workers < 2:
+        return []
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 def cmd_bench(args: list[str]) -> int:
