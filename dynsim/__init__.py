@@ -20,14 +20,27 @@ Examples
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from dynsim import errors
 from dynsim._paths import cache_dir
 
-try:
-    __version__ = version("dynsim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.1.0"
-
 __all__ = ["__version__", "cache_dir", "errors"]
+
+
+def __getattr__(name: str) -> Any:
+    """Return ``__version__``, read from the installed metadata when first asked for.
+
+    Reading it scans the installed distributions (tens of milliseconds), which every import
+    of dynsim (a kernel's first plot among them) would otherwise pay.
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("dynsim")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        value = "0.1.0"
+    globals()["__version__"] = value
+    return value

@@ -63,12 +63,42 @@ See ARCHITECTURE.md, "From a slider to a plot", for the path of a slider change.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from ._bokeh import BokehScope, decimate, format_current, format_time, in_kernel, load_bokehjs
 from ._worker import LatestWinsRunner, Outcome, kernel_thread, simulation_lock
 from .bench import Bench, DirectHost, Host, StatusArea
 from .dynapse import CURRENTS, DEFAULT_INPUTS, BiasPanel, CurrentScope, DynapseLab, InputPanel
-from .loihi import LoihiLab, TraceScope, demo_network, param_range
-from .sweep_plots import SweepProgress, sweep_curve, sweep_heatmap, sweep_histogram
+
+#: Names imported from their module when first used (``from dynsim.widgets import LoihiLab``
+#: works as before): a DYNAP-SE bench does not pay for the Loihi emulator and the sweep plots
+#: (issue 15, the first plot sooner; ``tests/test_import_cost.py`` keeps them off its path).
+_LAZY: dict[str, str] = {
+    "LoihiLab": "loihi",
+    "TraceScope": "loihi",
+    "demo_network": "loihi",
+    "param_range": "loihi",
+    "SweepProgress": "sweep_plots",
+    "sweep_curve": "sweep_plots",
+    "sweep_heatmap": "sweep_plots",
+    "sweep_histogram": "sweep_plots",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazily re-exported name (:data:`_LAZY`) from its module on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CURRENTS",

@@ -60,7 +60,11 @@ def load_bokehjs(force: bool = False) -> bool:
 
     Calls ``bokeh.io.output_notebook(INLINE, hide_banner=True)`` the first time a scope is
     made in a kernel (BokehJS from a CDN fails offline). The script lands in the output of the
-    cell that makes the first scope. Outside a kernel nothing happens.
+    cell that makes the first scope. Outside a kernel nothing happens. When the notebook has
+    loaded BokehJS inline itself in this kernel (the exercises' setup cells call
+    ``output_notebook(INLINE)``), it is not sent again: the 3.9 MB script, sent twice in one
+    message (for the classic notebook and for JupyterLab), would cost the kernel and the page
+    a few hundred milliseconds before the first plot.
 
     Parameters
     ----------
@@ -83,7 +87,8 @@ def load_bokehjs(force: bool = False) -> bool:
     from IPython import get_ipython
 
     kernel = id(get_ipython().kernel)
-    if _LOADED["kernel"] == kernel and not force:
+    if (_LOADED["kernel"] == kernel or _inline_bokehjs_loaded()) and not force:
+        _LOADED["kernel"] = kernel
         return False
     from bokeh.io import output_notebook
     from bokeh.resources import INLINE
@@ -91,6 +96,20 @@ def load_bokehjs(force: bool = False) -> bool:
     output_notebook(INLINE, hide_banner=True)
     _LOADED["kernel"] = kernel
     return True
+
+
+def _inline_bokehjs_loaded() -> bool:
+    """Return whether ``output_notebook`` has loaded BokehJS inline in this process.
+
+    Read from Bokeh's own record of the last ``load_notebook`` (``bokeh.io.notebook``); a
+    load from a CDN does not count (it fails offline), nor does one without the main bundle.
+    """
+    import sys
+
+    notebook = sys.modules.get("bokeh.io.notebook")
+    resources = getattr(notebook, "_NOTEBOOK_LOADED", None)
+    return (resources is not None and getattr(resources, "mode", None) == "inline"
+            and "bokeh" in getattr(resources, "components", ()))
 
 
 # --------------------------------------------------------------------------- numbers

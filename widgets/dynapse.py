@@ -40,7 +40,7 @@ from dynsim.engine import ENGINE_ENV, STANDALONE
 from dynsim.errors import InvalidSettingError
 from dynsim.validation import duration_seconds
 
-from ._bokeh import format_time
+from ._bokeh import format_time, load_bokehjs
 from ._worker import simulation_lock
 from .bench import Bench, control_tabs, plot_beside_controls
 from .dynapse_biases import BiasPanel, bias_changes, group_heading
@@ -168,6 +168,9 @@ class DynapseLab(Bench):
         if name is None:
             name = "dynapselab" if n_neurons == 1 else f"dynapselab_{n_neurons}"
         super().__init__(name=name if experiment is None else experiment.name)
+        # BokehJS first (a kernel only, once): the page parses it while the panels are made
+        # and the model is built, not after (the scope would load it later otherwise).
+        load_bokehjs()
         self._duration = _seconds(duration)
         if experiment is None:
             chosen = engine if engine is not None else (os.environ.get(ENGINE_ENV)

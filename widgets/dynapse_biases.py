@@ -31,10 +31,12 @@ from ipywidgets import (
     HBox,
     IntSlider,
     Layout,
+    SliderStyle,
     Text,
     VBox,
     Widget,
 )
+from ipywidgets.widgets.widget_string import HTMLStyle  # (not re-exported by ipywidgets 8)
 
 from dynsim.dynapse.biases import (
     BIAS_GROUPS,
@@ -162,32 +164,52 @@ def group_heading(text: str) -> HTML:
                 f"{html.escape(text)}</div>")
 
 
+class _RowLook:
+    """The layouts and styles of a panel's bias rows, one of each, shared by all 25 rows.
+
+    ipywidgets gives every control its own ``Layout`` and style widget unless one is passed:
+    25 rows would open about 215 more widgets (each a message to the browser, ~1 ms in a
+    kernel, and a model there), all alike. Nothing changes a row's layout or style after it
+    is made, so the rows of one panel share them (issue 15, the first plot sooner).
+    """
+
+    def __init__(self) -> None:
+        self.label = Layout(width="190px")
+        self.coarse = Layout(width="120px")
+        self.fine = Layout(width="200px")
+        self.readout = Layout(width="140px")
+        self.box = Layout(align_items="center")
+        self.text = HTMLStyle()
+        self.slider = SliderStyle()
+
+
 class _BiasRow:
     """Coarse and fine control of one bias, with its current and time constant."""
 
-    def __init__(self, spec: BiasSpec, continuous_update: bool) -> None:
+    def __init__(self, spec: BiasSpec, continuous_update: bool,
+                 look: _RowLook | None = None) -> None:
+        look = _RowLook() if look is None else look
         self.spec = spec
         muted = "" if spec.modelled else "color:#9e9e9e;"
         note = "" if spec.modelled else " <i>(not modelled)</i>"
         self.label = HTML(
             f"<span style='{muted}'><b>{spec.samna_name}</b> "
             f"<span style='font-size:85%;color:#757575'>{spec.physical_name}</span>{note}</span>",
-            layout=Layout(width="190px"))
+            layout=look.label, style=look.text)
         self.label.tooltip = spec.role
         self.coarse = IntSlider(value=spec.default[0], min=COARSE_MIN, max=COARSE_MAX,
                                 continuous_update=continuous_update, readout=True,
-                                layout=Layout(width="120px"))
+                                layout=look.coarse, style=look.slider)
         self.coarse.add_class(f"dynsim-bias-{spec.samna_name}-coarse")
         self.coarse.tooltip = "coarse"
         self.fine = IntSlider(value=spec.default[1], min=FINE_MIN, max=FINE_MAX,
                               continuous_update=continuous_update, readout=True,
-                              layout=Layout(width="200px"))
+                              layout=look.fine, style=look.slider)
         self.fine.add_class(f"dynsim-bias-{spec.samna_name}-fine")
         self.fine.tooltip = "fine"
-        self.readout = HTML(layout=Layout(width="140px"))
+        self.readout = HTML(layout=look.readout, style=look.text)
         self.readout.tooltip = f"coarse/fine to current: {get_coarse_fine_table().source}"
-        self.box = HBox([self.label, self.coarse, self.fine, self.readout],
-                        layout=Layout(align_items="center"))
+        self.box = HBox([self.label, self.coarse, self.fine, self.readout], layout=look.box)
         self.update_readout()
 
     @property
@@ -268,9 +290,10 @@ class BiasPanel:
         self.host: Host = host if host is not None else DirectHost(
             self._apply_changes, self.refresh, self._describe)
         self.controls: dict[str, _BiasRow] = {}
+        look = _RowLook()
         for group in BIAS_GROUPS.values():
             for name in group:
-                row = _BiasRow(bias_spec(name), continuous_update)
+                row = _BiasRow(bias_spec(name), continuous_update, look)
                 self.controls[name] = row
                 for control in (row.coarse, row.fine):
                     control.observe(self.host.guard(lambda change, row=row: self._moved(row)),
