@@ -88,3 +88,54 @@ def test_unknown_name_is_an_attribute_error(probe):
     """A name that is neither defined nor lazily re-exported raises AttributeError, named."""
     assert "NoSuchBench" in probe["missing"]
     assert "dynsim.widgets" in probe["missing"]
+
+
+# --------------------------------------------------------------------------- what a bench sends
+def test_bias_rows_share_one_layout_and_style_per_column():
+    """A panel's 25 rows open one layout per column and one style per kind, not 215 more."""
+    from dynsim.widgets import BiasPanel
+
+    from dynsim.dynapse import Experiment
+
+    panel = BiasPanel(Experiment(1, engine="numpy", name="import_cost_panel"))
+    try:
+        rows = list(panel.controls.values())
+        assert len(rows) == 25
+        for part in ("label", "coarse", "fine", "readout", "box"):
+            assert len({id(getattr(row, part).layout) for row in rows}) == 1, part
+        sliders = {id(row.coarse.style) for row in rows} | {id(row.fine.style) for row in rows}
+        texts = {id(row.label.style) for row in rows} | {id(row.readout.style) for row in rows}
+        assert len(sliders) == 1 and len(texts) == 1
+        # each control is still a widget of its own
+        assert len({row.fine.model_id for row in rows}) == 25
+    finally:
+        panel.close()
+
+
+def test_bokehjs_loaded_inline_by_the_notebook_is_not_sent_again(monkeypatch):
+    """After the notebook's own ``output_notebook(INLINE)`` the bench sends no BokehJS."""
+    import bokeh.io.notebook as notebook
+    from bokeh.resources import CDN, INLINE
+    from dynsim.widgets import _bokeh
+
+    monkeypatch.setattr(notebook, "_NOTEBOOK_LOADED", None)
+    assert _bokeh._inline_bokehjs_loaded() is False
+    monkeypatch.setattr(notebook, "_NOTEBOOK_LOADED", CDN)  # a CDN fails offline: not enough
+    assert _bokeh._inline_bokehjs_loaded() is False
+    monkeypatch.setattr(notebook, "_NOTEBOOK_LOADED", INLINE)
+    assert _bokeh._inline_bokehjs_loaded() is True
+
+    class Shell:  # a kernel's shell, as IPython.get_ipython() returns it
+        kernel = object()
+
+    sent: list[object] = []
+    monkeypatch.setattr(_bokeh, "in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.get_ipython", lambda: Shell)
+    monkeypatch.setattr("bokeh.io.output_notebook", lambda *a, **k: sent.append(a))
+    monkeypatch.setattr(_bokeh, "_LOADED", {"kernel": None})
+    assert _bokeh.load_bokehjs() is False and sent == []  # loaded by the notebook already
+    assert _bokeh.load_bokehjs(force=True) is True and len(sent) == 1
+    monkeypatch.setattr(notebook, "_NOTEBOOK_LOADED", None)
+    monkeypatch.setattr(_bokeh, "_LOADED", {"kernel": None})
+    assert _bokeh.load_bokehjs() is True and len(sent) == 2  # nothing loaded: sent once
+    assert _bokeh.load_bokehjs() is False and len(sent) == 2
