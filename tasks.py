@@ -202,9 +202,9 @@ WORKERS_ENV = "DYNSIM_TEST_WORKERS"
 def parallel_options(args: list[str], env: dict[str, str]) -> list[str]:
     """Return pytest-xdist's options for ``tasks.py test``: one worker per core, at most 4.
 
-    Each test file runs on one worker (``--dist loadgroup``: see ``tests/conftest.py``, which
-    also gives each worker its own standalone-project cache). ``$DYNSIM_TEST_WORKERS`` sets the
-    number (``1``: no workers, the tests run in this process, as ``pytest`` alone does);
+    Each test file runs on one worker, the long ones first (``--dist loadfile``; the order:
+    ``tests/conftest.py``, which also gives each worker its own standalone-project cache).
+    ``$DYNSIM_TEST_WORKERS`` sets the number (``1``: no workers, the tests run in this process, as ``pytest`` alone does);
     options of your own (``-n``/``--numprocesses``/``--dist``) are left alone.
 
     Raises
@@ -225,7 +225,7 @@ def parallel_options(args: list[str], env: dict[str, str]) -> list[str]:
                       else os.cpu_count() or 1, 4)
     if workers < 2:
         return []
-    return ["-n", str(workers), "--dist", "loadgroup"]
+    return ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def cmd_bench(args: list[str]) -> int:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
-from support import LONG_GROUPS, SPLIT_FILES, worker_cache_dir, xdist_group_of
+from support import LONG_FILES, relative_test_path, worker_cache_dir
 
 from dynsim._paths import CACHE_ENV, cache_dir
 
@@ -57,22 +57,13 @@ def numpy_target():
 # --------------------------------------------------------------------------- parallel runs
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under ``--dist loadgroup``: keep each file on one worker, the long groups first.
+    """On a pytest-xdist worker: the long files first (``support.LONG_FILES``).
 
-    A file's tests share its module-scoped fixtures (an emulated Binder image, a course
-    directory, a Dask cluster) and an nbval notebook's cells share one kernel, so a file is
-    one unit of work (its ``xdist_group``, :func:`support.xdist_group_of`); the files of
-    ``support.SPLIT_FILES`` are split per test. This hook runs before xdist's own
-    (``tryfirst``), which reads the group marks.
+    ``tasks.py test`` runs ``--dist loadfile --no-loadscope-reorder``: a file is one unit of
+    work (its tests share module-scoped fixtures, an nbval notebook's cells one kernel), handed
+    out in collection order, which this sorts. The sort is stable: each file keeps its order.
     """
-    if config.getoption("dist", default=None) != "loadgroup":
+    if not hasattr(config, "workerinput"):
         return
-    rank = {name: index for index, name in enumerate(LONG_GROUPS)}
-    groups = {item.nodeid: xdist_group_of(Path(str(item.fspath)).resolve().relative_to(ROOT))
-              for item in items}
-    for item in items:
-        group = groups[item.nodeid]
-        if group not in SPLIT_FILES and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    # longest groups first; sort is stable, so each file keeps its own order
-    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))
+    rank = {name: index for index, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(relative_test_path(item.fspath, ROOT), len(rank)))

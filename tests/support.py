@@ -39,35 +39,27 @@ def failed_doc_examples(name: str) -> int:
 
 
 # --------------------------------------------------------------------------- parallel runs
-#: Groups that start first on the pytest-xdist workers, longest first ("longest processing
-#: time first": a long group started last would leave the other worker idle at the end).
-#: The order comes from the test durations that every run prints (``--durations``); it is a
-#: scheduling hint only: a group missing here still runs, after these, in collection order.
-LONG_GROUPS = (
-    "tests/browser",
+#: Test files that start first on the pytest-xdist workers, longest first ("longest processing
+#: time first": a long file started last would leave the other worker idle at the end). The
+#: order comes from the test durations that every run prints (``--durations``); it is a
+#: scheduling hint only: a file missing here still runs, after these, in collection order.
+LONG_FILES = (
     "tests/test_exercises.py",
     "tests/test_course.py",
     "tests/test_binder.py",
+    "tests/loihi/test_loihi_cython.py",
     "tests/widgets/test_widget_hardening.py",
     "tests/test_benchmarks.py",
-    "tests/test_sweep_exercise.py",
-    "tests/loihi/test_loihi_cython.py",
     "tests/dynapse/test_samna_standin.py",
+    "tests/browser/test_exercise_browser.py",
+    "tests/test_sweep_exercise.py",
     "tests/widgets/test_standalone_bench.py",
 )
-#: Files whose tests may run on different workers (no costly module-scoped fixture): their
-#: notebook runs spread over the cores instead of forming one long group.
-SPLIT_FILES = ("tests/test_exercises.py",)
 
 
-def xdist_group_of(path: Path) -> str:
-    """Return the xdist group of a test file (``path`` relative to the repository).
-
-    A file is its own group; the browser tests form one group, so that one JupyterLab server
-    and one Chromium serve them all (their session fixtures) and two browsers never compete.
-    """
-    name = Path(path).as_posix()
-    return "tests/browser" if name.startswith("tests/browser/") else name
+def relative_test_path(path: Path, root: Path) -> str:
+    """Return a test's file relative to the repository (``root``), with forward slashes."""
+    return Path(path).resolve().relative_to(root).as_posix()
 
 
 def worker_cache_dir(environ: Mapping[str, str]) -> Path | None:

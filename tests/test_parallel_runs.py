@@ -8,16 +8,19 @@ cache with the shared Cython modules, and the groups that keep a file on one wor
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
-from support import LONG_GROUPS, SPLIT_FILES, load_script, worker_cache_dir, xdist_group_of
+from support import LONG_FILES, load_script, relative_test_path, worker_cache_dir
 
 from dynsim._paths import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = load_script("dynsim_tasks_parallel", ROOT / "tasks.py")
+
+
+def OPTIONS(workers: int) -> list[str]:
+    return ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def _cores() -> int:
@@ -27,14 +30,13 @@ def _cores() -> int:
 # --------------------------------------------------------------------------- tasks.py options
 def test_one_worker_per_core_at_most_four_each_file_on_one_worker():
     workers = min(_cores(), 4)
-    expected = [] if workers < 2 else ["-n", str(workers), "--dist", "loadgroup"]
+    expected = [] if workers < 2 else [*OPTIONS(workers)]
     assert TASKS.parallel_options([], {}) == expected
     assert TASKS.parallel_options(["tests/test_sweep.py", "-k", "resume"], {}) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("1", []), ("2", ["-n", "2", "--dist", "loadgroup"]),
-    (" 3 ", ["-n", "3", "--dist", "loadgroup"]), ("64", ["-n", "64", "--dist", "loadgroup"]),
+    ("1", []), ("2", OPTIONS(2)), (" 3 ", OPTIONS(3)), ("64", OPTIONS(64)),
 ])
 def test_the_number_of_workers_can_be_chosen(text, expected):
     assert TASKS.parallel_options([], {TASKS.WORKERS_ENV: text}) == expected
@@ -91,25 +93,16 @@ def test_this_worker_uses_its_own_cache(request):
     probe.rmdir()
 
 
-# --------------------------------------------------------------------------- groups
-def test_the_long_groups_and_split_files_name_existing_tests():
-    for name in (*LONG_GROUPS, *SPLIT_FILES):
-        assert (ROOT / name).exists(), f"{name}: renamed? update tests/support.py"
-    assert len(set(LONG_GROUPS)) == len(LONG_GROUPS)
-    assert set(SPLIT_FILES) <= set(LONG_GROUPS)
+# --------------------------------------------------------------------------- order
+def test_the_long_files_name_existing_tests_once():
+    for name in LONG_FILES:
+        assert (ROOT / name).is_file(), f"{name}: renamed? update tests/support.py"
+    assert len(set(LONG_FILES)) == len(LONG_FILES)
 
 
-def test_a_file_is_a_group_and_the_browser_tests_are_one():
-    assert xdist_group_of(Path("tests/test_sweep.py")) == "tests/test_sweep.py"
-    notebook = "exercises/solutions/01_x.ipynb"
-    assert xdist_group_of(Path(notebook)) == notebook
-    assert {xdist_group_of(p.relative_to(ROOT)) for p in (ROOT / "tests" / "browser").glob(
-        "test_*.py")} == {"tests/browser"}
-
-
-def test_a_split_file_has_no_costly_shared_fixture_to_repeat():
-    # a split file's tests may land on both workers, which would each build such a fixture
-    for name in SPLIT_FILES:
-        shared = re.findall(r'@pytest\.fixture\(scope="(?:module|package|session)"\)\s*\ndef (\w+)',
-                            (ROOT / name).read_text())
-        assert shared == ["timings"], (name, shared)  # a dict of papermill times: nothing built
+def test_a_worker_starts_with_the_long_files_in_their_order(request):
+    order = [relative_test_path(item.fspath, ROOT) for item in request.session.items]
+    if not hasattr(request.config, "workerinput"):  # pytest alone: collection order, unsorted
+        return
+    first = list(dict.fromkeys(order))[:len([f for f in LONG_FILES if f in order])]
+    assert first == [f for f in LONG_FILES if f in order]
