@@ -977,13 +977,19 @@ def machine_slot(name: str, slots: int | None, *, wait: float = 600.0,
     Parameters
     ----------
     name : str
-        Name of the group of slots.
+        Name of the group of slots (letters, digits, ``_`` and ``-``).
     slots : int or None
         Number of slots (1..256); ``None``: no limit (nothing is locked).
     wait : float
-        Seconds to wait for a free slot (polled every 0.1 s); then the block runs without one.
+        Seconds to wait for a free slot (polled every 0.1 s; 0..86400); then the block runs
+        without one.
     folder : str or Path, optional
         Where the lock files are.
+
+    Raises
+    ------
+    dynsim.errors.SweepError
+        A name that is not a plain name, a number of slots outside 1..256, a bad ``wait``.
 
     Yields
     ------
@@ -997,6 +1003,11 @@ def machine_slot(name: str, slots: int | None, *, wait: float = 600.0,
     ...     slot
     0
     """
+    from dynsim.validation import finite_number, identifier
+
+    identifier(name.replace("-", "_") if isinstance(name, str) else name, "name",
+               error=SweepError)
+    wait = finite_number(wait, "wait", low=0.0, high=86400.0, error=SweepError)
     if slots is None:
         yield None
         return

@@ -424,6 +424,16 @@ def test_a_machine_slot_is_exclusive_and_freed_when_its_holder_dies(tmp_path):
         holder.stdout.close()
 
 
+@pytest.mark.parametrize("name, slots, wait, fragment", [
+    ("../x", 1, 1.0, "name"), ("probe", 0, 1.0, "slots"), ("probe", 1.5, 1.0, "slots"),
+    ("probe", 1, -1.0, "wait"), ("probe", 1, float("nan"), "wait")])
+def test_a_bad_machine_slot_is_refused(tmp_path, name, slots, wait, fragment):
+    with pytest.raises(SweepError, match=fragment), \
+            machine_slot(name, slots, wait=wait, folder=tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []  # nothing was locked or written
+
+
 @pytest.mark.parametrize("options", [{"max_running": 0}, {"max_running": 257},
                                      {"max_running": 1.5}])
 def test_a_bad_max_running_is_refused(options):
