@@ -5,12 +5,16 @@ working directory (executed copies are thrown away). The engine is chosen as a s
 would: ``--engine numpy`` sets ``DYNSIM_ENGINE=numpy`` (what CI uses); ``--engine auto`` leaves
 it unset (the student default: Cython for simulations, the standalone engine for benches).
 
-While a notebook runs, the kernel's process tree (the kernel, its compilers, standalone
-programs and any kernels it starts itself) is polled with psutil every 50 ms; the peak of
-its summed resident memory is reported, and the kernel process's own peak.
+While a notebook runs, the kernel's process tree (the kernel, its Dask worker processes,
+compilers, standalone programs and any kernels it starts itself) is polled with psutil every
+50 ms; the peak of its summed resident memory (RSS, the headline) is reported, the peak of its
+summed proportional set size (PSS: a page shared by several processes of the tree, e.g. a
+library mapped by each, counted once, divided among them), and the kernel process's own peak.
+``--breakdown`` prints each process of the tree at the RSS peak (RSS, USS, PSS).
 
     python benchmarks/exercises.py --engine numpy --json out.json
     python benchmarks/exercises.py --engine auto --only 04 --json out.json
+    python benchmarks/exercises.py --engine numpy --only 02 --passes 2 --breakdown
 """
 
 from __future__ import annotations
@@ -37,33 +41,81 @@ def notebooks(only: list[str] | None = None, folder: Path = SOLUTIONS) -> list[P
     return [p for p in found if not only or any(o in p.name for o in only)]
 
 
-def _tree_rss(root: psutil.Process) -> tuple[int, int]:
-    """Return (summed resident bytes of every process under ``root``, of the kernel alone).
+def _role(proc: psutil.Process, root: psutil.Process, kernel_pid: int | None) -> str:
+    """Name what a process of the tree is (kernel, Dask worker, papermill, compiler ...)."""
+    try:
+        line = " ".join(proc.cmdline())
+        parent = proc.ppid()
+    except psutil.Error:
+        return "gone"
+    if "ipykernel" in line:
+        return "kernel" if parent == root.pid else "nested kernel"
+    if "papermill" in line:
+        return "papermill"
+    if "multiprocessing" in line and "resource_tracker" in line:
+        return "resource tracker"
+    if "forkserver" in line:
+        return "forkserver"
+    if "multiprocessing" in line or "distributed" in line:
+        return "dask worker" if parent == kernel_pid else "dask process"
+    name = Path(proc.cmdline()[0]).name if proc.cmdline() else proc.name()
+    return name or "process"
 
-    ``root`` is the papermill process: everything under it is the kernel and what the kernel
-    runs (compilers, standalone programs, kernels of nested papermill runs).
+
+def _tree_memory(root: psutil.Process, detail: bool = False) -> dict:
+    """Return the memory of every process under ``root`` (the papermill process).
+
+    Everything under ``root`` is the kernel and what the kernel runs (Dask worker processes,
+    compilers, standalone programs, kernels of nested papermill runs). Returns ``rss`` (summed
+    resident bytes: pages shared by several processes counted in each), ``pss`` (summed
+    proportional set size: a shared page counted once over the processes mapping it, what
+    the tree really occupies), ``kernel`` (resident bytes of the kernel process alone) and,
+    with ``detail``, ``processes``: one entry per process (pid, role, rss, uss, pss, command).
     """
-    total, kernel = 0, 0
+    found = {"rss": 0, "pss": 0, "kernel": 0, "processes": []}
     try:
         children = root.children(recursive=True)
     except psutil.Error:
-        return 0, 0
+        return found
+    kernel_pid = None
     for proc in children:
+        with_cmd = None
         try:
-            rss = proc.memory_info().rss
-            if proc.ppid() == root.pid and "ipykernel" in " ".join(proc.cmdline()):
-                kernel = max(kernel, rss)
+            memory, parent = proc.memory_full_info(), proc.ppid()
+            if parent == root.pid and "ipykernel" in " ".join(proc.cmdline()):
+                kernel_pid = proc.pid
+                found["kernel"] = max(found["kernel"], memory.rss)
+            if detail:
+                with_cmd = " ".join(proc.cmdline())[:160]
         except psutil.Error:
             continue
-        total += rss
-    return total, kernel
+        found["rss"] += memory.rss
+        found["pss"] += memory.pss
+        if detail:
+            found["processes"].append({"pid": proc.pid, "ppid": parent, "rss": memory.rss,
+                                       "uss": memory.uss, "pss": memory.pss,
+                                       "command": with_cmd, "proc": proc})
+    for entry in found["processes"]:
+        entry["role"] = _role(entry.pop("proc"), root, kernel_pid)
+    return found
+
+
+def _breakdown_mb(processes: list[dict]) -> list[dict]:
+    """Return a process list in MB, largest resident first."""
+    return [{"pid": p["pid"], "ppid": p["ppid"], "role": p["role"],
+             "rss_mb": p["rss"] / 2**20, "uss_mb": p["uss"] / 2**20,
+             "pss_mb": p["pss"] / 2**20, "command": p["command"]}
+            for p in sorted(processes, key=lambda p: -p["rss"])]
 
 
 def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0.05,
-                 parameters: dict | None = None) -> dict:
+                 parameters: dict | None = None, breakdown: bool = False) -> dict:
     """Execute one notebook with papermill in a child process; return time, memory, status.
 
-    ``parameters`` overrides the notebook's defaults (``-p name value``).
+    ``parameters`` overrides the notebook's defaults (``-p name value``). The memory is the
+    peak over the run of the kernel tree's summed RSS (the headline) and of its summed PSS
+    (shared pages counted once); ``breakdown`` also returns the tree's processes at the
+    moment of the RSS peak (``peak_processes``: role, RSS, USS, PSS of each).
     """
     env = dict(os.environ)
     if engine == "auto":
@@ -80,10 +132,14 @@ def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0
         proc = subprocess.Popen(cmd, env=env, cwd=tmp, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         watcher = psutil.Process(proc.pid)
-        peak_tree, peak_kernel = 0, 0
+        peak_tree, peak_pss, peak_kernel, peak_processes = 0, 0, 0, []
         while proc.poll() is None:
-            tree, kernel = _tree_rss(watcher)
-            peak_tree, peak_kernel = max(peak_tree, tree), max(peak_kernel, kernel)
+            found = _tree_memory(watcher, detail=breakdown)
+            if found["rss"] > peak_tree:
+                peak_processes = found["processes"]
+            peak_tree = max(peak_tree, found["rss"])
+            peak_pss = max(peak_pss, found["pss"])
+            peak_kernel = max(peak_kernel, found["kernel"])
             time.sleep(poll_s)
         seconds = time.perf_counter() - start
         log = proc.stdout.read() if proc.stdout else ""
@@ -93,21 +149,31 @@ def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0
             cells = sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
                         for c in nb["cells"])
     ok = proc.returncode == 0
-    return {"notebook": path.name, "engine": engine, "ok": ok, "seconds": seconds,
-            "cells_s": cells, "peak_rss_mb": peak_tree / 2**20,
-            "peak_kernel_rss_mb": peak_kernel / 2**20,
-            "error": None if ok else log.strip().splitlines()[-1:] or ["failed"]}
+    result = {"notebook": path.name, "engine": engine, "ok": ok, "seconds": seconds,
+              "cells_s": cells, "peak_rss_mb": peak_tree / 2**20,
+              "peak_pss_mb": peak_pss / 2**20, "peak_kernel_rss_mb": peak_kernel / 2**20,
+              "load_average": [round(x, 2) for x in os.getloadavg()],
+              "error": None if ok else log.strip().splitlines()[-1:] or ["failed"]}
+    if breakdown:
+        result["peak_processes"] = _breakdown_mb(peak_processes)
+    return result
 
 
-def run_all(paths: list[Path], engine: str, say=print, parameters: dict | None = None) -> dict:
+def run_all(paths: list[Path], engine: str, say=print, parameters: dict | None = None,
+            breakdown: bool = False) -> dict:
     """Run ``paths`` one after the other; return per-notebook results and the total."""
     results = []
     for number, path in enumerate(paths, 1):
         say(f"  {number}/{len(paths)} {path.name} (engine {engine}) ...")
-        result = run_notebook(path, engine, parameters=parameters)
+        result = run_notebook(path, engine, parameters=parameters, breakdown=breakdown)
         results.append(result)
         say(f"  {number}/{len(paths)} {path.name}: {'ok' if result['ok'] else 'FAILED'} in "
-            f"{result['seconds']:.1f} s, peak {result['peak_rss_mb']:.0f} MB")
+            f"{result['seconds']:.1f} s, peak {result['peak_rss_mb']:.0f} MB RSS "
+            f"({result['peak_pss_mb']:.0f} MB PSS), load {result['load_average'][0]:.1f}")
+        for entry in result.get("peak_processes", []):
+            say(f"      {entry['role']:16s} pid {entry['pid']:>7} RSS {entry['rss_mb']:6.0f}  "
+                f"USS {entry['uss_mb']:6.0f}  PSS {entry['pss_mb']:6.0f} MB  "
+                f"{entry['command'][:70]}")
     return {"engine": engine, "notebooks": results, "parameters": parameters or "defaults",
             "total_s": sum(r["seconds"] for r in results),
             "all_ok": all(r["ok"] for r in results), "count": len(results)}
@@ -123,6 +189,9 @@ def main(argv: list[str] | None = None) -> dict:
                              "(2: the first pass warms the cache)")
     parser.add_argument("--short", action="store_true",
                         help="short parameters (duration 0.05 s, as binder/warm_cache.py)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also print every process of the kernel's tree at the RSS peak "
+                             "(role, RSS, USS, PSS)")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args(argv)
     paths = notebooks(args.only)
@@ -135,7 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
     for number in range(args.passes):
         print(f"pass {number + 1}/{args.passes}: {len(paths)} notebooks", flush=True)
         passes.append(run_all(paths, args.engine, say=lambda line: print(line, flush=True),
-                              parameters=parameters))
+                              parameters=parameters, breakdown=args.breakdown))
     result = {**passes[-1], "passes": passes}
     print(f"{result['count']} notebooks in {result['total_s']:.1f} s (engine {args.engine})")
     return finish(result, args.json)

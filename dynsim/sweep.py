@@ -26,6 +26,12 @@ worker = ``<cache>/dask-workers/<worker name>``, set by :class:`WorkerIsolation`
 worker builds anything), so its Brian2 Cython modules and standalone projects are its own; the
 compiled modules already in the shared cache are linked in, so a warm cache stays warm.
 
+Memory (a class JupyterHub or Binder allows ~1 GB per user, kernel and workers together): a
+worker imports Brian2 without the packages it pulls in that no point uses
+(:data:`WORKER_HIDDEN_MODULES`: pylab/matplotlib, pytest; ~30 MB per worker), and notebook
+points run one at a time per machine by default (``NotebookPoint(max_running=1)``; each is a
+papermill process and a kernel, ~250 MB).
+
 Fault tolerance: a point that raises is recorded with its error and the others go on; a worker
 process that dies is replaced by its nanny and its point runs again (Dask reschedules it;
 ``retries`` more attempts for a point whose function raised an exception that escaped the
@@ -75,7 +81,9 @@ from dynsim.validation import bounded_size, whole_number, whole_numbers
 __all__ = [
     "CONNECT_TIMEOUT_S",
     "MAX_POINTS",
+    "NOTEBOOK_POINT_ENV",
     "SCHEDULER_ENV",
+    "WORKER_HIDDEN_MODULES",
     "ExperimentPoint",
     "NotebookPoint",
     "ResultStore",
@@ -83,6 +91,7 @@ __all__ = [
     "WorkerIsolation",
     "connect",
     "grid_points",
+    "machine_slot",
     "point_key",
     "sweep",
     "text_progress",
@@ -331,10 +340,54 @@ class WorkerIsolation:
         already = "brian2" in sys.modules
         # Brian2 installs a SIGINT handler when it is imported, which only works in a process's
         # main thread; setup runs there, the points run in the worker's task thread.
+        _import_without(WORKER_HIDDEN_MODULES, "brian2")
         from brian2 import prefs
 
         if already:
             prefs.codegen.runtime.cython.cache_dir = str(own / "brian2-cython")
+
+
+#: Packages Brian2's import pulls into a process that a sweep point never uses: ``pylab`` and
+#: ``matplotlib`` (Brian2's ``from pylab import *``), ``pytest`` (``brian2.tests``). A worker
+#: imports Brian2 with them hidden (Brian2 supports their absence: ``try/except ImportError``)
+#: and keeps about 30 MB less per worker process; they stay importable afterwards (a point
+#: function that plots imports ``matplotlib.pyplot`` itself; Brian2's namespace in a worker
+#: has numpy's names in place of pylab's).
+WORKER_HIDDEN_MODULES = ("pylab", "matplotlib", "pytest")
+
+
+def _import_without(hidden: Sequence[str], module: str) -> Any:
+    """Import ``module`` with the packages ``hidden`` unimportable meanwhile; return it.
+
+    A hidden package not imported yet raises ``ImportError`` while ``module`` is imported
+    (``sys.modules[name] = None``); afterwards every hidden name is importable again. A package
+    already imported stays as it is (nothing is unloaded); so does ``module`` if imported.
+
+    Parameters
+    ----------
+    hidden : sequence of str
+        Top-level package names (e.g. :data:`WORKER_HIDDEN_MODULES`).
+    module : str
+        The module to import (e.g. ``"brian2"``).
+
+    Examples
+    --------
+    >>> _import_without(["no_such_optional_package"], "json").__name__
+    'json'
+    """
+    import importlib
+
+    if module in sys.modules:
+        return sys.modules[module]
+    blocked = [name for name in hidden if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        return importlib.import_module(module)
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _worker_plugin() -> Any:
@@ -906,6 +959,88 @@ def _chips(seeds: Any, sigma: float, n_neurons: int) -> Any:
     return _Chips(sigma=sigma, seed=seeds[0], chips=seeds)
 
 
+#: Set (to ``"1"``) in the environment of a notebook point's papermill process and kernel.
+NOTEBOOK_POINT_ENV = "DYNSIM_NOTEBOOK_POINT"
+
+
+@contextlib.contextmanager
+def machine_slot(name: str, slots: int | None, *, wait: float = 600.0,
+                 folder: str | os.PathLike[str] | None = None) -> Iterator[int | None]:
+    """Hold one of ``slots`` machine-wide slots called ``name`` while the block runs.
+
+    A slot is an exclusive ``flock`` on ``<folder>/<name>-<k>.lock`` (default folder: the
+    sweep's root dynsim cache, ``<cache>/dask-workers``, shared by every worker of the
+    machine); the operating system releases it when the block ends or its process dies, so a
+    killed worker never leaves a slot taken. Used by :class:`NotebookPoint` to run at most
+    ``max_running`` notebook kernels at once.
+
+    Parameters
+    ----------
+    name : str
+        Name of the group of slots (letters, digits, ``_`` and ``-``).
+    slots : int or None
+        Number of slots (1..256); ``None``: no limit (nothing is locked).
+    wait : float
+        Seconds to wait for a free slot (polled every 0.1 s; 0..86400); then the block runs
+        without one.
+    folder : str or Path, optional
+        Where the lock files are.
+
+    Raises
+    ------
+    dynsim.errors.SweepError
+        A name that is not a plain name, a number of slots outside 1..256, a bad ``wait``.
+
+    Yields
+    ------
+    int or None
+        The slot held, or ``None`` (no limit, no ``fcntl`` on this system, or waited ``wait``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with machine_slot("demo", 1, folder=tempfile.mkdtemp()) as slot:
+    ...     slot
+    0
+    """
+    from dynsim.validation import finite_number, identifier
+
+    identifier(name.replace("-", "_") if isinstance(name, str) else name, "name",
+               error=SweepError)
+    wait = finite_number(wait, "wait", low=0.0, high=86400.0, error=SweepError)
+    if slots is None:
+        yield None
+        return
+    slots = whole_number(slots, "slots", low=1, high=256, error=SweepError)
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no machine-wide limit
+        yield None
+        return
+    where = Path(folder) if folder is not None else \
+        Path(os.environ.get("DYNSIM_SWEEP_ROOT_CACHE") or cache_dir()) / "dask-workers"
+    where.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        for slot in range(slots):
+            handle = open(where / f"{name}-{slot}.lock", "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            try:
+                yield slot
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            return
+        if time.monotonic() >= deadline:
+            yield None
+            return
+        time.sleep(0.1)
+
+
 def _notebook_cells(path: str) -> list[dict[str, Any]]:
     """Return the cells of a notebook file (read as JSON: dynsim imports no Jupyter package)."""
     with open(path, encoding="utf-8") as handle:
@@ -938,6 +1073,14 @@ class NotebookPoint:
         Tag of the cell that prints one JSON object.
     timeout : float
         Seconds a cell may take (papermill's ``--execution-timeout``), 1..86400.
+    max_running : int or None
+        Notebook points of one machine that run at once, over all the workers there
+        (default 1; ``None``: no limit). Each running point is a papermill process and a
+        kernel of its own (~250 MB with Brian2), so two workers running one each would
+        double the memory a sweep needs on a 1 GB JupyterHub or Binder; a point waits for a
+        free slot (a lock file in the dynsim cache, released also when its worker dies) at
+        most ``timeout`` seconds, then runs anyway. A sweep started *inside* a notebook
+        point does not wait for the slot its own point holds.
 
     Examples
     --------
@@ -949,6 +1092,7 @@ class NotebookPoint:
     path: str
     result_tag: str = "result"
     timeout: float = 600.0
+    max_running: int | None = 1
 
     def __post_init__(self) -> None:
         from dynsim.validation import finite_number
@@ -957,6 +1101,8 @@ class NotebookPoint:
         if not resolved.is_file():
             raise SweepError(f"notebook {self.path!r} not found")
         finite_number(self.timeout, "timeout", low=1.0, high=86400.0, error=SweepError)
+        if self.max_running is not None:
+            whole_number(self.max_running, "max_running", low=1, high=256, error=SweepError)
         object.__setattr__(self, "path", str(resolved))
 
     def sweep_identity(self) -> str:
@@ -991,14 +1137,17 @@ class NotebookPoint:
         """Execute the notebook with ``point``; return the JSON its result cell printed."""
         import subprocess
 
-        with tempfile.TemporaryDirectory(prefix="dynsim-point-") as folder:
+        nested = bool(os.environ.get(NOTEBOOK_POINT_ENV))
+        slots = None if nested else self.max_running
+        with tempfile.TemporaryDirectory(prefix="dynsim-point-") as folder, \
+                machine_slot("notebook-point", slots, wait=self.timeout):
             out = Path(folder) / "executed.ipynb"
             command = [sys.executable, "-m", "papermill", self.path, str(out),
                        "--parameters_yaml", json.dumps(_plain(point)), "--cwd", folder,
                        "--no-progress-bar", "--execution-timeout", str(int(self.timeout)),
                        "--log-level", "ERROR"]
             done = subprocess.run(command, cwd=folder, capture_output=True, text=True,
-                                  check=False)
+                                  check=False, env={**os.environ, NOTEBOOK_POINT_ENV: "1"})
             if done.returncode != 0:
                 lines = [line for line in done.stderr.splitlines() if line.strip()]
                 raise SweepError(f"{Path(self.path).name} failed: "
