@@ -205,7 +205,8 @@ def parallel_options(args: list[str], env: dict[str, str]) -> list[str]:
     Each test file runs on one worker, the long ones first (``--dist loadfile``; the order:
     ``tests/conftest.py``, which also gives each worker its own standalone-project cache).
     ``$DYNSIM_TEST_WORKERS`` sets the number (``1``: no workers, the tests run in this process,
-    as ``pytest`` alone does); options of your own (``-n``/``--numprocesses``/``--dist``) are left alone.
+    as ``pytest`` alone does); options of your own (``-n``/``--numprocesses``/``--dist``) are
+    left alone.
 
     Raises
     ------
