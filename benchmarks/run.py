@@ -421,32 +421,42 @@ def section_sweep(run: Run) -> dict:
 
 # --------------------------------------------------------------------------- memory
 def section_memory(run: Run) -> dict:
-    """Peak RSS of a kernel running exercise 4 (from the exercises section, or measured)."""
+    """Peak memory of the kernel of every exercise, per engine (from the exercises section).
+
+    Issue 15's target: every exercise's kernel (its whole process tree: the kernel, Dask
+    workers and nannies, papermill points, compilers) peaks below 1 GB under every engine.
+    Without the exercises section (``--only memory``) exercise 4 is measured alone.
+    """
     details: dict = {}
-    found = {}
+    found: dict[str, list[dict]] = {}
     exercises = run.sections.get("exercises", {}).get("details", {})
     for engine, result in exercises.items():
-        for nb in result.get("notebooks", []) if _ok(result) else []:
-            if nb["notebook"].startswith("04"):
-                found[engine] = nb
-    if not found:
+        found[engine] = list(result.get("notebooks", [])) if _ok(result) else []
+    if not any(found.values()):
         engine = "numpy" if run.quick else "auto"
         args = ["--only", "04", "--engine", engine] + (["--short"] if run.quick else [])
         result = details["measured"] = run.child("exercises.py", args,
                                                  f"memory: exercise 4, engine {engine}")
-        for nb in result.get("notebooks", []) if _ok(result) else []:
-            found[engine] = nb
+        found = {engine: list(result.get("notebooks", [])) if _ok(result) else []}
     rows = []
-    for engine, nb in found.items():
-        peak = nb["peak_rss_mb"]
-        rows.append(row(f"peak RSS, kernel running exercise 4 ({engine})", peak, "MB",
-                        "< 1024 MB", peak < 1024,
-                        note=f"kernel process alone {nb['peak_kernel_rss_mb']:.0f} MB; "
-                             "psutil, every 50 ms, kernel process tree"))
+    for engine, notebooks in found.items():
+        if not notebooks:
+            continue
+        worst = max(notebooks, key=lambda nb: nb["peak_rss_mb"])
+        each = ", ".join(f"{nb['notebook'][:2]} {nb['peak_rss_mb']:.0f}" for nb in notebooks)
+        pss = worst.get("peak_pss_mb")
+        rows.append(row(
+            f"largest peak RSS of an exercise's kernel ({engine}: exercise "
+            f"{worst['notebook'][:2]})", worst["peak_rss_mb"], "MB", "< 1024 MB",
+            worst["peak_rss_mb"] < 1024,
+            note=f"each (MB): {each}; this one's kernel process alone "
+                 f"{worst['peak_kernel_rss_mb']:.0f} MB"
+                 + (f", tree PSS {pss:.0f} MB" if pss is not None else "")
+                 + "; psutil, every 50 ms, kernel process tree"))
     if not rows:
-        rows.append(row("peak RSS, kernel running exercise 4", None, "MB", "< 1024 MB",
-                        note="exercise 4 did not run"))
-    details["exercise_4"] = found
+        rows.append(row("largest peak RSS of an exercise's kernel", None, "MB", "< 1024 MB",
+                        note="no exercise ran"))
+    details["exercises"] = found
     return {"rows": rows, "details": details}
 
 
