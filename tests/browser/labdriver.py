@@ -731,8 +731,19 @@ def wait_for_element(page, selector: str, *, timeout: float = 60):
         errors = notebook_errors(page)
         raise AssertionError(f"{selector} did not appear within {timeout} s ({exc})\n"
                              + "\n".join(errors)) from None
-    loc.first.scroll_into_view_if_needed()
-    return loc
+    # A view re-rendered meanwhile (ipywidgets and BokehJS may replace the node once the
+    # layout settles) detaches the element found: look it up again, as a user's eye would.
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            loc.first.scroll_into_view_if_needed(timeout=10_000)
+            return loc
+        except Exception as exc:  # playwright's Error: "Element is not attached to the DOM"
+            if "not attached" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+            loc.first.wait_for(state="attached", timeout=max(1.0, deadline - time.monotonic())
+                               * 1000)
 
 
 def open_voila(page, server: LabServer, path: str, *, timeout: float = 120) -> None:
