@@ -205,16 +205,16 @@ def parallel_options(args: list[str], env: dict[str, str]) -> list[str]:
     Each test file runs on one worker, the long ones first (``--dist loadfile``; the order:
     ``tests/conftest.py``, which also gives each worker its own standalone-project cache).
     ``$DYNSIM_TEST_WORKERS`` sets the number (``1``: no workers, the tests run in this process,
-    as ``pytest`` alone does); options of your own (``-n``/``--numprocesses``/``--dist``) are
-    left alone.
+    as ``pytest`` alone does); options of your own (``-n``/``--numprocesses``/``--dist``,
+    ``-p no:xdist``) are left alone.
 
     Raises
     ------
     SystemExit
         If ``$DYNSIM_TEST_WORKERS`` is not a whole number from 1 to 64.
     """
-    if any(a in ("-n", "--numprocesses", "-p") or a.startswith(("-n", "--numprocesses", "--dist"))
-           for a in args):
+    if "no:xdist" in args or any(a.startswith(("-n", "--numprocesses", "--dist", "-pno:xdist"))
+                                 for a in args):
         return []
     text = env.get(WORKERS_ENV, "").strip()
     if text:

@@ -306,6 +306,15 @@ class ResultStore:
 
 
 # ============================================================================ workers
+#: Set in a worker process: the dynsim cache of its environment (the root of the workers' own).
+_ROOT_CACHE_ENV = "DYNSIM_SWEEP_ROOT_CACHE"
+
+
+def _root_cache() -> Path:
+    """Return the cache the sweep's workers share: their environment's, not their own."""
+    return Path(os.environ.get(_ROOT_CACHE_ENV) or cache_dir())
+
+
 class WorkerIsolation:
     """Dask worker plugin: a dynsim cache of the worker's own, set before it builds anything.
 
@@ -323,8 +332,8 @@ class WorkerIsolation:
 
     def setup(self, worker: Any) -> None:
         """Give this worker process its own dynsim cache directory."""
-        root = Path(os.environ.get("DYNSIM_SWEEP_ROOT_CACHE") or cache_dir())
-        os.environ["DYNSIM_SWEEP_ROOT_CACHE"] = str(root)
+        root = _root_cache()
+        os.environ[_ROOT_CACHE_ENV] = str(root)
         label = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(worker.name))
         own = root / "dask-workers" / f"worker-{label}"
         (own / "brian2-cython").mkdir(parents=True, exist_ok=True)
@@ -1017,8 +1026,7 @@ def machine_slot(name: str, slots: int | None, *, wait: float = 600.0,
     except ImportError:  # not a POSIX system: no machine-wide limit
         yield None
         return
-    where = Path(folder) if folder is not None else \
-        Path(os.environ.get("DYNSIM_SWEEP_ROOT_CACHE") or cache_dir()) / "dask-workers"
+    where = Path(folder) if folder is not None else _root_cache() / "dask-workers"
     where.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
     while True:

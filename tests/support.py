@@ -4,7 +4,7 @@
   (``tasks.py``, ``exercises/build.py``, ``binder/warm_cache.py``).
 * :func:`package_modules` and :func:`failed_doc_examples` run the examples in the docstrings
   of every module of a package (each area's doctest test).
-* :func:`worker_cache_dir`, :func:`xdist_group_of`, ``LONG_GROUPS`` and ``SPLIT_FILES``: how
+* :func:`worker_cache_dir`, :func:`relative_test_path` and ``LONG_FILES``: how
   ``python3 tasks.py test`` shares the suite among pytest-xdist workers (``conftest.py``).
 """
 

@@ -33,6 +33,7 @@ def test_one_worker_per_core_at_most_four_each_file_on_one_worker():
     expected = [] if workers < 2 else [*OPTIONS(workers)]
     assert TASKS.parallel_options([], {}) == expected
     assert TASKS.parallel_options(["tests/test_sweep.py", "-k", "resume"], {}) == expected
+    assert TASKS.parallel_options(["-p", "no:randomly", "-x"], {}) == expected  # other plugins
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -43,7 +44,7 @@ def test_the_number_of_workers_can_be_chosen(text, expected):
 
 
 @pytest.mark.parametrize("args", [["-n", "3"], ["-n3"], ["--numprocesses=auto"],
-                                  ["--dist", "load"], ["-p", "no:xdist"]])
+                                  ["--dist", "load"], ["-p", "no:xdist"], ["-pno:xdist"]])
 def test_the_users_own_xdist_options_are_left_alone(args):
     assert TASKS.parallel_options(args, {TASKS.WORKERS_ENV: "2"}) == []
 
