@@ -199,6 +199,16 @@ def section_dynapse(run: Run) -> dict:
         details["dt_accuracy"] = run.child(
             "dynapse_chip.py", ["1", engine, "--dt-accuracy"],
             "dynapse: firing-rate error against dt")
+        # the lever for long runs: the model compiled into one C++ program (OpenMP threads)
+        for key, args, what in (
+                ("chip_standalone", [], "one chip"),
+                ("chip_active_standalone", ["--active"], "one chip, a working network"),
+                ("board_standalone", ["--chips", "4"], "4-chip board"),
+                ("board_active_standalone", ["--chips", "4", "--active"],
+                 "4-chip board, a working network")):
+            details[key] = run.child(
+                "dynapse_chip.py", [length, "standalone", *args, "--repeats", repeats],
+                f"dynapse: {what}, engine standalone (compiled program)")
     board2 = details.get("board_dt0.2", {"error": "skipped (quick)"})
     cold_chip = details.get("chip_cold_cache", {})
     numpy_chip = details.get("chip_numpy", {})
@@ -207,6 +217,7 @@ def section_dynapse(run: Run) -> dict:
     rows = []
     numpy_wall = _get(numpy_chip, "wall_per_sim_s")
     skipped = {"error": "skipped (quick)"}
+    compiled = "compiled program (engine standalone)"
     for label, result, target in (
             ("one chip (1024 neurons)", chip, 3.0),
             ("4-chip board (4096 neurons)", board, 1.0),
@@ -214,9 +225,18 @@ def section_dynapse(run: Run) -> dict:
             ("one chip, a working network", details.get("chip_active", skipped), None),
             ("one chip, dt 20 us (the seed's time step)", details.get("chip_dt0.02", skipped),
              None),
-            ("board, dt 0.2 ms (lever)", board2, None)):
+            ("board, dt 0.2 ms (lever)", board2, None),
+            (f"one chip, {compiled}", details.get("chip_standalone", skipped), 3.0),
+            (f"one chip, a working network, {compiled}",
+             details.get("chip_active_standalone", skipped), 3.0),
+            (f"4-chip board, {compiled}", details.get("board_standalone", skipped), 1.0),
+            (f"4-chip board, a working network, {compiled}",
+             details.get("board_active_standalone", skipped), 1.0)):
         if run.quick and result.get("error") == skipped["error"]:
             continue
+        row_engine = result.get("engine", engine) if _ok(result) else engine
+        threads = f", {result['threads']} OpenMP threads" if _ok(result) and \
+            "threads" in result else ""
         rtf = _get(result, "real_time_factor")
         wall = _get(result, "wall_per_sim_s")
         anchor, anchor_label, ratio = None, "", None
@@ -224,10 +244,11 @@ def section_dynapse(run: Run) -> dict:
             anchor, anchor_label = numpy_wall, "dynsim's numpy engine, same run"
             ratio = numpy_wall / wall
         split = _profile_note(result.get("profile", {}) if _ok(result) else {})
-        rows.append(row(f"{label}: wall time per simulated s ({engine}, warm)", wall, "s",
+        rows.append(row(f"{label}: wall time per simulated s ({row_engine}, warm)", wall, "s",
                         anchor=anchor, anchor_label=anchor_label, ratio=ratio,
                         note=f"best of {repeats} warm runs of {length} s (process CPU time "
-                             f"{_get(result, 'warm_cpu_s') or float('nan'):.2f} s){split}"))
+                             f"{_get(result, 'warm_cpu_s') or float('nan'):.2f} s{threads})"
+                             f"{split}"))
         rows.append(row(f"{label}: real-time factor", rtf, "x real time",
                         "" if target is None else f">= {target:g}x",
                         None if rtf is None or target is None else rtf >= target,

@@ -12,11 +12,11 @@ engine         what runs
 =============  ===========================================================================
 
 One more name exists for the few classes that build a whole model once and re-run it many
-times (:class:`dynsim.dynapse.Experiment`): ``'standalone'``, Brian2's ``cpp_standalone``
-device (a compiled C++ program; parameters change between runs without recompiling, no
-Python callbacks during a run). It needs a C++ compiler and ``make``
-(:func:`standalone_unavailable_reason`); :func:`resolve_engine` accepts it only with
-``allow_standalone=True``.
+times (:class:`dynsim.dynapse.Experiment`, :class:`dynsim.dynapse.Dynapse1Model`):
+``'standalone'``, Brian2's ``cpp_standalone`` device (a compiled C++ program; parameters
+change between runs without recompiling, no Python callbacks during a run). It needs a C++
+compiler and ``make`` (:func:`standalone_unavailable_reason`); :func:`resolve_engine` accepts
+it only with ``allow_standalone=True``.
 
 The default engine is ``$DYNSIM_ENGINE`` when set, else ``'auto'``. dynsim never changes
 ``prefs.codegen.target``: every Brian2 object an emulator makes carries its own code-object
@@ -108,7 +108,8 @@ def resolve_engine(engine: str | None = None, *, allow_standalone: bool = False)
         if allow_standalone:
             return name
         raise EngineError("engine 'standalone' is only available for classes that re-run one "
-                          "model many times (dynsim.dynapse.Experiment); choose one of "
+                          "model many times (dynsim.dynapse.Experiment, "
+                          "dynsim.dynapse.Dynapse1Model); choose one of "
                           f"{', '.join(ENGINES)}")
     if name not in ENGINES:
         raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

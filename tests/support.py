@@ -54,6 +54,7 @@ LONG_FILES = (
     "tests/browser/test_exercise_browser.py",
     "tests/test_sweep_exercise.py",
     "tests/widgets/test_standalone_bench.py",
+    "tests/dynapse/test_dynapse_model_standalone.py",
 )
 
 

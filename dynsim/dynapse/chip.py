@@ -287,9 +287,9 @@ class DynapSE:
             options["directory"] = str(standalone_dir(f"{self.name}_project"))
         # the chip's objects go into Brian2's one standalone project: an Experiment that
         # built its own project there must build it again (seed.py-style local import)
-        from dynsim.dynapse import experiment
+        from dynsim.dynapse.standalone import _STANDALONE_OWNER
 
-        experiment._STANDALONE_OWNER.update(experiment=None, key=None)
+        _STANDALONE_OWNER.update(experiment=None, key=None)
         return STANDALONE
 
     # ------------------------------------------------------------------ neurons

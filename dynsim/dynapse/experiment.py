@@ -49,12 +49,7 @@ Examples
 
 from __future__ import annotations
 
-import atexit
-import gc
-import os
-import shutil
 import warnings
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +94,13 @@ from dynsim.dynapse.constants import (
 )
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
 from dynsim.dynapse.recording import Recording
+from dynsim.dynapse.standalone import (  # noqa: F401 - _STANDALONE_OWNER: its old home
+    _STANDALONE_OWNER,
+    building,
+    owns_project,
+    register,
+    run_project,
+)
 from dynsim.dynapse.stimulus import check_rate, pattern_steps, poisson_steps, regular_steps
 from dynsim.engine import (
     STANDALONE,
@@ -108,7 +110,6 @@ from dynsim.engine import (
 )
 from dynsim.errors import (
     DynapseWeightWarning,
-    EngineError,
     InvalidCoreError,
     InvalidNeuronError,
     InvalidSettingError,
@@ -116,10 +117,6 @@ from dynsim.errors import (
 from dynsim.validation import duration_seconds, identifier, whole_number
 
 __all__ = ["Experiment", "InputSpec"]
-
-#: The Experiment that owns Brian2's (single) standalone project, and its build key.
-_STANDALONE_OWNER: dict[str, Any] = {"experiment": None, "key": None}
-
 
 @dataclass(frozen=True)
 class InputSpec:
@@ -144,38 +141,6 @@ class InputSpec:
     times: tuple[float, ...] = ()
     weight: int = 1
     independent: bool = True
-
-
-def _delete_run_files(directory: Path, names: set[str] | None = None) -> None:
-    """Delete run-argument files (``static_arrays/init_*``) of a standalone project.
-
-    Parameters
-    ----------
-    directory : Path
-        The project directory.
-    names : set of str, optional
-        The files to delete (with their ``.lock`` files); default: every run-argument file.
-    """
-    folder = Path(directory) / "static_arrays"
-    if names is None:
-        names = {p.name.removesuffix(".lock") for p in folder.glob("init_*")}
-    for name in names:
-        for path in (folder / name, folder / f"{name}.lock"):
-            path.unlink(missing_ok=True)
-
-
-def _delete_stale_results(directory: Path) -> None:
-    """Delete the ``results_<pid>`` folders of processes that have ended."""
-    for path in Path(directory).glob("results_*"):
-        pid = path.name.removeprefix("results_")
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except OSError:  # alive (another user's) or not checkable here: keep it
-            continue
 
 
 class Experiment:
@@ -549,35 +514,10 @@ class Experiment:
         return self._built["directory"]
 
     def _owns_standalone(self, key: tuple) -> bool:
-        owner = _STANDALONE_OWNER["experiment"]
-        return (self._built is not None and self._built["key"] == key and owner is not None
-                and owner() is self and _STANDALONE_OWNER["key"] == key)
+        return owns_project(self, key)
 
     def _build_standalone(self, n_steps: int) -> None:
-        from brian2.devices.device import all_devices, get_device, reset_device, set_device
-
-        device = all_devices["cpp_standalone"]
-        previous = get_device()
-        if previous is device:
-            raise EngineError(
-                "Brian2's standalone device is active in this process (set_device("
-                "'cpp_standalone')); an Experiment with engine='standalone' needs that device "
-                "for its own project. Use engine='cython' here, or reset_device() first.")
-        # Free the names of this experiment's previous objects, and of the objects of the
-        # Experiment that owns the project now (it must rebuild anyway: the device is
-        # re-initialised): Brian2 numbers code objects whose names are still taken, and new
-        # file names would mean a full recompilation, e.g. each time two Experiments of the
-        # same name take turns.
-        self._built = None
-        owner = _STANDALONE_OWNER["experiment"]
-        other = owner() if owner is not None else None
-        if other is not None and other is not self:
-            other._built = None
-        _STANDALONE_OWNER["experiment"] = _STANDALONE_OWNER["key"] = None
-        gc.collect()
-        device.reinit()
-        set_device(device, build_on_run=False)
-        try:
+        with building(self) as device:
             objects = self._make_objects(n_steps, None)
             network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
                               name=f"{self.name}_network")
@@ -585,35 +525,20 @@ class Experiment:
             directory = self._project_path(n_steps)
             device.build(directory=str(directory), compile=True, run=False,
                          with_output=False)
-        finally:
-            reset_device(previous)
-        _delete_run_files(directory)  # left by earlier runs (or earlier processes)
-        _delete_stale_results(directory)
-        key = ("standalone", n_steps)
-        self._built = {"key": key, "objects": objects, "network": network, "device": device,
-                       "directory": directory, "run_files": ()}
-        _STANDALONE_OWNER["experiment"] = weakref.ref(self)
-        _STANDALONE_OWNER["key"] = key
+        register(self, {"key": ("standalone", n_steps), "objects": objects,
+                        "network": network, "device": device, "directory": directory})
 
     def _run_standalone(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray]
                         ) -> Recording:
         if not self._owns_standalone(("standalone", n_steps)):
             self._build_standalone(n_steps)
-        objects, device = self._built["objects"], self._built["device"]
+        objects = self._built["objects"]
         neurons = objects["neurons"]
         run_args: dict[Any, Any] = {objects["stimulus"]: counts}
         for variable in sorted(BIAS_PARAMETERS):
             dim = neurons.variables[variable].dim
             run_args[getattr(neurons, variable)] = Quantity(values[variable], dim=dim)
-        results = f"results_{os.getpid()}"  # another kernel may run this project meanwhile
-        if not (self._built["directory"] / results).exists():
-            atexit.register(shutil.rmtree, self._built["directory"] / results, True)
-        device.run(results_directory=results, run_args=run_args, with_output=False)
-        # Brian2 keeps one file per distinct array value given as a run argument and never
-        # deletes it: delete the previous run's files that this run did not use.
-        used = tuple(device.run_args_arrays)
-        _delete_run_files(self._built["directory"], set(self._built["run_files"]) - set(used))
-        self._built["run_files"] = used
+        run_project(self, run_args)
         return self._recording(objects, 1.0)
 
     def __repr__(self) -> str:
