@@ -105,7 +105,12 @@ def child_env(py: Path) -> dict[str, str]:
     env = dict(os.environ)
     cache = _user_cache_dir()
     env.setdefault("DYNSIM_CACHE_DIR", str(cache))
-    env.setdefault("PYTHONPYCACHEPREFIX", str(cache / "pycache"))
+    # Bytecode goes to the cache, none to the repository. With bytecode writing off
+    # ($PYTHONDONTWRITEBYTECODE) a prefix would only hide the bytecode pip wrote beside the
+    # installed packages, and every process would compile Brian2, sympy, matplotlib and
+    # Bokeh from source (seconds each: benchmarks/levers.md, "First plot (2)").
+    if not env.get("PYTHONDONTWRITEBYTECODE"):
+        env.setdefault("PYTHONPYCACHEPREFIX", str(cache / "pycache"))
     env.setdefault("RUFF_CACHE_DIR", str(cache / "ruff"))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     env["VIRTUAL_ENV"] = str(py.parent.parent)

@@ -139,3 +139,80 @@ def test_bokehjs_loaded_inline_by_the_notebook_is_not_sent_again(monkeypatch):
     monkeypatch.setattr(_bokeh, "_LOADED", {"kernel": None})
     assert _bokeh.load_bokehjs() is True and len(sent) == 2  # nothing loaded: sent once
     assert _bokeh.load_bokehjs() is False and len(sent) == 2
+
+
+# --------------------------------------------------------------------------- bytecode (issue 15)
+def _tasks():
+    """The repository's ``tasks.py``, imported by path (the README's commands)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "dynsim_tasks_import_cost", Path(__file__).resolve().parent.parent / "tasks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _compiled_probe(folder) -> tuple[str, str]:
+    """A module ``fp_probe`` in ``folder`` with its bytecode beside it, as pip installs one.
+
+    Returns the module's name and the path of its bytecode file.
+    """
+    import py_compile
+    from pathlib import Path
+
+    source = Path(folder) / "fp_probe.py"
+    source.write_text("VALUE = 42\n")
+    cached = source.parent / "__pycache__" / f"fp_probe.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(source), cfile=str(cached), doraise=True)
+    return "fp_probe", str(cached)
+
+
+@pytest.mark.parametrize("writes", [False, True])
+def test_commands_use_the_installed_bytecode_when_writing_is_off(tmp_path, monkeypatch,
+                                                                  writes):
+    """``tasks.py``'s commands read the bytecode beside a module when none may be written.
+
+    With ``$PYTHONDONTWRITEBYTECODE`` set, a ``PYTHONPYCACHEPREFIX`` would hide the bytecode
+    pip wrote beside every installed module and never fill: each process (a kernel, a test
+    worker) would compile Brian2 and its dependencies from source. Read from ``python -v``
+    ("code object from <the .pyc>": loaded from bytecode). With writing on, bytecode goes
+    to the cache (``<cache>/pycache``), not to the repository, as before.
+    """
+    from pathlib import Path
+
+    tasks = _tasks()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DYNSIM_CACHE_DIR", str(cache))
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    if writes:
+        monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = tasks.child_env(Path(sys.executable))
+    name, cached = _compiled_probe(tmp_path)
+    env["PYTHONPATH"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-v", "-c", f"import {name}; print({name}.VALUE)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["42"]
+    if writes:
+        assert env["PYTHONPYCACHEPREFIX"] == str(cache.resolve() / "pycache")
+        assert list((cache / "pycache").rglob("fp_probe.*.pyc"))  # compiled into the cache
+    else:
+        assert "PYTHONPYCACHEPREFIX" not in env
+        assert f"code object from '{cached}'" in out.stderr
+
+
+def test_a_prefix_of_your_own_is_kept(tmp_path, monkeypatch):
+    """A ``PYTHONPYCACHEPREFIX`` you set yourself is passed on unchanged, writing on or off."""
+    from pathlib import Path
+
+    tasks = _tasks()
+    monkeypatch.setenv("DYNSIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "mine"))
+    for dont_write in ("1", ""):
+        monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", dont_write)
+        assert tasks.child_env(Path(sys.executable))["PYTHONPYCACHEPREFIX"] == str(
+            tmp_path / "mine")
