@@ -216,3 +216,101 @@ def test_a_prefix_of_your_own_is_kept(tmp_path, monkeypatch):
         monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", dont_write)
         assert tasks.child_env(Path(sys.executable))["PYTHONPYCACHEPREFIX"] == str(
             tmp_path / "mine")
+
+
+# --------------------------------------------------------------------------- distutils (issue 15)
+#: Runs in a fresh interpreter: the compiler commands Brian2's Cython runtime would run for one
+#: extension (recorded, not run), Brian2's compiler and flags, and which distutils was used.
+COMPILER_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    from brian2.codegen.runtime.cython_rt.extension_manager import (cython_extension_manager,
+                                                                     Extension)
+    import distutils, distutils.ccompiler
+    compiler, flags = get_compiler_and_args()  # (it compiles its flag tests: before the patch)
+    commands = []
+    distutils.ccompiler.CCompiler.spawn = lambda self, cmd, **kw: commands.append(list(cmd))
+    build = cython_extension_manager._get_build_extension()
+    build.extensions = [Extension(name="probe", sources=[sys.argv[1] + "/probe.cpp"],
+                                  extra_compile_args=flags, language="c++")]
+    build.build_temp = build.build_lib = sys.argv[1]
+    build.run()
+    print(json.dumps({"distutils": distutils.__file__, "compiler": compiler, "flags": flags,
+                      "commands": commands, "suffix": cython_extension_manager.so_ext}))
+    """
+)
+
+
+def _stdlib_has_distutils() -> bool:
+    """Whether this interpreter's standard library holds what Brian2 uses of distutils."""
+    import sysconfig
+    from pathlib import Path
+
+    folder = Path(sysconfig.get_paths()["stdlib"]) / "distutils"
+    return all((folder / part).is_file() for part in
+               ("__init__.py", "ccompiler.py", "sysconfig.py", "command/build_ext.py"))
+
+
+def test_fast_kernel_settings_only_where_the_standard_library_has_distutils(tmp_path):
+    """The lab's kernels get ``SETUPTOOLS_USE_DISTUTILS=stdlib`` only where it can work."""
+    from pathlib import Path
+
+    tasks = _tasks()
+    expected = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"} if _stdlib_has_distutils() else {}
+    assert tasks.fast_kernel_settings(Path(sys.executable)) == expected
+    # an interpreter without it (Python >= 3.12): a stand-in that fails the import
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    assert tasks.fast_kernel_settings(fake) == {}
+    assert tasks.fast_kernel_settings(tmp_path / "missing") == {}
+
+
+@pytest.mark.parametrize("given", [None, "local"])
+def test_binder_start_sets_stdlib_distutils_unless_given(given):
+    """``binder/start`` makes the same setting as the lab, and keeps a value of your own."""
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "SETUPTOOLS_USE_DISTUTILS"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if given:
+        env["SETUPTOOLS_USE_DISTUTILS"] = given
+    out = subprocess.run([str(root / "binder" / "start"), sys.executable, "-c",
+                          "import os; print(os.environ.get('SETUPTOOLS_USE_DISTUTILS'))"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    expected = given or ("stdlib" if _stdlib_has_distutils() else "None")
+    assert out.stdout.split() == [expected]
+
+
+def test_stdlib_distutils_gives_brian2_the_same_compiler_commands(tmp_path):
+    """With ``SETUPTOOLS_USE_DISTUTILS=stdlib`` Brian2 compiles exactly as with setuptools'.
+
+    The commands of one C++ extension build (Brian2's Cython runtime path, recorded, not run),
+    the compiler, its flags and the module suffix are the same, so a warm cache stays warm.
+    """
+    import os
+
+    if not _stdlib_has_distutils():
+        pytest.skip("this Python has no distutils of its own: the setting is never made")
+    reports = {}
+    for which in ("local", "stdlib"):
+        work = tmp_path / which
+        work.mkdir()
+        (work / "probe.cpp").write_text("int probe() { return 1; }\n")
+        env = dict(os.environ, SETUPTOOLS_USE_DISTUTILS=which)
+        out = subprocess.run([sys.executable, "-c", COMPILER_PROBE, str(work)], cwd=work,
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        report["commands"] = [[part.replace(str(work), "<work>") for part in command]
+                              for command in report["commands"]]
+        reports[which] = report
+    local, stdlib = reports["local"], reports["stdlib"]
+    assert "setuptools" in local["distutils"] and "setuptools" not in stdlib["distutils"]
+    assert len(local["commands"]) == 2  # compile, link
+    for key in ("compiler", "flags", "commands", "suffix"):
+        assert local[key] == stdlib[key], key
