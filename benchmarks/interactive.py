@@ -164,19 +164,34 @@ def bytecode_note(bytecode: dict) -> str:
     return ""
 
 
+def lab_kernel_settings() -> dict[str, str]:
+    """Settings ``python3 tasks.py lab`` adds to its kernels' environment (``tasks.py``).
+
+    The first plot is measured in a kernel as the lab starts it; this process's environment
+    (e.g. ``tasks.py bench``'s) has the rest of the lab's environment already.
+    """
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    from labdriver import load_tasks
+
+    return load_tasks().fast_kernel_settings(Path(sys.executable))
+
+
 def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None = None) -> dict:
     """Start a fresh kernel on ``cache_dir``; time kernel start -> first plot data.
 
-    ``env`` adds variables to the kernel's environment (a lever to measure, e.g.
-    ``{"SETUPTOOLS_USE_DISTUTILS": "stdlib"}``). Returns the total and its parts (kernel
-    ready, imports: Brian2 then ``dynsim.widgets``, bench built, of it the standalone build
-    ``prepare_s``, first data), how the kernel cached bytecode (``bytecode``, with a
-    ``bytecode_note`` when it could not) and which ``distutils`` it imported.
+    The kernel's environment is this process's with the lab's kernel settings
+    (:func:`lab_kernel_settings`, unless set here already) and ``env`` added (a lever to
+    measure; ``{"SETUPTOOLS_USE_DISTUTILS": "local"}`` turns one off). Returns the total and
+    its parts (kernel ready, imports: Brian2 then ``dynsim.widgets``, bench built, of it the
+    standalone build ``prepare_s``, first data; wall and the kernel's CPU seconds), how the
+    kernel cached bytecode (``bytecode``, with a ``bytecode_note`` when it could not), which
+    ``distutils`` it imported, the settings it got (``env``) and the load average.
     """
     from jupyter_client import KernelManager
 
     parameters, bench = exercise1_bench_code()
-    kernel_env = dict(os.environ, DYNSIM_CACHE_DIR=cache_dir, **(env or {}))
+    settings = lab_kernel_settings()
+    kernel_env = {**settings, **os.environ, "DYNSIM_CACHE_DIR": cache_dir, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="dynsim-kernel-") as tmp:
         km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"))
         start = time.time()
@@ -215,10 +230,11 @@ def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None 
             "import_cpu_s": cpu["imported"] - cpu["cell_start"],
             "build_cpu_s": cpu["constructed"] - cpu["imported"],
             "bytecode_note": bytecode_note(result["bytecode"]),
-            "env": dict(env or {}), "load_average": [round(x, 2) for x in os.getloadavg()]}
+            "env": {k: kernel_env[k] for k in sorted({*settings, *(env or {})})},
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-def _variable(text: str) -> tuple[str, str]:
+def env_variable(text: str) -> tuple[str, str]:
     """``NAME=VALUE`` -> (NAME, VALUE), for ``--env``."""
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -237,7 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
     slider.add_argument("--warmup", type=int, default=3)
     plot = sub.add_parser("first-plot", help="fresh kernel -> first plot data")
     plot.add_argument("--cache-dir", required=True)
-    plot.add_argument("--env", type=_variable, action="append", default=[],
+    plot.add_argument("--env", type=env_variable, action="append", default=[],
                       metavar="NAME=VALUE", help="add to the kernel's environment (repeatable)")
     for p in (slider, plot):
         p.add_argument("--json", help="write the result to this file")

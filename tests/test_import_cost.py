@@ -13,8 +13,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from support import load_script
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The repository's ``tasks.py`` (the README's commands: the lab's environment).
+TASKS = load_script("dynsim_tasks_import_cost", ROOT / "tasks.py")
 
 #: Modules that must not be imported by the bench's and the checks' imports: top-level
 #: packages (and their submodules), or dynsim modules by their full name.
@@ -142,26 +148,12 @@ def test_bokehjs_loaded_inline_by_the_notebook_is_not_sent_again(monkeypatch):
 
 
 # --------------------------------------------------------------------------- bytecode (issue 15)
-def _tasks():
-    """The repository's ``tasks.py``, imported by path (the README's commands)."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(
-        "dynsim_tasks_import_cost", Path(__file__).resolve().parent.parent / "tasks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _compiled_probe(folder) -> tuple[str, str]:
     """A module ``fp_probe`` in ``folder`` with its bytecode beside it, as pip installs one.
 
     Returns the module's name and the path of its bytecode file.
     """
     import py_compile
-    from pathlib import Path
-
     source = Path(folder) / "fp_probe.py"
     source.write_text("VALUE = 42\n")
     cached = source.parent / "__pycache__" / f"fp_probe.{sys.implementation.cache_tag}.pyc"
@@ -180,9 +172,7 @@ def test_commands_use_the_installed_bytecode_when_writing_is_off(tmp_path, monke
     ("code object from <the .pyc>": loaded from bytecode). With writing on, bytecode goes
     to the cache (``<cache>/pycache``), not to the repository, as before.
     """
-    from pathlib import Path
-
-    tasks = _tasks()
+    tasks = TASKS
     cache = tmp_path / "cache"
     monkeypatch.setenv("DYNSIM_CACHE_DIR", str(cache))
     monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
@@ -207,9 +197,7 @@ def test_commands_use_the_installed_bytecode_when_writing_is_off(tmp_path, monke
 
 def test_a_prefix_of_your_own_is_kept(tmp_path, monkeypatch):
     """A ``PYTHONPYCACHEPREFIX`` you set yourself is passed on unchanged, writing on or off."""
-    from pathlib import Path
-
-    tasks = _tasks()
+    tasks = TASKS
     monkeypatch.setenv("DYNSIM_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "mine"))
     for dont_write in ("1", ""):
@@ -245,8 +233,6 @@ COMPILER_PROBE = textwrap.dedent(
 def _stdlib_has_distutils() -> bool:
     """Whether this interpreter's standard library holds what Brian2 uses of distutils."""
     import sysconfig
-    from pathlib import Path
-
     folder = Path(sysconfig.get_paths()["stdlib"]) / "distutils"
     return all((folder / part).is_file() for part in
                ("__init__.py", "ccompiler.py", "sysconfig.py", "command/build_ext.py"))
@@ -254,9 +240,7 @@ def _stdlib_has_distutils() -> bool:
 
 def test_fast_kernel_settings_only_where_the_standard_library_has_distutils(tmp_path):
     """The lab's kernels get ``SETUPTOOLS_USE_DISTUTILS=stdlib`` only where it can work."""
-    from pathlib import Path
-
-    tasks = _tasks()
+    tasks = TASKS
     expected = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"} if _stdlib_has_distutils() else {}
     assert tasks.fast_kernel_settings(Path(sys.executable)) == expected
     # an interpreter without it (Python >= 3.12): a stand-in that fails the import
@@ -271,14 +255,11 @@ def test_fast_kernel_settings_only_where_the_standard_library_has_distutils(tmp_
 def test_binder_start_sets_stdlib_distutils_unless_given(given):
     """``binder/start`` makes the same setting as the lab, and keeps a value of your own."""
     import os
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "SETUPTOOLS_USE_DISTUTILS"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if given:
         env["SETUPTOOLS_USE_DISTUTILS"] = given
-    out = subprocess.run([str(root / "binder" / "start"), sys.executable, "-c",
+    out = subprocess.run([str(ROOT / "binder" / "start"), sys.executable, "-c",
                           "import os; print(os.environ.get('SETUPTOOLS_USE_DISTUTILS'))"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
