@@ -295,3 +295,79 @@ def test_stdlib_distutils_gives_brian2_the_same_compiler_commands(tmp_path):
     assert len(local["commands"]) == 2  # compile, link
     for key in ("compiler", "flags", "commands", "suffix"):
         assert local[key] == stdlib[key], key
+
+
+# --------------------------------------------------------------------------- compiler flags
+FLAG_PROBE = textwrap.dedent(
+    """
+    import json
+    import dynsim.dynapse  # applies dynsim's Brian2 configuration
+    import distutils.ccompiler
+    runs = []
+    spawn = distutils.ccompiler.CCompiler.spawn
+    def counted(self, cmd, **kwargs):
+        runs.append(cmd)
+        return spawn(self, cmd, **kwargs)
+    distutils.ccompiler.CCompiler.spawn = counted
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    print(json.dumps({"flags": get_compiler_and_args()[1], "runs": len(runs)}))
+    """
+)
+
+
+def test_compiler_flags_are_asked_once_per_compiler(tmp_path):
+    """A new kernel reuses the flag answers of an earlier one instead of running the compiler.
+
+    Brian2 compiles a test file per flag in every process; dynsim keeps the answers in the
+    cache. Fresh interpreters: the first asks the compiler, the second does not and gets the
+    same flags.
+    """
+    import os
+
+    env = dict(os.environ, DYNSIM_CACHE_DIR=str(tmp_path / "cache"))
+
+    def probe() -> dict:
+        out = subprocess.run([sys.executable, "-c", FLAG_PROBE], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = probe()
+    assert first["runs"] >= len(first["flags"]) > 0  # one compile per flag at least
+    saved = tmp_path / "cache" / "brian2-compiler-flags.json"
+    assert {e["flag"] for e in json.loads(saved.read_text())["entries"]} >= set(first["flags"])
+    second = probe()
+    assert second == {"flags": first["flags"], "runs": 0}
+
+
+def test_compiler_flag_answers_belong_to_one_compiler_binary(tmp_path):
+    """An answer is read back only for the same compiler binary (path, size, time).
+
+    An unreadable file counts as empty (Brian2 asks the compiler again) and is written anew.
+    """
+    import os
+    import shutil
+
+    from dynsim._brian import CompilerFlags, _fingerprint
+
+    path = tmp_path / "flags.json"
+    fake = tmp_path / "bin" / "fakecc"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    command = str(fake)
+    flags = CompilerFlags(path, {("other", "-g"): False})
+    flags[(command, "-O3")] = True
+    assert CompilerFlags(path, {}) == {("other", "-g"): False, (command, "-O3"): True}
+    assert _fingerprint(command) is not None and _fingerprint("no-such-compiler-x") is None
+    fake.write_text("#!/bin/sh\nexit 1\n")  # another compiler at the same path
+    os.utime(fake, ns=(1, 1))
+    assert (command, "-O3") not in CompilerFlags(path, {})
+    shutil.rmtree(fake.parent)
+    assert (command, "-O3") not in CompilerFlags(path, {})
+    assert CompilerFlags(tmp_path / "missing.json", {}) == {}
+    path.write_text("{not json")  # unreadable: ignored, then written anew
+    flags = CompilerFlags(path, {})
+    assert flags == {}
+    flags[("other", "-g")] = True
+    assert CompilerFlags(path, {}) == {("other", "-g"): True}
