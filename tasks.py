@@ -105,7 +105,12 @@ def child_env(py: Path) -> dict[str, str]:
     env = dict(os.environ)
     cache = _user_cache_dir()
     env.setdefault("DYNSIM_CACHE_DIR", str(cache))
-    env.setdefault("PYTHONPYCACHEPREFIX", str(cache / "pycache"))
+    # Bytecode goes to the cache, none to the repository. With bytecode writing off
+    # ($PYTHONDONTWRITEBYTECODE) a prefix would only hide the bytecode pip wrote beside the
+    # installed packages, and every process would compile Brian2, sympy, matplotlib and
+    # Bokeh from source (seconds each: benchmarks/levers.md, "First plot (2)").
+    if not env.get("PYTHONDONTWRITEBYTECODE"):
+        env.setdefault("PYTHONPYCACHEPREFIX", str(cache / "pycache"))
     env.setdefault("RUFF_CACHE_DIR", str(cache / "ruff"))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     env["VIRTUAL_ENV"] = str(py.parent.parent)
@@ -160,10 +165,35 @@ def lab_environment(env: dict[str, str], token: str | None = None) -> tuple[dict
     return {**env, "JUPYTER_TOKEN": token}, token
 
 
+#: Imports what Brian2 uses of ``distutils`` from the standard library alone (``-S``: no
+#: site-packages, so no setuptools); fails where it has none (Python >= 3.12, or Debian's
+#: Python without its ``python3-distutils`` package).
+_STDLIB_DISTUTILS = ("-S", "-W", "ignore", "-c",
+                     "import distutils.ccompiler, distutils.sysconfig, distutils.command.build_ext")
+
+
+def fast_kernel_settings(py: Path) -> dict[str, str]:
+    """Return the environment settings that only make the lab's kernels start faster.
+
+    ``SETUPTOOLS_USE_DISTUTILS=stdlib`` where the standard library has ``distutils``: Brian2
+    imports ``distutils``, and setuptools' copy (the default) imports setuptools and
+    ``pkg_resources`` first (0.3-0.4 s of CPU per kernel); the compiler commands are the same
+    (``tests/test_import_cost.py``). Python >= 3.12 has no ``distutils`` of its own: there the
+    setting would break Brian2's import, so it is not made. ``binder/start`` does the same.
+    """
+    try:
+        has_distutils = subprocess.run([str(py), *_STDLIB_DISTUTILS], timeout=60,
+                                       stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        has_distutils = False
+    return {"SETUPTOOLS_USE_DISTUTILS": "stdlib"} if has_distutils else {}
+
+
 def cmd_lab(args: list[str]) -> int:
     """Set up the environment and open JupyterLab on ``exercises/``."""
     py = ensure_venv(EXTRAS["lab"])
-    env, token = lab_environment(child_env(py))
+    env, token = lab_environment({**fast_kernel_settings(py), **child_env(py)})
     cmd = lab_command(py, args)
     _say("starting JupyterLab on exercises/ (bound to 127.0.0.1). Open the URL below; "
          f"the token is {token}")

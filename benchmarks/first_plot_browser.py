@@ -20,8 +20,11 @@ and compiles; ``warm``: the same cache again, a new kernel):
 
     python benchmarks/first_plot_browser.py --json out.json          # cold, then warm
     python benchmarks/first_plot_browser.py --cache-dir DIR          # warm only, on DIR
+    python benchmarks/first_plot_browser.py --env SETUPTOOLS_USE_DISTUTILS=local  # a lever off
 
-The machine's load average is recorded with each measurement.
+The server gets the kernel settings ``python3 tasks.py lab`` adds (``tasks.fast_kernel_settings``;
+the browser tests' ``labdriver.start_lab`` starts the lab without them). The machine's load
+average is recorded with each measurement.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import time
 from pathlib import Path
 
 from _script import finish
+from interactive import env_variable, lab_kernel_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -105,13 +109,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cache-dir", help="warm only, on this cache (default: cold + warm "
                                             "on a new empty cache)")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--env", type=env_variable, action="append", default=[],
+                        metavar="NAME=VALUE", help="add to the server's and its kernels' "
+                                                   "environment (repeatable)")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args(argv)
 
     import labdriver
     from playwright.sync_api import sync_playwright
 
-    result: dict = {}
+    settings = lab_kernel_settings()
+    for name, value in settings.items():
+        os.environ.setdefault(name, value)  # as `python3 tasks.py lab` starts its kernels
+    os.environ.update(dict(args.env))
+    result: dict = {"env": {k: os.environ[k] for k in sorted({*settings, *dict(args.env)})}}
     with tempfile.TemporaryDirectory(prefix="dynsim-first-plot-") as tmp:
         tmp_path = Path(tmp)
         cache = Path(args.cache_dir) if args.cache_dir else tmp_path / "cache"

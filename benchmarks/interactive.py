@@ -110,35 +110,92 @@ def _percentiles(label: str, seconds: list[float]) -> dict:
 
 
 _FIRST_PLOT_CELL = """
-import json as _json, time as _time
-_marks = {"cell_start": _time.time()}
+import json as _json, os as _os, sys as _sys, time as _time
+_marks, _cpu = {"cell_start": _time.time()}, {"cell_start": _time.process_time()}
 from brian2 import ms
+_marks["brian2"], _cpu["brian2"] = _time.time(), _time.process_time()
 from dynsim.widgets import DynapseLab
-_marks["imported"] = _time.time()
+_marks["imported"], _cpu["imported"] = _time.time(), _time.process_time()
+from dynsim.dynapse.experiment import Experiment as _Experiment
+_prepare, _built = _Experiment.prepare, []
+def _timed_prepare(self, *args, **kwargs):
+    _t = _time.perf_counter()
+    try:
+        return _prepare(self, *args, **kwargs)
+    finally:
+        _built.append(_time.perf_counter() - _t)
+_Experiment.prepare = _timed_prepare
 %(parameters)s
 %(bench)s
-_marks["constructed"] = _time.time()
+_Experiment.prepare = _prepare
+_marks["constructed"], _cpu["constructed"] = _time.time(), _time.process_time()
 while not len(lab.scope.source.data["t"]):
     assert lab.scope.wait_for_update(lab.scope.updates, 600), "no plot data"
 _marks["first_data"] = _time.time()
-print("BENCH_RESULT" + _json.dumps({"marks": _marks, "engine": lab.experiment.engine,
-                                     "points": len(lab.scope.source.data["t"])}))
+_distutils = _sys.modules.get("distutils")
+print("BENCH_RESULT" + _json.dumps({
+    "marks": _marks, "cpu": _cpu, "engine": lab.experiment.engine,
+    "points": len(lab.scope.source.data["t"]),
+    "prepare_s": sum(_built),
+    "bytecode": {"prefix": _sys.pycache_prefix, "writes": not _sys.flags.dont_write_bytecode},
+    "distutils": getattr(_distutils, "__file__", None),
+    "setuptools_use_distutils": _os.environ.get("SETUPTOOLS_USE_DISTUTILS")}))
 """
 
 
-def first_plot(cache_dir: str, timeout: float = 900) -> dict:
+def bytecode_note(bytecode: dict) -> str:
+    """Say whether the kernel could use cached bytecode (``''`` when it could).
+
+    With ``PYTHONPYCACHEPREFIX`` set, Python looks for bytecode only under that prefix, not
+    in the ``__pycache__`` folders pip wrote next to the installed sources; with bytecode
+    writing off too (``PYTHONDONTWRITEBYTECODE``), the prefix never fills, and every module
+    of Brian2, sympy, matplotlib and Bokeh is compiled from source in every new process.
+
+    Examples
+    --------
+    >>> bytecode_note({"prefix": None, "writes": False})
+    ''
+    >>> bytecode_note({"prefix": "/c/pycache", "writes": False})[:40]
+    'every import compiled from source (PYTHO'
+    """
+    if bytecode.get("prefix") and not bytecode.get("writes"):
+        return ("every import compiled from source (PYTHONPYCACHEPREFIX set and "
+                "PYTHONDONTWRITEBYTECODE on)")
+    return ""
+
+
+def lab_kernel_settings() -> dict[str, str]:
+    """Settings ``python3 tasks.py lab`` adds to its kernels' environment (``tasks.py``).
+
+    The first plot is measured in a kernel as the lab starts it; this process's environment
+    (e.g. ``tasks.py bench``'s) has the rest of the lab's environment already.
+    """
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    from labdriver import load_tasks
+
+    return load_tasks().fast_kernel_settings(Path(sys.executable))
+
+
+def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None = None) -> dict:
     """Start a fresh kernel on ``cache_dir``; time kernel start -> first plot data.
 
-    Returns the total and its parts (kernel ready, imports, bench built, first data).
+    The kernel's environment is this process's with the lab's kernel settings
+    (:func:`lab_kernel_settings`, unless set here already) and ``env`` added (a lever to
+    measure; ``{"SETUPTOOLS_USE_DISTUTILS": "local"}`` turns one off). Returns the total and
+    its parts (kernel ready, imports: Brian2 then ``dynsim.widgets``, bench built, of it the
+    standalone build ``prepare_s``, first data; wall and the kernel's CPU seconds), how the
+    kernel cached bytecode (``bytecode``, with a ``bytecode_note`` when it could not), which
+    ``distutils`` it imported, the settings it got (``env``) and the load average.
     """
     from jupyter_client import KernelManager
 
     parameters, bench = exercise1_bench_code()
-    env = dict(os.environ, DYNSIM_CACHE_DIR=cache_dir)
+    settings = lab_kernel_settings()
+    kernel_env = {**settings, **os.environ, "DYNSIM_CACHE_DIR": cache_dir, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="dynsim-kernel-") as tmp:
         km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"))
         start = time.time()
-        km.start_kernel(env=env, cwd=tmp)
+        km.start_kernel(env=kernel_env, cwd=tmp)
         client = km.client()
         client.start_channels()
         try:
@@ -159,12 +216,30 @@ def first_plot(cache_dir: str, timeout: float = 900) -> dict:
                            + "".join(output))
     line = next(x for x in "".join(output).splitlines() if x.startswith("BENCH_RESULT"))
     result = json.loads(line.removeprefix("BENCH_RESULT"))
-    marks = result.pop("marks")
+    marks, cpu = result.pop("marks"), result.pop("cpu")
     return {**result, "total_s": marks["first_data"] - start, "kernel_ready_s": ready - start,
             "import_s": marks["imported"] - marks["cell_start"],
+            "brian2_import_s": marks["brian2"] - marks["cell_start"],
+            "widgets_import_s": marks["imported"] - marks["brian2"],
             "build_s": marks["constructed"] - marks["imported"],
             "first_data_s": marks["first_data"] - marks["constructed"],
-            "cell_s": done - ready}
+            "cell_s": done - ready,
+            # CPU seconds of the kernel process (steadier than wall time on a loaded machine)
+            "kernel_start_cpu_s": cpu["cell_start"],
+            "brian2_import_cpu_s": cpu["brian2"] - cpu["cell_start"],
+            "import_cpu_s": cpu["imported"] - cpu["cell_start"],
+            "build_cpu_s": cpu["constructed"] - cpu["imported"],
+            "bytecode_note": bytecode_note(result["bytecode"]),
+            "env": {k: kernel_env[k] for k in sorted({*settings, *(env or {})})},
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def env_variable(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` -> (NAME, VALUE), for ``--env``."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -178,6 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
     slider.add_argument("--warmup", type=int, default=3)
     plot = sub.add_parser("first-plot", help="fresh kernel -> first plot data")
     plot.add_argument("--cache-dir", required=True)
+    plot.add_argument("--env", type=env_variable, action="append", default=[],
+                      metavar="NAME=VALUE", help="add to the kernel's environment (repeatable)")
     for p in (slider, plot):
         p.add_argument("--json", help="write the result to this file")
     args = parser.parse_args(argv)
@@ -191,11 +268,13 @@ def main(argv: list[str] | None = None) -> dict:
               f"ms, p95 {result['first_data_p95_ms']:.0f} ms; complete run p50 "
               f"{result['complete_p50_ms']:.0f} ms ({result['changes']} changes)")
     else:
-        result = first_plot(args.cache_dir)
+        result = first_plot(args.cache_dir, env=dict(args.env))
         print(f"fresh kernel -> first plot data: {result['total_s']:.1f} s (kernel ready "
-              f"{result['kernel_ready_s']:.1f} s, imports {result['import_s']:.1f} s, bench "
-              f"{result['build_s']:.1f} s, first data {result['first_data_s']:.1f} s; engine "
-              f"{result['engine']})")
+              f"{result['kernel_ready_s']:.1f} s, imports {result['import_s']:.1f} s (Brian2 "
+              f"{result['brian2_import_s']:.1f} s), bench {result['build_s']:.1f} s (standalone "
+              f"build {result['prepare_s']:.1f} s), first data {result['first_data_s']:.1f} s; "
+              f"engine {result['engine']}; load {result['load_average'][0]})"
+              + (f"; {result['bytecode_note']}" if result["bytecode_note"] else ""))
     return finish(result, args.json)
 
 

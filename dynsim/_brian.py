@@ -7,6 +7,11 @@ What it sets, and why (every other Brian2 preference is left as the user has it)
   never to the working directory. A value the user has set explicitly is kept.
 * ``prefs.codegen.cpp.extra_compile_args_gcc``: ``-march=native`` is removed, so a cache that
   was warmed when a Binder image was built still runs on another CPU of the cluster.
+* Brian2 tests each compiler flag by compiling a small file, once per process (five compiler
+  runs, 0.2-0.5 s before a kernel's first standalone build or Cython compile); the answers
+  are kept in the cache (``<cache>/brian2-compiler-flags.json``, :class:`CompilerFlags`) for
+  the same compiler binary (its path, size and modification time), so a new kernel asks the
+  compiler only about a flag or a compiler it has not seen.
 
 dynsim never changes ``defaultclock.dt`` or ``prefs.codegen.target``: emulator objects carry
 their own clock and code-object class.
@@ -14,9 +19,14 @@ their own clock and code-object class.
 
 from __future__ import annotations
 
-from dynsim._paths import cython_cache_dir
+import json
+import os
+import shutil
+from pathlib import Path
 
-__all__ = ["configure"]
+from dynsim._paths import cache_dir, cython_cache_dir
+
+__all__ = ["CompilerFlags", "configure"]
 
 _configured = False
 
@@ -44,4 +54,71 @@ def configure() -> None:
         prefs.codegen.runtime.cython.cache_dir = str(cython_cache_dir())
     args = list(prefs.codegen.cpp.extra_compile_args_gcc)
     prefs.codegen.cpp.extra_compile_args_gcc = [a for a in args if a != "-march=native"]
+    from brian2.codegen import cpp_prefs
+
+    known = getattr(cpp_prefs, "_compiler_flag_compatibility", None)
+    if type(known) is dict:  # Brian2's per-process answers: kept on disk from now on
+        cpp_prefs._compiler_flag_compatibility = CompilerFlags(
+            cache_dir() / "brian2-compiler-flags.json", known)
     _configured = True
+
+
+def _fingerprint(command: str) -> str | None:
+    """Path, size and modification time of the compiler binary a command runs, or None."""
+    words = command.split()
+    found = shutil.which(words[0]) if words else None
+    if found is None:
+        return None
+    stat = os.stat(os.path.realpath(found))
+    return f"{os.path.realpath(found)}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+class CompilerFlags(dict):
+    """Brian2's ``{(compiler command, flag): supported}``, kept in a JSON file of the cache.
+
+    Brian2 (``brian2.codegen.cpp_prefs.has_flag``) reads and fills this mapping; an answer
+    is read from the file only for the same compiler binary (:func:`_fingerprint`), and each
+    new answer is written at once (a new file renamed over the old: two kernels never leave a
+    half-written file). An unreadable file is ignored (Brian2 asks the compiler again).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The JSON file.
+    known : dict
+        Answers this process has already (kept).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     flags = CompilerFlags(pathlib.Path(folder) / "flags.json", {})
+    ...     flags[("sh", "-O3")] = True  # as Brian2's has_flag records an answer
+    ...     CompilerFlags(pathlib.Path(folder) / "flags.json", {})[("sh", "-O3")]
+    True
+    """
+
+    def __init__(self, path: Path, known: dict) -> None:
+        super().__init__()
+        self._path = path
+        try:
+            entries = json.loads(path.read_text())["entries"]
+            for entry in entries:
+                key = (entry["command"], entry["flag"])
+                if entry["fingerprint"] == _fingerprint(key[0]):
+                    dict.__setitem__(self, key, bool(entry["supported"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        self.update(known)
+
+    def __setitem__(self, key: tuple[str, str], supported: bool) -> None:
+        dict.__setitem__(self, key, supported)
+        entries = [{"command": command, "flag": flag, "supported": bool(value),
+                    "fingerprint": _fingerprint(command)}
+                   for (command, flag), value in self.items()]
+        partial = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+        try:
+            partial.write_text(json.dumps({"entries": entries}, indent=1))
+            os.replace(partial, self._path)
+        except OSError:
+            partial.unlink(missing_ok=True)  # a read-only cache: answers stay in memory

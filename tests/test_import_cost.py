@@ -13,8 +13,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from support import load_script
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The repository's ``tasks.py`` (the README's commands: the lab's environment).
+TASKS = load_script("dynsim_tasks_import_cost", ROOT / "tasks.py")
 
 #: Modules that must not be imported by the bench's and the checks' imports: top-level
 #: packages (and their submodules), or dynsim modules by their full name.
@@ -139,3 +145,229 @@ def test_bokehjs_loaded_inline_by_the_notebook_is_not_sent_again(monkeypatch):
     monkeypatch.setattr(_bokeh, "_LOADED", {"kernel": None})
     assert _bokeh.load_bokehjs() is True and len(sent) == 2  # nothing loaded: sent once
     assert _bokeh.load_bokehjs() is False and len(sent) == 2
+
+
+# --------------------------------------------------------------------------- bytecode (issue 15)
+def _compiled_probe(folder) -> tuple[str, str]:
+    """A module ``fp_probe`` in ``folder`` with its bytecode beside it, as pip installs one.
+
+    Returns the module's name and the path of its bytecode file.
+    """
+    import py_compile
+    source = Path(folder) / "fp_probe.py"
+    source.write_text("VALUE = 42\n")
+    cached = source.parent / "__pycache__" / f"fp_probe.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(source), cfile=str(cached), doraise=True)
+    return "fp_probe", str(cached)
+
+
+@pytest.mark.parametrize("writes", [False, True])
+def test_commands_use_the_installed_bytecode_when_writing_is_off(tmp_path, monkeypatch,
+                                                                  writes):
+    """``tasks.py``'s commands read the bytecode beside a module when none may be written.
+
+    With ``$PYTHONDONTWRITEBYTECODE`` set, a ``PYTHONPYCACHEPREFIX`` would hide the bytecode
+    pip wrote beside every installed module and never fill: each process (a kernel, a test
+    worker) would compile Brian2 and its dependencies from source. Read from ``python -v``
+    ("code object from <the .pyc>": loaded from bytecode). With writing on, bytecode goes
+    to the cache (``<cache>/pycache``), not to the repository, as before.
+    """
+    tasks = TASKS
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DYNSIM_CACHE_DIR", str(cache))
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    if writes:
+        monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = tasks.child_env(Path(sys.executable))
+    name, cached = _compiled_probe(tmp_path)
+    env["PYTHONPATH"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-v", "-c", f"import {name}; print({name}.VALUE)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["42"]
+    if writes:
+        assert env["PYTHONPYCACHEPREFIX"] == str(cache.resolve() / "pycache")
+        assert list((cache / "pycache").rglob("fp_probe.*.pyc"))  # compiled into the cache
+    else:
+        assert "PYTHONPYCACHEPREFIX" not in env
+        assert f"code object from '{cached}'" in out.stderr
+
+
+def test_a_prefix_of_your_own_is_kept(tmp_path, monkeypatch):
+    """A ``PYTHONPYCACHEPREFIX`` you set yourself is passed on unchanged, writing on or off."""
+    tasks = TASKS
+    monkeypatch.setenv("DYNSIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path / "mine"))
+    for dont_write in ("1", ""):
+        monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", dont_write)
+        assert tasks.child_env(Path(sys.executable))["PYTHONPYCACHEPREFIX"] == str(
+            tmp_path / "mine")
+
+
+# --------------------------------------------------------------------------- distutils (issue 15)
+#: Runs in a fresh interpreter: the compiler commands Brian2's Cython runtime would run for one
+#: extension (recorded, not run), Brian2's compiler and flags, and which distutils was used.
+COMPILER_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    from brian2.codegen.runtime.cython_rt.extension_manager import (cython_extension_manager,
+                                                                     Extension)
+    import distutils, distutils.ccompiler
+    compiler, flags = get_compiler_and_args()  # (it compiles its flag tests: before the patch)
+    commands = []
+    distutils.ccompiler.CCompiler.spawn = lambda self, cmd, **kw: commands.append(list(cmd))
+    build = cython_extension_manager._get_build_extension()
+    build.extensions = [Extension(name="probe", sources=[sys.argv[1] + "/probe.cpp"],
+                                  extra_compile_args=flags, language="c++")]
+    build.build_temp = build.build_lib = sys.argv[1]
+    build.run()
+    print(json.dumps({"distutils": distutils.__file__, "compiler": compiler, "flags": flags,
+                      "commands": commands, "suffix": cython_extension_manager.so_ext}))
+    """
+)
+
+
+def _stdlib_has_distutils() -> bool:
+    """Whether this interpreter's standard library holds what Brian2 uses of distutils."""
+    import sysconfig
+    folder = Path(sysconfig.get_paths()["stdlib"]) / "distutils"
+    return all((folder / part).is_file() for part in
+               ("__init__.py", "ccompiler.py", "sysconfig.py", "command/build_ext.py"))
+
+
+def test_fast_kernel_settings_only_where_the_standard_library_has_distutils(tmp_path):
+    """The lab's kernels get ``SETUPTOOLS_USE_DISTUTILS=stdlib`` only where it can work."""
+    tasks = TASKS
+    expected = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"} if _stdlib_has_distutils() else {}
+    assert tasks.fast_kernel_settings(Path(sys.executable)) == expected
+    # an interpreter without it (Python >= 3.12): a stand-in that fails the import
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    assert tasks.fast_kernel_settings(fake) == {}
+    assert tasks.fast_kernel_settings(tmp_path / "missing") == {}
+
+
+@pytest.mark.parametrize("given", [None, "local"])
+def test_binder_start_sets_stdlib_distutils_unless_given(given):
+    """``binder/start`` makes the same setting as the lab, and keeps a value of your own."""
+    import os
+    env = {k: v for k, v in os.environ.items() if k != "SETUPTOOLS_USE_DISTUTILS"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if given:
+        env["SETUPTOOLS_USE_DISTUTILS"] = given
+    out = subprocess.run([str(ROOT / "binder" / "start"), sys.executable, "-c",
+                          "import os; print(os.environ.get('SETUPTOOLS_USE_DISTUTILS'))"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    expected = given or ("stdlib" if _stdlib_has_distutils() else "None")
+    assert out.stdout.split() == [expected]
+
+
+def test_stdlib_distutils_gives_brian2_the_same_compiler_commands(tmp_path):
+    """With ``SETUPTOOLS_USE_DISTUTILS=stdlib`` Brian2 compiles exactly as with setuptools'.
+
+    The commands of one C++ extension build (Brian2's Cython runtime path, recorded, not run),
+    the compiler, its flags and the module suffix are the same, so a warm cache stays warm.
+    """
+    import os
+
+    if not _stdlib_has_distutils():
+        pytest.skip("this Python has no distutils of its own: the setting is never made")
+    reports = {}
+    for which in ("local", "stdlib"):
+        work = tmp_path / which
+        work.mkdir()
+        (work / "probe.cpp").write_text("int probe() { return 1; }\n")
+        env = dict(os.environ, SETUPTOOLS_USE_DISTUTILS=which)
+        out = subprocess.run([sys.executable, "-c", COMPILER_PROBE, str(work)], cwd=work,
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        report["commands"] = [[part.replace(str(work), "<work>") for part in command]
+                              for command in report["commands"]]
+        reports[which] = report
+    local, stdlib = reports["local"], reports["stdlib"]
+    assert "setuptools" in local["distutils"] and "setuptools" not in stdlib["distutils"]
+    assert len(local["commands"]) == 2  # compile, link
+    for key in ("compiler", "flags", "commands", "suffix"):
+        assert local[key] == stdlib[key], key
+
+
+# --------------------------------------------------------------------------- compiler flags
+FLAG_PROBE = textwrap.dedent(
+    """
+    import json
+    import dynsim.dynapse  # applies dynsim's Brian2 configuration
+    import distutils.ccompiler
+    runs = []
+    spawn = distutils.ccompiler.CCompiler.spawn
+    def counted(self, cmd, **kwargs):
+        runs.append(cmd)
+        return spawn(self, cmd, **kwargs)
+    distutils.ccompiler.CCompiler.spawn = counted
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+    print(json.dumps({"flags": get_compiler_and_args()[1], "runs": len(runs)}))
+    """
+)
+
+
+def test_compiler_flags_are_asked_once_per_compiler(tmp_path):
+    """A new kernel reuses the flag answers of an earlier one instead of running the compiler.
+
+    Brian2 compiles a test file per flag in every process; dynsim keeps the answers in the
+    cache. Fresh interpreters: the first asks the compiler, the second does not and gets the
+    same flags.
+    """
+    import os
+
+    env = dict(os.environ, DYNSIM_CACHE_DIR=str(tmp_path / "cache"))
+
+    def probe() -> dict:
+        out = subprocess.run([sys.executable, "-c", FLAG_PROBE], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = probe()
+    assert first["runs"] >= len(first["flags"]) > 0  # one compile per flag at least
+    saved = tmp_path / "cache" / "brian2-compiler-flags.json"
+    assert {e["flag"] for e in json.loads(saved.read_text())["entries"]} >= set(first["flags"])
+    second = probe()
+    assert second == {"flags": first["flags"], "runs": 0}
+
+
+def test_compiler_flag_answers_belong_to_one_compiler_binary(tmp_path):
+    """An answer is read back only for the same compiler binary (path, size, time).
+
+    An unreadable file counts as empty (Brian2 asks the compiler again) and is written anew.
+    """
+    import os
+    import shutil
+
+    from dynsim._brian import CompilerFlags, _fingerprint
+
+    path = tmp_path / "flags.json"
+    fake = tmp_path / "bin" / "fakecc"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    command = str(fake)
+    flags = CompilerFlags(path, {("other", "-g"): False})
+    flags[(command, "-O3")] = True
+    assert CompilerFlags(path, {}) == {("other", "-g"): False, (command, "-O3"): True}
+    assert _fingerprint(command) is not None and _fingerprint("no-such-compiler-x") is None
+    fake.write_text("#!/bin/sh\nexit 1\n")  # another compiler at the same path
+    os.utime(fake, ns=(1, 1))
+    assert (command, "-O3") not in CompilerFlags(path, {})
+    shutil.rmtree(fake.parent)
+    assert (command, "-O3") not in CompilerFlags(path, {})
+    assert CompilerFlags(tmp_path / "missing.json", {}) == {}
+    path.write_text("{not json")  # unreadable: ignored, then written anew
+    flags = CompilerFlags(path, {})
+    assert flags == {}
+    flags[("other", "-g")] = True
+    assert CompilerFlags(path, {}) == {("other", "-g"): True}
