@@ -944,22 +944,58 @@ class ExperimentPoint:
         if self.n_neurons > 1:
             out["rates_Hz"] = rates.tolist()
         if self.rheobase:
-            from dynsim.dynapse import physics
             from dynsim.dynapse.circuits import bias_currents
             from dynsim.dynapse.mismatch import mismatch_factors
 
-            currents = bias_currents([experiment.parameter_group] * self.n_neurons,
-                                     mismatch_factors(experiment.mismatch,
-                                                      experiment.global_ids))
-            rheobases = np.concatenate([  # a few neurons at a time: see RHEOBASE_CHUNK
-                np.atleast_1d(physics.rheobase({name: np.asarray(value)[start:start
-                                                                        + RHEOBASE_CHUNK]
-                                                for name, value in currents.items()}))
-                for start in range(0, self.n_neurons, RHEOBASE_CHUNK)])
+            rheobases = _rheobases(bias_currents([experiment.parameter_group] * self.n_neurons,
+                                                 mismatch_factors(experiment.mismatch,
+                                                                  experiment.global_ids)))
             out["rheobase_A"] = float(rheobases.mean())
             if self.n_neurons > 1:
                 out["rheobases_A"] = rheobases.tolist()
         return out
+
+
+#: The bias currents :func:`dynsim.dynapse.physics.rheobase` reads (it is given only these, so
+#: a cached rheobase is keyed by everything it was computed from).
+_RHEOBASE_CURRENTS = ("Ith_mem", "Itau_mem", "Inmda_thr")
+#: Rheobases computed in this process, by the bytes of their currents: the points of a DC
+#: ladder over one batch of chips share them (the DC bias does not enter the rheobase).
+_RHEOBASES: dict[bytes, np.ndarray] = {}
+#: at most this many (the oldest is dropped first)
+_MAX_RHEOBASES = 8
+
+
+def _rheobases(currents: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Return the rheobase (A) of every neuron of ``currents`` (arrays, one value per neuron).
+
+    :func:`dynsim.dynapse.physics.rheobase` of :data:`RHEOBASE_CHUNK` neurons at a time (a
+    neuron's rheobase is its own row of the grid: the chunks change no number), remembered
+    for the next point with the same currents.
+
+    Examples
+    --------
+    >>> from dynsim.dynapse import Dynapse1ParameterGroup
+    >>> nominal = {k: np.full(3, v) for k, v in Dynapse1ParameterGroup().currents().items()}
+    >>> np.round(_rheobases(nominal) * 1e12).tolist()
+    [301.0, 301.0, 301.0]
+    """
+    from dynsim.dynapse import physics
+
+    parts = {name: np.ascontiguousarray(currents[name], dtype=float).reshape(-1)
+             for name in _RHEOBASE_CURRENTS}
+    key = b"|".join(part.tobytes() for part in parts.values())
+    found = _RHEOBASES.get(key)
+    if found is None:
+        size = len(parts[_RHEOBASE_CURRENTS[0]])
+        found = np.concatenate([
+            np.atleast_1d(physics.rheobase({name: part[start:start + RHEOBASE_CHUNK]
+                                            for name, part in parts.items()}))
+            for start in range(0, size, RHEOBASE_CHUNK)])
+        while len(_RHEOBASES) >= _MAX_RHEOBASES:
+            _RHEOBASES.pop(next(iter(_RHEOBASES)))
+        _RHEOBASES[key] = found
+    return found.copy()
 
 
 def _chips(seeds: Any, sigma: float, n_neurons: int) -> Any:

@@ -207,6 +207,29 @@ def test_a_point_counts_the_spikes_a_full_recording_of_the_same_run_has(monkeypa
     assert len(set(at_once.tolist())) == n_neurons
 
 
+def test_rheobases_in_chunks_and_remembered_equal_those_of_all_neurons_at_once():
+    """The point's rheobases (chunks of RHEOBASE_CHUNK, a per-process memo) are the physics'.
+
+    Twenty mismatched neurons, then the same with one neuron's gain changed (a new key: its
+    rheobase moves, the others stay), then the first again (from the memo): each equals
+    ``physics.rheobase`` of all neurons at once, exactly, and the DC bias does not enter.
+    """
+    from dynsim.dynapse import Dynapse1ParameterGroup, Mismatch, physics
+    from dynsim.dynapse.circuits import bias_currents
+    from dynsim.dynapse.mismatch import mismatch_factors
+    from dynsim.sweep import _rheobases
+
+    group = Dynapse1ParameterGroup()
+    currents = bias_currents([group] * 20, mismatch_factors(Mismatch(0.1, 3), range(20)))
+    changed = {**currents, "Ith_mem": currents["Ith_mem"].copy()}
+    changed["Ith_mem"][5] *= 2.0
+    other_dc = {**currents, "Idc": currents["Idc"] * 3.0}
+    for case in (currents, changed, currents, other_dc):
+        assert _rheobases(case).tolist() == physics.rheobase(case).tolist()
+    first, second = physics.rheobase(currents), physics.rheobase(changed)
+    assert first[5] != second[5] and np.array_equal(np.delete(first, 5), np.delete(second, 5))
+
+
 def test_a_spikes_only_experiment_allocates_none_of_the_recorded_currents():
     """The six currents of N neurons over n steps are 6 N n doubles: the lean run saves them.
 
