@@ -45,7 +45,8 @@ def notebooks(only: list[str] | None = None, folder: Path = SOLUTIONS) -> list[P
 def _role(proc: psutil.Process, root: psutil.Process, kernel_pid: int | None) -> str:
     """Name what a process of the tree is (kernel, Dask worker, papermill, compiler ...)."""
     try:
-        line = " ".join(proc.cmdline())
+        command = proc.cmdline()  # read once: a process that ends meanwhile has none
+        line = " ".join(command)
         parent = proc.ppid()
     except psutil.Error:
         return "gone"
@@ -59,7 +60,7 @@ def _role(proc: psutil.Process, root: psutil.Process, kernel_pid: int | None) ->
         return "forkserver"
     if "multiprocessing" in line or "distributed" in line:
         return "dask worker" if parent == kernel_pid else "dask process"
-    name = Path(proc.cmdline()[0]).name if proc.cmdline() else proc.name()
+    name = Path(command[0]).name if command else ""
     return name or "process"
 
 
