@@ -15,6 +15,7 @@ library mapped by each, counted once, divided among them), and the kernel proces
     python benchmarks/exercises.py --engine numpy --json out.json
     python benchmarks/exercises.py --engine auto --only 04 --json out.json
     python benchmarks/exercises.py --engine numpy --only 02 --passes 2 --breakdown
+    python benchmarks/exercises.py --engine numpy --only 07 --cells   # where the time goes
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def notebooks(only: list[str] | None = None, folder: Path = SOLUTIONS) -> list[P
 def _role(proc: psutil.Process, root: psutil.Process, kernel_pid: int | None) -> str:
     """Name what a process of the tree is (kernel, Dask worker, papermill, compiler ...)."""
     try:
-        line = " ".join(proc.cmdline())
+        command = proc.cmdline()  # read once: a process that ends meanwhile has none
+        line = " ".join(command)
         parent = proc.ppid()
     except psutil.Error:
         return "gone"
@@ -58,7 +60,7 @@ def _role(proc: psutil.Process, root: psutil.Process, kernel_pid: int | None) ->
         return "forkserver"
     if "multiprocessing" in line or "distributed" in line:
         return "dask worker" if parent == kernel_pid else "dask process"
-    name = Path(proc.cmdline()[0]).name if proc.cmdline() else proc.name()
+    name = Path(command[0]).name if command else ""
     return name or "process"
 
 
@@ -108,6 +110,18 @@ def _breakdown_mb(processes: list[dict]) -> list[dict]:
             for p in sorted(processes, key=lambda p: -p["rss"])]
 
 
+#: Cells reported per notebook (``slowest_cells``: papermill's duration of each cell).
+SLOWEST_CELLS = 6
+
+
+def _first_line(cell: dict) -> str:
+    """Return the first line of a cell's source that is not a comment or an nbval marker."""
+    source = cell.get("source", "")
+    lines = ("".join(source) if isinstance(source, list) else source).splitlines()
+    code = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return (code or [""])[0][:70]
+
+
 def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0.05,
                  parameters: dict | None = None, breakdown: bool = False) -> dict:
     """Execute one notebook with papermill in a child process; return time, memory, status.
@@ -143,16 +157,20 @@ def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0
             time.sleep(poll_s)
         seconds = time.perf_counter() - start
         log = proc.stdout.read() if proc.stdout else ""
-        cells = 0.0
+        cells, slowest = 0.0, []
         if out.exists():
             nb = json.loads(out.read_text())
-            cells = sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
-                        for c in nb["cells"])
+            timed = [(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0,
+                      index, _first_line(c)) for index, c in enumerate(nb["cells"])]
+            cells = sum(t for t, _, _ in timed)
+            slowest = [{"cell": index, "seconds": t, "source": line}
+                       for t, index, line in sorted(timed, reverse=True)[:SLOWEST_CELLS]]
     ok = proc.returncode == 0
     result = {"notebook": path.name, "engine": engine, "ok": ok, "seconds": seconds,
               "cells_s": cells, "peak_rss_mb": peak_tree / 2**20,
               "peak_pss_mb": peak_pss / 2**20, "peak_kernel_rss_mb": peak_kernel / 2**20,
               "load_average": [round(x, 2) for x in os.getloadavg()],
+              "slowest_cells": slowest,
               "error": None if ok else log.strip().splitlines()[-1:] or ["failed"]}
     if breakdown:
         result["peak_processes"] = _breakdown_mb(peak_processes)
@@ -160,7 +178,7 @@ def run_notebook(path: Path, engine: str, timeout: int = 1800, poll_s: float = 0
 
 
 def run_all(paths: list[Path], engine: str, say=print, parameters: dict | None = None,
-            breakdown: bool = False) -> dict:
+            breakdown: bool = False, cells: bool = False) -> dict:
     """Run ``paths`` one after the other; return per-notebook results and the total."""
     results = []
     for number, path in enumerate(paths, 1):
@@ -170,6 +188,8 @@ def run_all(paths: list[Path], engine: str, say=print, parameters: dict | None =
         say(f"  {number}/{len(paths)} {path.name}: {'ok' if result['ok'] else 'FAILED'} in "
             f"{result['seconds']:.1f} s, peak {result['peak_rss_mb']:.0f} MB RSS "
             f"({result['peak_pss_mb']:.0f} MB PSS), load {result['load_average'][0]:.1f}")
+        for entry in result["slowest_cells"] if cells else []:
+            say(f"      cell {entry['cell']:3d} {entry['seconds']:6.1f} s  {entry['source']}")
         for entry in result.get("peak_processes", []):
             say(f"      {entry['role']:16s} pid {entry['pid']:>7} RSS {entry['rss_mb']:6.0f}  "
                 f"USS {entry['uss_mb']:6.0f}  PSS {entry['pss_mb']:6.0f} MB  "
@@ -192,6 +212,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--breakdown", action="store_true",
                         help="also print every process of the kernel's tree at the RSS peak "
                              "(role, RSS, USS, PSS)")
+    parser.add_argument("--cells", action="store_true",
+                        help=f"also print the {SLOWEST_CELLS} slowest cells of each notebook "
+                             "(papermill's duration, first line of code)")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args(argv)
     paths = notebooks(args.only)
@@ -204,7 +227,8 @@ def main(argv: list[str] | None = None) -> dict:
     for number in range(args.passes):
         print(f"pass {number + 1}/{args.passes}: {len(paths)} notebooks", flush=True)
         passes.append(run_all(paths, args.engine, say=lambda line: print(line, flush=True),
-                              parameters=parameters, breakdown=args.breakdown))
+                              parameters=parameters, breakdown=args.breakdown,
+                              cells=args.cells))
     result = {**passes[-1], "passes": passes}
     print(f"{result['count']} notebooks in {result['total_s']:.1f} s (engine {args.engine})")
     return finish(result, args.json)

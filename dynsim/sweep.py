@@ -28,9 +28,10 @@ compiled modules already in the shared cache are linked in, so a warm cache stay
 
 Memory (a class JupyterHub or Binder allows ~1 GB per user, kernel and workers together): a
 worker imports Brian2 without the packages it pulls in that no point uses
-(:data:`WORKER_HIDDEN_MODULES`: pylab/matplotlib, pytest; ~30 MB per worker), and notebook
-points run one at a time per machine by default (``NotebookPoint(max_running=1)``; each is a
-papermill process and a kernel, ~250 MB).
+(:data:`WORKER_HIDDEN_MODULES`: pylab/matplotlib, pytest; ~30 MB per worker), an
+:class:`ExperimentPoint` records the spikes only (:data:`POINT_RECORD`: no current of any
+neuron at any step), and notebook points run one at a time per machine by default
+(``NotebookPoint(max_running=1)``; each is a papermill process and a kernel, ~250 MB).
 
 Fault tolerance: a point that raises is recorded with its error and the others go on; a worker
 process that dies is replaced by its nanny and its point runs again (Dask reschedules it;
@@ -82,6 +83,8 @@ __all__ = [
     "CONNECT_TIMEOUT_S",
     "MAX_POINTS",
     "NOTEBOOK_POINT_ENV",
+    "POINT_RECORD",
+    "RHEOBASE_CHUNK",
     "SCHEDULER_ENV",
     "WORKER_HIDDEN_MODULES",
     "ExperimentPoint",
@@ -767,6 +770,15 @@ def sweep(function: Callable[..., Mapping[str, Any]], grid: Any, **options: Any)
 
 # ============================================================================ point functions
 _INPUT_TYPES = ("AMPA", "NMDA", "GABA_A", "GABA_B")
+#: Neurons whose rheobase :class:`ExperimentPoint` computes at once.
+#: :func:`dynsim.dynapse.physics.rheobase` evaluates a grid of 40,000 membrane currents per
+#: neuron (several arrays of ``neurons x 40,000`` doubles): 200 neurons at once were a peak of
+#: 245 MB in the worker, 8 at a time ~10 MB. Each neuron's rheobase is computed alone (a row
+#: of the grid), so the chunks change no number.
+RHEOBASE_CHUNK = 8
+#: What the Experiment of an :class:`ExperimentPoint` records: no current, the spikes only
+#: (``Experiment(record=())``), since a point returns spike counts and rates.
+POINT_RECORD: tuple[str, ...] = ()
 #: Experiments kept per process by ExperimentPoint(reuse=True), by (n_neurons, engine, name)
 _EXPERIMENTS: dict[tuple[Any, ...], Any] = {}
 #: at most this many (the oldest is dropped first)
@@ -785,7 +797,9 @@ class ExperimentPoint:
     batch of chips, and a chip's result does not depend on its batch), ``duration`` (s), and
     ``<TYPE>_rate`` (Hz) / ``<TYPE>_weight`` for ``TYPE`` in AMPA, NMDA, GABA_A, GABA_B
     (a Poisson input). Anything else is refused by the same call a single run makes
-    (``UnknownBiasError`` naming the close bias names).
+    (``UnknownBiasError`` naming the close bias names). The Experiment records the spikes
+    only (:data:`POINT_RECORD`): what a point returns is counted from them, and the same
+    run recording every current gives the same spikes.
 
     Parameters
     ----------
@@ -885,7 +899,11 @@ class ExperimentPoint:
         key = (self.n_neurons, self.engine, self.name)
         experiment = _EXPERIMENTS.get(key) if reuse else None
         if experiment is None:
-            experiment = Experiment(self.n_neurons, engine=self.engine, name=self.name)
+            # a point returns spike counts only: record no current (the spikes come from the
+            # same simulation; six currents of 200 neurons over 0.3 s were 29 MB, and more
+            # while their arrays grew)
+            experiment = Experiment(self.n_neurons, engine=self.engine, name=self.name,
+                                    record=POINT_RECORD)
             if reuse:
                 while len(_EXPERIMENTS) >= _MAX_EXPERIMENTS:
                     _EXPERIMENTS.pop(next(iter(_EXPERIMENTS)))
@@ -926,18 +944,58 @@ class ExperimentPoint:
         if self.n_neurons > 1:
             out["rates_Hz"] = rates.tolist()
         if self.rheobase:
-            from dynsim.dynapse import physics
             from dynsim.dynapse.circuits import bias_currents
             from dynsim.dynapse.mismatch import mismatch_factors
 
-            currents = bias_currents([experiment.parameter_group] * self.n_neurons,
-                                     mismatch_factors(experiment.mismatch,
-                                                      experiment.global_ids))
-            rheobases = np.atleast_1d(physics.rheobase(currents))
+            rheobases = _rheobases(bias_currents([experiment.parameter_group] * self.n_neurons,
+                                                 mismatch_factors(experiment.mismatch,
+                                                                  experiment.global_ids)))
             out["rheobase_A"] = float(rheobases.mean())
             if self.n_neurons > 1:
                 out["rheobases_A"] = rheobases.tolist()
         return out
+
+
+#: The bias currents :func:`dynsim.dynapse.physics.rheobase` reads (it is given only these, so
+#: a cached rheobase is keyed by everything it was computed from).
+_RHEOBASE_CURRENTS = ("Ith_mem", "Itau_mem", "Inmda_thr")
+#: Rheobases computed in this process, by the bytes of their currents: the points of a DC
+#: ladder over one batch of chips share them (the DC bias does not enter the rheobase).
+_RHEOBASES: dict[bytes, np.ndarray] = {}
+#: at most this many (the oldest is dropped first)
+_MAX_RHEOBASES = 8
+
+
+def _rheobases(currents: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Return the rheobase (A) of every neuron of ``currents`` (arrays, one value per neuron).
+
+    :func:`dynsim.dynapse.physics.rheobase` of :data:`RHEOBASE_CHUNK` neurons at a time (a
+    neuron's rheobase is its own row of the grid: the chunks change no number), remembered
+    for the next point with the same currents.
+
+    Examples
+    --------
+    >>> from dynsim.dynapse import Dynapse1ParameterGroup
+    >>> nominal = {k: np.full(3, v) for k, v in Dynapse1ParameterGroup().currents().items()}
+    >>> np.round(_rheobases(nominal) * 1e12).tolist()
+    [301.0, 301.0, 301.0]
+    """
+    from dynsim.dynapse import physics
+
+    parts = {name: np.ascontiguousarray(currents[name], dtype=float).reshape(-1)
+             for name in _RHEOBASE_CURRENTS}
+    key = b"|".join(part.tobytes() for part in parts.values())
+    found = _RHEOBASES.get(key)
+    if found is None:
+        size = len(parts[_RHEOBASE_CURRENTS[0]])
+        found = np.concatenate([
+            np.atleast_1d(physics.rheobase({name: part[start:start + RHEOBASE_CHUNK]
+                                            for name, part in parts.items()}))
+            for start in range(0, size, RHEOBASE_CHUNK)])
+        while len(_RHEOBASES) >= _MAX_RHEOBASES:
+            _RHEOBASES.pop(next(iter(_RHEOBASES)))
+        _RHEOBASES[key] = found
+    return found.copy()
 
 
 def _chips(seeds: Any, sigma: float, n_neurons: int) -> Any:

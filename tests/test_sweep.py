@@ -36,7 +36,9 @@ from pathlib import Path
 
 import cloudpickle
 import nbformat
+import numpy as np
 import pytest
+from brian2 import ms, second
 
 from dynsim.errors import (
     BiasRangeError,
@@ -164,6 +166,96 @@ def test_a_reused_experiment_gives_the_runs_of_a_fresh_one():
     assert got[0] == got[2] and got[0] != got[1]
     assert got[0]["spikes"] > 0
     assert point_key(points[0], reused) == point_key(points[0], fresh)
+
+
+def test_a_point_counts_the_spikes_a_full_recording_of_the_same_run_has(monkeypatch):
+    """A point records no current (memory, issue 15); its numbers are those of a full recording.
+
+    The same points run once with the point's lean recording and once with every current
+    recorded (``POINT_RECORD`` set to ``None``, the Experiment's default): the spikes come from
+    the same simulation, so every returned number is equal, exactly. The rheobases, computed
+    a few neurons at a time (``RHEOBASE_CHUNK``), equal those of all neurons at once.
+    """
+    import dynsim.sweep as sweep_module
+    from dynsim.dynapse import physics
+    from dynsim.dynapse.circuits import bias_currents
+    from dynsim.dynapse.mismatch import mismatch_factors
+
+    n_neurons = 2 * sweep_module.RHEOBASE_CHUNK + 3  # two whole chunks and a part
+    lean = ExperimentPoint(n_neurons=n_neurons, duration=0.1, engine="numpy",
+                           biases=NO_ADAPTATION, rheobase=True, name="lean_check", reuse=False)
+    points = [{"IF_DC_P": (3, 40), "mismatch_seeds": tuple(range(100, 100 + n_neurons)),
+               "seed": 2, "AMPA_rate": 300, "AMPA_weight": 2},
+              {"IF_DC_P": (2, 150), "mismatch_seed": 7, "seed": 1}]
+    lean_results = [lean(**p) for p in points]
+    lean_experiment = lean._experiment(lean._settings(points[0]), reuse=False)
+    lean_run = lean_experiment.run(0.1 * second)
+    monkeypatch.setattr(sweep_module, "POINT_RECORD", None)
+    full_results = [lean(**p) for p in points]
+    full_run = lean._experiment(lean._settings(points[0]), reuse=False).run(0.1 * second)
+    assert lean_results == full_results
+    assert all(r["spikes"] > 0 for r in lean_results)  # a comparison of real spike trains
+    assert len(set(lean_results[0]["rates_Hz"])) > 1  # and of different chips
+    assert lean_run.currents == {} and set(full_run.currents) == set(physics.STATE_VARIABLES)
+    assert np.array_equal(lean_run.spike_indices, full_run.spike_indices)
+    assert np.array_equal(lean_run.spike_times, full_run.spike_times)
+    assert np.array_equal(lean_run.t, full_run.t) and len(lean_run.t) == 1000
+    at_once = physics.rheobase(bias_currents(
+        [lean_experiment.parameter_group] * n_neurons,
+        mismatch_factors(lean_experiment.mismatch, lean_experiment.global_ids)))
+    assert lean_results[0]["rheobases_A"] == at_once.tolist()
+    assert len(set(at_once.tolist())) == n_neurons
+
+
+def test_rheobases_in_chunks_and_remembered_equal_those_of_all_neurons_at_once():
+    """The point's rheobases (chunks of RHEOBASE_CHUNK, a per-process memo) are the physics'.
+
+    Twenty mismatched neurons, then the same with one neuron's gain changed (a new key: its
+    rheobase moves, the others stay), then the first again (from the memo): each equals
+    ``physics.rheobase`` of all neurons at once, exactly, and the DC bias does not enter.
+    """
+    from dynsim.dynapse import Dynapse1ParameterGroup, Mismatch, physics
+    from dynsim.dynapse.circuits import bias_currents
+    from dynsim.dynapse.mismatch import mismatch_factors
+    from dynsim.sweep import _rheobases
+
+    group = Dynapse1ParameterGroup()
+    currents = bias_currents([group] * 20, mismatch_factors(Mismatch(0.1, 3), range(20)))
+    changed = {**currents, "Ith_mem": currents["Ith_mem"].copy()}
+    changed["Ith_mem"][5] *= 2.0
+    other_dc = {**currents, "Idc": currents["Idc"] * 3.0}
+    for case in (currents, changed, currents, other_dc):
+        assert _rheobases(case).tolist() == physics.rheobase(case).tolist()
+    first, second = physics.rheobase(currents), physics.rheobase(changed)
+    assert first[5] != second[5] and np.array_equal(np.delete(first, 5), np.delete(second, 5))
+
+
+def test_a_spikes_only_experiment_allocates_none_of_the_recorded_currents():
+    """The six currents of N neurons over n steps are 6 N n doubles: the lean run saves them.
+
+    ``tracemalloc`` sees numpy's allocations; the peak of a run recording every current exceeds
+    the peak of the same run recording none by at least the size of the recorded arrays.
+    """
+    import gc
+    import tracemalloc
+
+    from dynsim.dynapse import Experiment, physics
+
+    n_neurons, n_steps = 40, 500
+    peaks = {}
+    for record in ((), None):
+        experiment = Experiment(n_neurons, engine="numpy", record=record, name="alloc_check")
+        experiment.set_bias({"IF_DC_P": (3, 40), **NO_ADAPTATION})
+        experiment.run(n_steps * 0.1 * ms)  # builds the objects outside the measurement
+        gc.collect()
+        tracemalloc.start()
+        recording = experiment.run(n_steps * 0.1 * ms)
+        peaks[record] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(recording.spike_indices) > 0
+        del experiment, recording
+    currents = len(physics.STATE_VARIABLES) * n_neurons * n_steps * 8  # bytes
+    assert peaks[None] - peaks[()] >= currents
 
 
 # ------------------------------------------------------------------ bad input, before any work

@@ -165,7 +165,9 @@ class Experiment:
     seed : int
         Seed of the Poisson input trains.
     record : sequence of str, optional
-        Currents to record (default: all six, ``Imem`` ... ``I_gaba_b``).
+        Currents to record (default: all six, ``Imem`` ... ``I_gaba_b``); an empty sequence
+        records the spikes only (the recording's ``t`` and spikes, no currents: what a
+        Monte Carlo point needs, without ``n_neurons x n_steps`` doubles per current).
     name : str
         Name of the Brian2 objects and of the standalone project directory.
 
@@ -189,9 +191,10 @@ class Experiment:
             raise InvalidSettingError("mismatch must be a dynsim.dynapse.Mismatch or None")
         chosen = tuple(physics.STATE_VARIABLES) if record is None else tuple(record)
         unknown = [v for v in chosen if v not in physics.STATE_VARIABLES]
-        if unknown or not chosen:
-            raise InvalidSettingError(f"cannot record {unknown or 'nothing'}; choose from "
-                                      f"{', '.join(physics.STATE_VARIABLES)}")
+        if unknown:
+            raise InvalidSettingError(f"cannot record {unknown}; choose from "
+                                      f"{', '.join(physics.STATE_VARIABLES)} (or none: "
+                                      "record=() records the spikes only)")
         self.n_neurons = int(n_neurons)
         self.chip_id = check_chip(chip_id)
         self.core_id = parse_core(core)
@@ -362,8 +365,10 @@ class Experiment:
             for value, t in enumerate(SYNAPSE_TYPES))
         inputs = neurons.run_regularly(code, when="synapses", name=f"{self.name}_inputs",
                                        codeobj_class=cls)
-        states = StateMonitor(neurons, list(self.record), record=True,
-                              name=f"{self.name}_states", codeobj_class=cls)
+        # record=(): a monitor of no neuron, which keeps the sample times only
+        states = StateMonitor(neurons, list(self.record or ["Imem"]),
+                              record=bool(self.record), name=f"{self.name}_states",
+                              codeobj_class=cls)
         spikes = SpikeMonitor(neurons, name=f"{self.name}_spikes", codeobj_class=cls)
         return {"neurons": neurons, "stimulus": stimulus, "inputs": inputs, "states": states,
                 "spikes": spikes}
@@ -503,7 +508,7 @@ class Experiment:
         parts = [self.name, f"{self.n_neurons}n", f"{n_steps}steps",
                  f"dt{round(self._dt_s * 1e9)}ns"]
         if self.record != tuple(physics.STATE_VARIABLES):
-            parts.append("-".join(self.record))
+            parts.append("-".join(self.record) or "spikes")
         return standalone_dir("_".join(parts))
 
     @property
