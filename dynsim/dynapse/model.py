@@ -925,6 +925,7 @@ class Dynapse1Model:
         external, recurrent = self._connection_tables()
         rows = [int(np.searchsorted(self._gids, g)) for g in self._monitored]
         if self.engine == STANDALONE:
+            self._parameters_key = None  # one value per simulated neuron: computed again
             self._program = StandaloneBoard(
                 self.name, self.dt, self._gids, len(self._virtual_index), external, recurrent,
                 rows, self._variables, standalone_threads(len(self._gids)))

@@ -136,6 +136,18 @@ def test_a_run_split_in_two_gives_the_same_spikes_after_another_project_ran():
 
 
 @needs_compiler
+def test_monitoring_another_neuron_of_a_core_in_use_rebuilds_with_its_parameters():
+    model = driven_model("standalone", name="sa_board_more", monitor=False)
+    model.run(20 * ms)
+    model.monitor([40], variables=["Imem"])  # a neuron not in use, on a core in use
+    model.run(20 * ms)
+    recording = model.get_recording()
+    assert recording.neuron_ids.tolist() == [40]
+    assert recording.currents["Imem"].shape == (1, 200)
+    assert model.time_s == pytest.approx(0.04, abs=1e-12)
+
+
+@needs_compiler
 def test_real_time_mode_and_a_user_standalone_device_are_refused():
     model = driven_model("standalone", monitor=False)
     with pytest.raises(EngineError, match="real-time mode needs a runtime engine"):
