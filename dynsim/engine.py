@@ -35,6 +35,7 @@ import functools
 import os
 import shutil
 import sysconfig
+import warnings
 
 from dynsim.errors import EngineError
 
@@ -45,6 +46,7 @@ __all__ = [
     "codeobj_class",
     "default_engine",
     "resolve_engine",
+    "resolve_standalone",
     "standalone_unavailable_reason",
 ]
 
@@ -119,6 +121,40 @@ def resolve_engine(engine: str | None = None, *, allow_standalone: bool = False)
         raise EngineError("engine 'cython' needs a C compiler and Cython; none was found "
                           "(use engine='numpy', or install gcc)")
     return name
+
+
+def resolve_standalone(engine: str | None = None) -> tuple[str, str | None]:
+    """Resolve an engine of a class that accepts ``'standalone'``, falling back visibly.
+
+    Parameters
+    ----------
+    engine : str or None
+        As for :func:`resolve_engine` with ``allow_standalone=True``.
+
+    Returns
+    -------
+    engine : str
+        ``'standalone'``, ``'cython'`` or ``'numpy'``.
+    fallback_reason : str or None
+        Why ``'standalone'`` was asked for and cannot run here (a ``RuntimeWarning`` says it
+        too, and the runtime engine of ``'auto'`` is returned); ``None`` otherwise.
+
+    Examples
+    --------
+    >>> resolve_standalone("numpy")
+    ('numpy', None)
+    """
+    wanted = resolve_engine(engine, allow_standalone=True)
+    if wanted != STANDALONE:
+        return wanted, None
+    reason = standalone_unavailable_reason()
+    if reason is None:
+        return wanted, None
+    fallback_reason = f"engine 'standalone' cannot run here: {reason}"
+    runtime = resolve_engine("auto")
+    warnings.warn(f"{fallback_reason}; using the runtime engine {runtime!r} instead (slower)",
+                  RuntimeWarning, stacklevel=3)
+    return runtime, fallback_reason
 
 
 def codeobj_class(engine: str | None = None) -> type:

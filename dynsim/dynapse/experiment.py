@@ -102,12 +102,7 @@ from dynsim.dynapse.standalone import (  # noqa: F401 - _STANDALONE_OWNER: its o
     run_project,
 )
 from dynsim.dynapse.stimulus import check_rate, pattern_steps, poisson_steps, regular_steps
-from dynsim.engine import (
-    STANDALONE,
-    codeobj_class,
-    resolve_engine,
-    standalone_unavailable_reason,
-)
+from dynsim.engine import STANDALONE, codeobj_class, resolve_standalone
 from dynsim.errors import (
     DynapseWeightWarning,
     InvalidCoreError,
@@ -208,16 +203,7 @@ class Experiment:
                            + self.chip_id * NEURONS_PER_CHIP)
         self.board = Board(fixed=(self.chip_id, self.core_id))
         self._inputs: dict[str, InputSpec] = {}
-        self.fallback_reason: str | None = None
-        wanted = resolve_engine(engine, allow_standalone=True)
-        if wanted == STANDALONE:
-            reason = standalone_unavailable_reason()
-            if reason is not None:
-                self.fallback_reason = f"engine 'standalone' cannot run here: {reason}"
-                wanted = resolve_engine("auto")
-                warnings.warn(f"{self.fallback_reason}; using the runtime engine {wanted!r} "
-                              "instead (slower per run)", RuntimeWarning, stacklevel=2)
-        self.engine = wanted
+        self.engine, self.fallback_reason = resolve_standalone(engine)
         self._built: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ biases

@@ -50,7 +50,6 @@ True
 from __future__ import annotations
 
 import itertools
-import warnings
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -113,12 +112,7 @@ from dynsim.dynapse.realtime import (
 from dynsim.dynapse.recording import Recording
 from dynsim.dynapse.standalone import StandaloneBoard, standalone_threads
 from dynsim.dynapse.stimulus import check_rate, check_train_size
-from dynsim.engine import (
-    STANDALONE,
-    codeobj_class,
-    resolve_engine,
-    standalone_unavailable_reason,
-)
+from dynsim.engine import STANDALONE, codeobj_class, resolve_standalone
 from dynsim.errors import (
     EngineError,
     InvalidCoreError,
@@ -646,16 +640,7 @@ class Dynapse1Model:
         self._dt_s = duration_seconds(dt, "dt")
         self._rng = np.random.default_rng(check_seed(seed))
         self.dt = dt
-        self.fallback_reason: str | None = None
-        wanted = resolve_engine(engine, allow_standalone=True)
-        if wanted == STANDALONE:
-            reason = standalone_unavailable_reason()
-            if reason is not None:
-                self.fallback_reason = f"engine 'standalone' cannot run here: {reason}"
-                wanted = resolve_engine("auto")
-                warnings.warn(f"{self.fallback_reason}; using the runtime engine {wanted!r} "
-                              "instead (slower)", RuntimeWarning, stacklevel=2)
-        self.engine = wanted
+        self.engine, self.fallback_reason = resolve_standalone(engine)
         self.mismatch = mismatch
         self.name = name
         self.board = Board(write_through=self._write_core)

@@ -10,8 +10,8 @@ import pytest
 from brian2 import Hz, Network, NeuronGroup, StateMonitor, amp, ms, pA, second
 from brian2.devices.device import get_device, reset_device, runtime_device, set_device
 
+import dynsim.engine as engine_module
 from dynsim.dynapse import Experiment, Recording
-from dynsim.dynapse import experiment as experiment_module
 from dynsim.engine import resolve_engine, standalone_unavailable_reason
 from dynsim.errors import (
     BiasRangeError,
@@ -152,7 +152,7 @@ def test_engine_names_and_fallback(monkeypatch):
     with pytest.raises(EngineError, match="only available for classes"):
         resolve_engine("standalone")
     assert resolve_engine("standalone", allow_standalone=True) == "standalone"
-    monkeypatch.setattr(experiment_module, "standalone_unavailable_reason",
+    monkeypatch.setattr(engine_module, "standalone_unavailable_reason",
                         lambda: "the 'make' program was not found")
     with pytest.warns(RuntimeWarning, match="'make' program was not found.*runtime engine"):
         exp = Experiment(1, engine="standalone", name="fallback")

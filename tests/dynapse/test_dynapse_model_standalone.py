@@ -14,6 +14,7 @@ from brian2 import amp, ms, second
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dynsim.engine as engine_module
 from dynsim.dynapse import (
     Dynapse1Model,
     Dynapse1Parameter,
@@ -22,7 +23,6 @@ from dynsim.dynapse import (
     Neuron,
     fpga_events_from_times,
 )
-from dynsim.dynapse import model as model_module
 from dynsim.dynapse.standalone import (
     STANDALONE_THREADS_ENV,
     StandaloneBoard,
@@ -170,7 +170,7 @@ def test_real_time_mode_and_a_user_standalone_device_are_refused():
 
 
 def test_without_a_compiler_the_model_falls_back_and_says_why(monkeypatch):
-    monkeypatch.setattr(model_module, "standalone_unavailable_reason",
+    monkeypatch.setattr(engine_module, "standalone_unavailable_reason",
                         lambda: "the 'make' program was not found")
     with pytest.warns(RuntimeWarning, match="'make' program was not found"):
         model = Dynapse1Model(engine="standalone", name="sa_fallback")
