@@ -22,9 +22,9 @@ and compiles; ``warm``: the same cache again, a new kernel):
     python benchmarks/first_plot_browser.py --cache-dir DIR          # warm only, on DIR
     python benchmarks/first_plot_browser.py --env SETUPTOOLS_USE_DISTUTILS=local  # a lever off
 
-The server gets the kernel settings ``python3 tasks.py lab`` adds (``tasks.fast_kernel_settings``;
-the browser tests' ``labdriver.start_lab`` starts the lab without them). The machine's load
-average is recorded with each measurement.
+The server gets the kernel settings ``python3 tasks.py lab`` adds (``tasks.fast_kernel_settings``,
+through ``labdriver.start_lab``, as in the browser tests). The machine's load average is
+recorded with each measurement.
 """
 
 from __future__ import annotations

@@ -267,6 +267,21 @@ def test_binder_start_sets_stdlib_distutils_unless_given(given):
     assert out.stdout.split() == [expected]
 
 
+
+def test_browser_tests_start_the_lab_with_the_lab_kernel_settings(tmp_path, monkeypatch):
+    """The browser tests' server gets ``python3 tasks.py lab``'s kernel settings too."""
+    monkeypatch.delenv("SETUPTOOLS_USE_DISTUTILS", raising=False)
+    import importlib
+
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "browser"))
+    labdriver = importlib.import_module("labdriver")
+    env = labdriver.lab_environment(tmp_path)
+    expected = TASKS.fast_kernel_settings(Path(sys.executable))
+    assert env.get("SETUPTOOLS_USE_DISTUTILS") == expected.get("SETUPTOOLS_USE_DISTUTILS")
+    # a value of your own is kept (``--env SETUPTOOLS_USE_DISTUTILS=local`` in the benchmark)
+    monkeypatch.setenv("SETUPTOOLS_USE_DISTUTILS", "local")
+    assert labdriver.lab_environment(tmp_path / "own")["SETUPTOOLS_USE_DISTUTILS"] == "local"
+
 def test_stdlib_distutils_gives_brian2_the_same_compiler_commands(tmp_path):
     """With ``SETUPTOOLS_USE_DISTUTILS=stdlib`` Brian2 compiles exactly as with setuptools'.
 

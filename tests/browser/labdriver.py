@@ -208,13 +208,18 @@ class LabServer:
 
 
 def lab_environment(workdir: Path) -> dict[str, str]:
-    """Environment of the test server: ``tasks.py``'s, with every Jupyter dir in ``workdir``.
+    """Environment of the test server: ``tasks.py lab``'s, with every Jupyter dir in ``workdir``.
+
+    Like ``python3 tasks.py lab``: ``tasks.child_env`` over ``tasks.fast_kernel_settings``
+    (the kernels' ``SETUPTOOLS_USE_DISTUTILS=stdlib`` where the standard library has
+    ``distutils``), so the browser tests run the kernels students get.
 
     Writes the JupyterLab user settings of :data:`LAB_USER_SETTINGS` (no news pop-up) into the
     temporary ``$JUPYTER_CONFIG_DIR``.
     """
     tasks = load_tasks()
-    env = tasks.child_env(Path(sys.executable))
+    python = Path(sys.executable)
+    env = {**tasks.fast_kernel_settings(python), **tasks.child_env(python)}
     dirs = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
             "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}
     for var, name in dirs.items():
