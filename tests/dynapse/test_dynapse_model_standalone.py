@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import amp, ms, second
+from brian2 import Hz, amp, ms, second
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +23,12 @@ from dynsim.dynapse import (
     Neuron,
     fpga_events_from_times,
 )
+from dynsim.dynapse.program import forget_program
 from dynsim.dynapse.standalone import (
+    _STANDALONE_OWNER,
     STANDALONE_THREADS_ENV,
     StandaloneBoard,
+    owns_project,
     standalone_threads,
 )
 from dynsim.engine import standalone_unavailable_reason
@@ -87,6 +90,12 @@ def driven_model(engine, name="sa_board", monitor=True):
     return model
 
 
+def standalone_owner():
+    """The emulator that owns Brian2's standalone project of the process (or None)."""
+    ref = _STANDALONE_OWNER["experiment"]
+    return None if ref is None else ref()
+
+
 def spike_table(events):
     return sorted((e.global_id, e.timestamp) for e in events)
 
@@ -133,6 +142,46 @@ def test_a_run_split_in_two_gives_the_same_spikes_after_another_project_ran():
     rest = split.run(100 * ms)
     assert spike_table(first + rest) == reference
     assert split.time_s == pytest.approx(0.2, abs=1e-12)
+
+
+def interloper():
+    exp = Experiment(1, engine="standalone", name="sa_board_interloper", seed=2)
+    exp.set_input("AMPA", rate=300 * Hz, weight=4)
+    return exp
+
+
+@needs_compiler
+def test_an_experiment_that_reuses_its_program_leaves_the_board_its_project():
+    first = interloper()
+    reference = first.run(20 * ms)  # built, or reused from an earlier process
+    model = driven_model("standalone", monitor=False)
+    whole = spike_table(model.run(100 * ms))
+    board = model._program
+    key = board._built["key"]
+    assert owns_project(board, key)
+    # a second Experiment of the same structure runs the program without Brian2's build,
+    # and so does the first one: neither takes Brian2's project from the board
+    reused = interloper()
+    assert not reused.needs_build(20 * ms) and reused.prepare(20 * ms) is False
+    assert np.array_equal(reused.run(20 * ms).Imem, reference.Imem)
+    assert np.array_equal(first.run(20 * ms).Imem, reference.Imem)
+    assert owns_project(board, key) and reused._built is None
+    later = spike_table(model.run(100 * ms))
+    # an Experiment that builds takes Brian2's project; the board builds again on its run
+    forget_program(reused.project_dir)
+    taker = interloper()
+    assert taker.prepare(20 * ms) is True and standalone_owner() is taker
+    assert board._built is None
+    model.run(100 * ms)
+    key = board._built["key"]
+    # the taker then runs its program itself: the board keeps the project
+    assert not taker.needs_build(20 * ms)
+    assert np.array_equal(taker.run(20 * ms).Imem, reference.Imem)
+    assert owns_project(board, key)
+    # the board's runs continue from one to the next as without the interleaving
+    alone = driven_model("standalone", monitor=False)
+    assert spike_table(alone.run(100 * ms)) == whole
+    assert spike_table(alone.run(100 * ms)) == later
 
 
 @needs_compiler
