@@ -224,6 +224,8 @@ class Experiment:
         self._program: tuple[int, Program] | None = None
         #: standalone: a reused program failed; build with Brian2 before reusing again
         self._rebuild = False
+        #: standalone: the project directory built, reused or run last
+        self._directory: Path | None = None
 
     # ------------------------------------------------------------------ biases
     def set_bias(self, biases: Any, core_name: str | int | None = None) -> None:
@@ -411,7 +413,7 @@ class Experiment:
         n_steps = self._n_steps(duration)
         if self.engine == STANDALONE:
             return (not self._owns_standalone(("standalone", n_steps))
-                    and self._reusable(n_steps) is None)
+                    and self._reusable(n_steps, adopt=False) is None)
         return self._built is None or self._built["key"] != ("runtime", self.engine, n_steps)
 
     def prepare(self, duration: Quantity = 1 * second) -> bool:
@@ -434,13 +436,16 @@ class Experiment:
         bool
             Whether something was built.
         """
-        if not self.needs_build(duration):
-            return False
         n_steps = self._n_steps(duration)
         if self.engine == STANDALONE:
+            if (self._owns_standalone(("standalone", n_steps))
+                    or self._reusable(n_steps) is not None):
+                return False
             self._build_standalone(n_steps)
-        else:
-            self._build_runtime(n_steps)
+            return True
+        if not self.needs_build(duration):
+            return False
+        self._build_runtime(n_steps)
         return True
 
     # ------------------------------------------------------------------ run
@@ -526,10 +531,8 @@ class Experiment:
 
     @property
     def project_dir(self) -> Path | None:
-        """Directory of the standalone project built or reused last (``None`` before)."""
-        if self._built is not None and "directory" in self._built:
-            return self._built["directory"]
-        return None if self._program is None else self._program[1].directory
+        """Directory of the standalone project built, reused or run last (``None`` before)."""
+        return self._directory
 
     def _owns_standalone(self, key: tuple) -> bool:
         return owns_project(self, key)
@@ -551,27 +554,31 @@ class Experiment:
                 "input_code": self._input_code(), "synapse_types": list(SYNAPSE_TYPES),
                 "run_arguments": sorted(BIAS_PARAMETERS)}
 
-    def _reusable(self, n_steps: int) -> Program | None:
+    def _reusable(self, n_steps: int, adopt: bool = True) -> Program | None:
         """Return the compiled program of ``n_steps`` steps that runs without a build, or None.
 
         The one reused last while its binary and static arrays are unchanged; else the
-        project directory's manifest when its fingerprint is this Experiment's (adopted:
-        the run-argument files and dead processes' results there are deleted, as after a
-        build). Never after a failed run of a reused program, until a build.
+        project directory's manifest when its fingerprint is this Experiment's. ``adopt``:
+        keep it for the next runs (the run-argument files and dead processes' results there
+        are deleted, as after a build); without, only look. Never after a failed run of a
+        reused program, until a build.
         """
-        if self._program is not None:
-            steps, program = self._program
-            if steps == n_steps and program.unchanged():
+        if self._program is not None and self._program[0] == n_steps:
+            program = self._program[1]
+            if program.unchanged():
+                if adopt:
+                    self._directory = program.directory
                 return program
             self._program = None
         if self._rebuild:
             return None
         directory = self._project_path(n_steps)
         program = load_program(directory, fingerprint(self._structure(n_steps)))
-        if program is not None:
+        if program is not None and adopt:
             delete_run_files(directory)
             delete_stale_results(directory)
             self._program = (n_steps, program)
+            self._directory = directory
         return program
 
     def _build_standalone(self, n_steps: int) -> None:
@@ -588,7 +595,7 @@ class Experiment:
                          with_output=False)
         register(self, {"key": ("standalone", n_steps), "objects": objects,
                         "network": network, "device": device, "directory": directory})
-        self._rebuild = False
+        self._rebuild, self._directory = False, directory
         neurons, states = objects["neurons"], objects["states"]
         results = {"t": states.variables["t"], "spike_indices": objects["spikes"].variables["i"],
                    "spike_times": objects["spikes"].variables["t"]}
@@ -610,6 +617,7 @@ class Experiment:
             self._build_standalone(n_steps)
         objects = self._built["objects"]
         neurons = objects["neurons"]
+        self._directory = self._built["directory"]
         run_args: dict[Any, Any] = {objects["stimulus"]: counts}
         for variable in sorted(BIAS_PARAMETERS):
             dim = neurons.variables[variable].dim

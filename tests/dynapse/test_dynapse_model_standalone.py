@@ -96,6 +96,13 @@ def standalone_owner():
     return None if ref is None else ref()
 
 
+def interloper_experiment():
+    """An Experiment beside the board: one neuron driven by a Poisson input."""
+    exp = Experiment(1, engine="standalone", name="sa_board_interloper", seed=2)
+    exp.set_input("AMPA", rate=300 * Hz, weight=4)
+    return exp
+
+
 def spike_table(events):
     return sorted((e.global_id, e.timestamp) for e in events)
 
@@ -137,51 +144,28 @@ def test_a_run_split_in_two_gives_the_same_spikes_after_another_project_ran():
     reference = spike_table(whole.run(200 * ms))
     split = driven_model("standalone", monitor=False)
     first = split.run(100 * ms)
+    board = split._program
     # an Experiment takes Brian2's standalone project meanwhile: the board builds it again
-    Experiment(1, engine="standalone", name="sa_board_interloper").run(20 * ms)
+    interloper = interloper_experiment()
+    forget_program(interloper._project_path(200))  # built with Brian2 here, not reused
+    expected = interloper.run(20 * ms)
+    assert standalone_owner() is interloper and board._built is None
+    # an Experiment of the same structure runs that program without Brian2's build: it
+    # takes Brian2's project from nobody
+    again = interloper_experiment()
+    assert again.prepare(20 * ms) is False and again._built is None
+    assert np.array_equal(again.run(20 * ms).Imem, expected.Imem)
+    assert standalone_owner() is interloper
     rest = split.run(100 * ms)
     assert spike_table(first + rest) == reference
     assert split.time_s == pytest.approx(0.2, abs=1e-12)
-
-
-def interloper():
-    exp = Experiment(1, engine="standalone", name="sa_board_interloper", seed=2)
-    exp.set_input("AMPA", rate=300 * Hz, weight=4)
-    return exp
-
-
-@needs_compiler
-def test_an_experiment_that_reuses_its_program_leaves_the_board_its_project():
-    first = interloper()
-    reference = first.run(20 * ms)  # built, or reused from an earlier process
-    model = driven_model("standalone", monitor=False)
-    whole = spike_table(model.run(100 * ms))
-    board = model._program
+    # the board owns the project again; both Experiments run their program (the one that
+    # built it from its manifest) and leave it to the board
     key = board._built["key"]
-    assert owns_project(board, key)
-    # a second Experiment of the same structure runs the program without Brian2's build,
-    # and so does the first one: neither takes Brian2's project from the board
-    reused = interloper()
-    assert not reused.needs_build(20 * ms) and reused.prepare(20 * ms) is False
-    assert np.array_equal(reused.run(20 * ms).Imem, reference.Imem)
-    assert np.array_equal(first.run(20 * ms).Imem, reference.Imem)
-    assert owns_project(board, key) and reused._built is None
-    later = spike_table(model.run(100 * ms))
-    # an Experiment that builds takes Brian2's project; the board builds again on its run
-    forget_program(reused.project_dir)
-    taker = interloper()
-    assert taker.prepare(20 * ms) is True and standalone_owner() is taker
-    assert board._built is None
-    model.run(100 * ms)
-    key = board._built["key"]
-    # the taker then runs its program itself: the board keeps the project
-    assert not taker.needs_build(20 * ms)
-    assert np.array_equal(taker.run(20 * ms).Imem, reference.Imem)
-    assert owns_project(board, key)
-    # the board's runs continue from one to the next as without the interleaving
-    alone = driven_model("standalone", monitor=False)
-    assert spike_table(alone.run(100 * ms)) == whole
-    assert spike_table(alone.run(100 * ms)) == later
+    for experiment in (interloper, again):
+        assert not experiment.needs_build(20 * ms)
+        assert np.array_equal(experiment.run(20 * ms).Imem, expected.Imem)
+    assert owns_project(board, key) and standalone_owner() is board
 
 
 @needs_compiler

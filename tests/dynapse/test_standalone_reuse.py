@@ -105,6 +105,7 @@ def test_a_reused_program_gives_brian2s_results_bit_for_bit():
     stale.mkdir(exist_ok=True)
     reused = pair()
     assert not reused.needs_build(DURATION)  # the manifest matches: nothing to build
+    assert reused.project_dir is None and stale.exists()  # needs_build only looks
     assert reused.prepare(DURATION) is False
     assert reused.project_dir == directory and not stale.exists()
     for change, reference in zip(SETTINGS, references, strict=True):
@@ -166,7 +167,7 @@ def test_a_changed_binary_manifest_or_structure_is_not_reused():
 def test_a_failed_run_of_a_reused_program_raises_and_the_next_run_builds():
     reference = built().run(DURATION)
     exp = pair()
-    assert not exp.needs_build(DURATION)
+    assert exp.prepare(DURATION) is False  # the program is reused
     steps, program = exp._program
     failing = dataclasses.replace(program, command=("sh", "-c", "echo boom; exit 3"))
     exp._program = (steps, failing)
@@ -182,7 +183,7 @@ def test_a_failed_run_of_a_reused_program_raises_and_the_next_run_builds():
 def test_a_wrong_run_argument_is_refused_as_brian2_refuses_it():
     built()
     exp = pair()
-    assert not exp.needs_build(DURATION)
+    assert exp.prepare(DURATION) is False
     program = exp._program[1]
     values = {name: np.zeros(spec.shape) for name, spec in program.arguments.items()}
     with pytest.raises(TypeError, match="differ from the program's"):
