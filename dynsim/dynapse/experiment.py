@@ -69,7 +69,6 @@ from brian2 import (
     SpikeMonitor,
     StateMonitor,
     TimedArray,
-    amp,
     second,
 )
 from brian2.units.fundamentalunits import get_dimensions
@@ -638,7 +637,8 @@ class Experiment:
             raise
         return Recording(
             t=Quantity(out["t"], dim=second.dim), neuron_ids=self.global_ids.copy(),
-            currents={v: Quantity(np.ascontiguousarray(out[v].T), dim=amp.dim)
+            currents={v: Quantity(np.ascontiguousarray(out[v].T),
+                                  dim=get_dimensions(physics.I0))  # currents: amperes
                       for v in self.record},
             spike_indices=np.array(out["spike_indices"], dtype=np.int64),
             spike_times=Quantity(out["spike_times"], dim=second.dim), progress=1.0)
