@@ -584,8 +584,8 @@ class Experiment:
         directory = self._project_path(n_steps)
         built = fingerprint(self._structure(n_steps))
         self._program = None
-        forget_program(directory)  # nobody reuses the project while it is rebuilt
         with building(self) as device:
+            forget_program(directory)  # nobody reuses the project while it is rebuilt
             objects = self._make_objects(n_steps, None)
             network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
                               name=f"{self.name}_network")

@@ -17,7 +17,7 @@ import os
 import numpy as np
 import pytest
 from brian2 import Hz, amp, ms, pA, prefs, second
-from brian2.devices.device import get_device, runtime_device
+from brian2.devices.device import get_device, reset_device, runtime_device, set_device
 
 import dynsim.dynapse.program as program_module
 from dynsim.dynapse import Experiment
@@ -29,6 +29,7 @@ from dynsim.dynapse.program import (
 )
 from dynsim.dynapse.standalone import _STANDALONE_OWNER
 from dynsim.engine import standalone_unavailable_reason
+from dynsim.errors import EngineError
 
 needs_compiler = pytest.mark.skipif(standalone_unavailable_reason() is not None,
                                     reason="standalone needs a C++ compiler and make")
@@ -177,6 +178,22 @@ def test_a_failed_run_of_a_reused_program_raises_and_the_next_run_builds():
     assert not (program.directory / f"results_{os.getpid()}" / "arguments").exists()
     assert_identical(exp.run(DURATION), reference)  # built again with Brian2
     assert owner() is exp
+
+
+@needs_compiler
+def test_a_reused_program_runs_while_the_user_holds_brian2s_standalone_device():
+    reference = built().run(DURATION)
+    set_device("cpp_standalone", build_on_run=False)
+    try:
+        exp = pair()
+        assert_identical(exp.run(DURATION), reference)  # no Brian2 device needed
+        exp._program, exp._rebuild = None, True  # as after a failed run: it must build
+        with pytest.raises(EngineError, match="standalone device is active"):
+            exp.run(DURATION)
+        assert (exp.project_dir / MANIFEST_NAME).is_file()  # a refused build deletes nothing
+    finally:
+        reset_device()
+    assert get_device() is runtime_device
 
 
 @needs_compiler
