@@ -12,12 +12,17 @@ Engines:
   (``<name>_<N>n_<steps>steps_dt<ns>ns``, :attr:`Experiment.project_dir`); biases and inputs
   then reach the compiled program as run arguments, without recompiling (tens of ms per run
   of 1 s). A new duration, number of neurons or recorded set builds another project (seconds
-  the first time, cached on disk; switching back rebuilds without compiling). Each process
-  writes its results to its own ``results_<pid>`` folder, so two kernels may run the same
-  project at once. Brian2 has one standalone project per process: when another Experiment
-  built its own in between, this one rebuilds on demand (under a second when the code is
-  unchanged; the Experiment that builds drops the Brian2 objects of the previous owner, so
-  that Experiments of the same name keep generating the same code). The previously active
+  the first time, cached on disk). Each process writes its results to its own
+  ``results_<pid>`` folder, so two kernels may run the same project at once. A build leaves
+  a manifest in the project (:mod:`dynsim.dynapse.program`: a fingerprint of the structure,
+  of dynsim's and Brian2's code, preferences and compiler; the run arguments and result
+  files); an Experiment whose fingerprint matches runs the compiled program itself, without
+  Brian2's build (a new kernel on a warm cache, a switch back to an earlier duration). Brian2
+  has one standalone project per process, owned by the Experiment that built last (it drops
+  the Brian2 objects of the previous owner, so that Experiments of the same name keep
+  generating the same code); a reused program leaves Brian2's project to its owner, and an
+  Experiment whose project another one took runs its program from the manifest (without one,
+  it rebuilds on demand, under a second when the code is unchanged). The previously active
   Brian2 device is restored after each build, so a user's runtime objects keep working.
   Without a compiler or ``make`` the Experiment falls back to the runtime engine and says
   why (``fallback_reason`` and a warning). No callbacks during a run. Brian2 writes each
@@ -93,10 +98,19 @@ from dynsim.dynapse.constants import (
     SYNAPSE_TYPES,
 )
 from dynsim.dynapse.mismatch import Mismatch, mismatch_factors
+from dynsim.dynapse.program import (
+    Program,
+    describe_build,
+    fingerprint,
+    forget_program,
+    load_program,
+)
 from dynsim.dynapse.recording import Recording
 from dynsim.dynapse.standalone import (  # noqa: F401 - _STANDALONE_OWNER: its old home
     _STANDALONE_OWNER,
     building,
+    delete_run_files,
+    delete_stale_results,
     owns_project,
     register,
     run_project,
@@ -205,6 +219,12 @@ class Experiment:
         self._inputs: dict[str, InputSpec] = {}
         self.engine, self.fallback_reason = resolve_standalone(engine)
         self._built: dict[str, Any] | None = None
+        #: standalone: ``(n_steps, Program)`` reused without Brian2's build
+        self._program: tuple[int, Program] | None = None
+        #: standalone: a reused program failed; build with Brian2 before reusing again
+        self._rebuild = False
+        #: standalone: the project directory built, reused or run last
+        self._directory: Path | None = None
 
     # ------------------------------------------------------------------ biases
     def set_bias(self, biases: Any, core_name: str | int | None = None) -> None:
@@ -345,12 +365,8 @@ class Experiment:
         stimulus = TimedArray(np.zeros((n_steps, len(SYNAPSE_TYPES) * n)), dt=self.dt,
                               name=f"{self.name}_stimulus")
         neurons.namespace[stimulus.name] = stimulus
-        code = "\n".join(
-            f"I_{t.lower()} += {stimulus.name}(t, i + {value * n})*"
-            f"{physics.jump_expression(t.lower())}"
-            for value, t in enumerate(SYNAPSE_TYPES))
-        inputs = neurons.run_regularly(code, when="synapses", name=f"{self.name}_inputs",
-                                       codeobj_class=cls)
+        inputs = neurons.run_regularly(self._input_code(), when="synapses",
+                                       name=f"{self.name}_inputs", codeobj_class=cls)
         # record=(): a monitor of no neuron, which keeps the sample times only
         states = StateMonitor(neurons, list(self.record or ["Imem"]),
                               record=bool(self.record), name=f"{self.name}_states",
@@ -358,6 +374,14 @@ class Experiment:
         spikes = SpikeMonitor(neurons, name=f"{self.name}_spikes", codeobj_class=cls)
         return {"neurons": neurons, "stimulus": stimulus, "inputs": inputs, "states": states,
                 "spikes": spikes}
+
+    def _input_code(self) -> str:
+        """Return the code that adds the input counts (the stimulus ``TimedArray``) to the DPIs."""
+        n = self.n_neurons
+        return "\n".join(
+            f"I_{t.lower()} += {self.name}_stimulus(t, i + {value * n})*"
+            f"{physics.jump_expression(t.lower())}"
+            for value, t in enumerate(SYNAPSE_TYPES))
 
     def _recording(self, objects: dict[str, Any], progress: float) -> Recording:
         states, spikes = objects["states"], objects["spikes"]
@@ -380,21 +404,25 @@ class Experiment:
     def needs_build(self, duration: Quantity = 1 * second) -> bool:
         """Return whether a run of ``duration`` would first build (standalone: compile).
 
-        True before the first run, after a change of duration, and (standalone) when another
-        Experiment has built Brian2's standalone project since this one did.
+        True before the first run and after a change of duration; standalone: when the
+        program of that duration was neither built by this Experiment (and Brian2's project
+        is still its own) nor can be reused (a manifest with this Experiment's fingerprint
+        and an unchanged binary, :mod:`dynsim.dynapse.program`).
         """
         n_steps = self._n_steps(duration)
         if self.engine == STANDALONE:
-            return not self._owns_standalone(("standalone", n_steps))
+            return (not self._owns_standalone(("standalone", n_steps))
+                    and self._reusable(n_steps, adopt=False) is None)
         return self._built is None or self._built["key"] != ("runtime", self.engine, n_steps)
 
     def prepare(self, duration: Quantity = 1 * second) -> bool:
         """Build what a run of ``duration`` needs, without simulating.
 
         Standalone: generate and compile the project now (seconds when cold, under a second
-        when the compiled files are in the cache), so that the next :meth:`run` only runs the
-        program. Runtime engines: create the network (Brian2 compiles its code objects during
-        the first run). A build switches Brian2's process-wide device while it lasts, so call
+        when the compiled files are in the cache; nothing when the compiled program can be
+        reused as it is), so that the next :meth:`run` only runs the program. Runtime
+        engines: create the network (Brian2 compiles its code objects during the first run).
+        A build switches Brian2's process-wide device while it lasts, so call
         this from the thread that runs the user's Brian2 code.
 
         Parameters
@@ -407,13 +435,16 @@ class Experiment:
         bool
             Whether something was built.
         """
-        if not self.needs_build(duration):
-            return False
         n_steps = self._n_steps(duration)
         if self.engine == STANDALONE:
+            if (self._owns_standalone(("standalone", n_steps))
+                    or self._reusable(n_steps) is not None):
+                return False
             self._build_standalone(n_steps)
-        else:
-            self._build_runtime(n_steps)
+            return True
+        if not self.needs_build(duration):
+            return False
+        self._build_runtime(n_steps)
         return True
 
     # ------------------------------------------------------------------ run
@@ -499,38 +530,118 @@ class Experiment:
 
     @property
     def project_dir(self) -> Path | None:
-        """Directory of the standalone project built last (``None`` before a build)."""
-        if self._built is None or "directory" not in self._built:
-            return None
-        return self._built["directory"]
+        """Directory of the standalone project built, reused or run last (``None`` before)."""
+        return self._directory
 
     def _owns_standalone(self, key: tuple) -> bool:
         return owns_project(self, key)
 
+    def _structure(self, n_steps: int) -> dict[str, Any]:
+        """Everything this Experiment gives Brian2 to build its standalone program.
+
+        With dynsim's and Brian2's code, preferences and toolchain it makes the program's
+        fingerprint (:func:`dynsim.dynapse.program.fingerprint`): a program built from
+        another structure is never reused.
+        """
+        return {"kind": "dynsim.dynapse.Experiment", "name": self.name,
+                "n_neurons": self.n_neurons, "n_steps": n_steps, "dt_s": repr(self._dt_s),
+                "record": list(self.record), "global_ids": self.global_ids.tolist(),
+                "equations": str(physics.NEURON_EQUATIONS),
+                "threshold": physics.NEURON_THRESHOLD, "reset": physics.NEURON_RESET,
+                "namespace": repr(sorted(physics.NEURON_NAMESPACE.items())),
+                "initial": repr(physics.I0), "state_variables": list(physics.STATE_VARIABLES),
+                "input_code": self._input_code(), "synapse_types": list(SYNAPSE_TYPES),
+                "run_arguments": sorted(BIAS_PARAMETERS)}
+
+    def _reusable(self, n_steps: int, adopt: bool = True) -> Program | None:
+        """Return the compiled program of ``n_steps`` steps that runs without a build, or None.
+
+        The one reused last while its binary and static arrays are unchanged; else the
+        project directory's manifest when its fingerprint is this Experiment's. ``adopt``:
+        keep it for the next runs (the run-argument files and dead processes' results there
+        are deleted, as after a build); without, only look. Never after a failed run of a
+        reused program, until a build.
+        """
+        if self._program is not None and self._program[0] == n_steps:
+            program = self._program[1]
+            if program.unchanged():
+                if adopt:
+                    self._directory = program.directory
+                return program
+            self._program = None
+        if self._rebuild:
+            return None
+        directory = self._project_path(n_steps)
+        program = load_program(directory, fingerprint(self._structure(n_steps)))
+        if program is not None and adopt:
+            delete_run_files(directory)
+            delete_stale_results(directory)
+            self._program = (n_steps, program)
+            self._directory = directory
+        return program
+
     def _build_standalone(self, n_steps: int) -> None:
+        directory = self._project_path(n_steps)
+        built = fingerprint(self._structure(n_steps))
+        self._program = None
         with building(self) as device:
+            forget_program(directory)  # nobody reuses the project while it is rebuilt
             objects = self._make_objects(n_steps, None)
             network = Network(*[objects[k] for k in ("neurons", "inputs", "states", "spikes")],
                               name=f"{self.name}_network")
             network.run(n_steps * self._dt_s * second)
-            directory = self._project_path(n_steps)
             device.build(directory=str(directory), compile=True, run=False,
                          with_output=False)
         register(self, {"key": ("standalone", n_steps), "objects": objects,
                         "network": network, "device": device, "directory": directory})
+        self._rebuild, self._directory = False, directory
+        neurons, states = objects["neurons"], objects["states"]
+        results = {"t": states.variables["t"], "spike_indices": objects["spikes"].variables["i"],
+                   "spike_times": objects["spikes"].variables["t"]}
+        results.update({v: states.variables[v] for v in self.record})
+        arguments = [objects["stimulus"], *(getattr(neurons, v) for v in sorted(BIAS_PARAMETERS))]
+        checks = [(neurons.name, neurons.variables[v])
+                  for v in neurons.equations.diff_eq_names]
+        try:
+            describe_build(device, directory, built, arguments, results, checks).save()
+        except OSError:  # a read-only cache: this process runs through Brian2
+            pass
 
     def _run_standalone(self, n_steps: int, counts: np.ndarray, values: dict[str, np.ndarray]
                         ) -> Recording:
         if not self._owns_standalone(("standalone", n_steps)):
+            program = self._reusable(n_steps)
+            if program is not None:
+                return self._run_program(program, counts, values)
             self._build_standalone(n_steps)
         objects = self._built["objects"]
         neurons = objects["neurons"]
+        self._directory = self._built["directory"]
         run_args: dict[Any, Any] = {objects["stimulus"]: counts}
         for variable in sorted(BIAS_PARAMETERS):
             dim = neurons.variables[variable].dim
             run_args[getattr(neurons, variable)] = Quantity(values[variable], dim=dim)
         run_project(self, run_args)
         return self._recording(objects, 1.0)
+
+    def _run_program(self, program: Program, counts: np.ndarray,
+                     values: dict[str, np.ndarray]) -> Recording:
+        """Run a reused program (no Brian2 device); the same Recording as Brian2's path."""
+        arguments = {f"{self.name}_stimulus.values": counts}
+        arguments.update({f"{self.name}_neurons.{v}": values[v] for v in BIAS_PARAMETERS})
+        try:
+            out = program.run(arguments)
+        except Exception:
+            self._program = None  # the next run builds with Brian2 (and a new manifest)
+            self._rebuild = True
+            raise
+        return Recording(
+            t=Quantity(out["t"], dim=second.dim), neuron_ids=self.global_ids.copy(),
+            currents={v: Quantity(np.ascontiguousarray(out[v].T),
+                                  dim=get_dimensions(physics.I0))  # currents: amperes
+                      for v in self.record},
+            spike_indices=np.array(out["spike_indices"], dtype=np.int64),
+            spike_times=Quantity(out["spike_times"], dim=second.dim), progress=1.0)
 
     def __repr__(self) -> str:
         inputs = ", ".join(f"{k}: {v.kind}" for k, v in self._inputs.items()) or "none"

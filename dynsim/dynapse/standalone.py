@@ -203,6 +203,18 @@ def register(holder: Any, built: dict[str, Any]) -> None:
     _STANDALONE_OWNER["key"] = built["key"]
 
 
+def results_folder(directory: Path) -> Path:
+    """Return (and create) this process's results folder of a project, deleted at exit.
+
+    ``results_<pid>``: another kernel may run the same project meanwhile.
+    """
+    path = Path(directory) / f"results_{os.getpid()}"
+    if not path.exists():
+        atexit.register(shutil.rmtree, path, True)
+        path.mkdir(exist_ok=True)
+    return path
+
+
 def run_project(holder: Any, run_args: dict[Any, Any]) -> None:
     """Run ``holder``'s built project once with ``run_args`` (results in ``results_<pid>``).
 
@@ -211,9 +223,7 @@ def run_project(holder: Any, run_args: dict[Any, Any]) -> None:
     """
     built = holder._built
     device, directory = built["device"], built["directory"]
-    results = f"results_{os.getpid()}"  # another kernel may run this project meanwhile
-    if not (directory / results).exists():
-        atexit.register(shutil.rmtree, directory / results, True)
+    results = results_folder(directory).name
     device.run(results_directory=results, run_args=run_args, with_output=False)
     used = tuple(device.run_args_arrays)
     delete_run_files(directory, set(built["run_files"]) - set(used))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import amp, ms, second
+from brian2 import Hz, amp, ms, second
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +23,12 @@ from dynsim.dynapse import (
     Neuron,
     fpga_events_from_times,
 )
+from dynsim.dynapse.program import forget_program
 from dynsim.dynapse.standalone import (
+    _STANDALONE_OWNER,
     STANDALONE_THREADS_ENV,
     StandaloneBoard,
+    owns_project,
     standalone_threads,
 )
 from dynsim.engine import standalone_unavailable_reason
@@ -87,6 +90,19 @@ def driven_model(engine, name="sa_board", monitor=True):
     return model
 
 
+def standalone_owner():
+    """The emulator that owns Brian2's standalone project of the process (or None)."""
+    ref = _STANDALONE_OWNER["experiment"]
+    return None if ref is None else ref()
+
+
+def interloper_experiment():
+    """An Experiment beside the board: one neuron driven by a Poisson input."""
+    exp = Experiment(1, engine="standalone", name="sa_board_interloper", seed=2)
+    exp.set_input("AMPA", rate=300 * Hz, weight=4)
+    return exp
+
+
 def spike_table(events):
     return sorted((e.global_id, e.timestamp) for e in events)
 
@@ -128,11 +144,28 @@ def test_a_run_split_in_two_gives_the_same_spikes_after_another_project_ran():
     reference = spike_table(whole.run(200 * ms))
     split = driven_model("standalone", monitor=False)
     first = split.run(100 * ms)
+    board = split._program
     # an Experiment takes Brian2's standalone project meanwhile: the board builds it again
-    Experiment(1, engine="standalone", name="sa_board_interloper").run(20 * ms)
+    interloper = interloper_experiment()
+    forget_program(interloper._project_path(200))  # built with Brian2 here, not reused
+    expected = interloper.run(20 * ms)
+    assert standalone_owner() is interloper and board._built is None
+    # an Experiment of the same structure runs that program without Brian2's build: it
+    # takes Brian2's project from nobody
+    again = interloper_experiment()
+    assert again.prepare(20 * ms) is False and again._built is None
+    assert np.array_equal(again.run(20 * ms).Imem, expected.Imem)
+    assert standalone_owner() is interloper
     rest = split.run(100 * ms)
     assert spike_table(first + rest) == reference
     assert split.time_s == pytest.approx(0.2, abs=1e-12)
+    # the board owns the project again; both Experiments run their program (the one that
+    # built it from its manifest) and leave it to the board
+    key = board._built["key"]
+    for experiment in (interloper, again):
+        assert not experiment.needs_build(20 * ms)
+        assert np.array_equal(experiment.run(20 * ms).Imem, expected.Imem)
+    assert owns_project(board, key) and standalone_owner() is board
 
 
 @needs_compiler
