@@ -72,7 +72,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -570,6 +570,11 @@ def _execute(function: Callable[..., Mapping[str, Any]], point: dict[str, Any],
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         entry.update(status="error", error=last, result={})
     entry["seconds"] = time.perf_counter() - started
+    if _COMPILER_MODULE in sys.modules:  # this process compiled (see FIRST_POINT_ALONE)
+        with contextlib.suppress(Exception):
+            from distributed import get_worker
+
+            entry[_COMPILED_IN] = get_worker().address
     return entry
 
 
@@ -589,14 +594,29 @@ def _signature_names(function: Callable[..., Any]) -> set[str] | None:
 
 
 # ============================================================================ the sweep
-#: A sweep on a cluster runs its first point alone, preferably on the same worker for every
+#: A sweep on a cluster (of a function without ``first_point_alone = False``, which
+#: :class:`NotebookPoint` has) runs its first point alone, preferably on the same worker for every
 #: sweep of a client (:func:`_first_worker`), and submits the others when it has finished.
 #: On a cold cache that worker compiles the point's new Cython modules (into the shared cache)
-#: while the other workers wait idle, then load them: one process holds a compiler at a time,
-#: and the others never hold Cython's compiler (a process keeps ~210 MB after compiling:
-#: an Experiment's first run took a fresh process to 359 MB on a cold cache, 145 MB on a warm
-#: one). On a warm cache it costs the time of one point.
+#: while the other workers wait idle, then load them: one process compiles at a time, and the
+#: others never hold Cython's compiler. A process keeps ~210 MB after compiling (an
+#: Experiment's first run took a fresh process to 359 MB on a cold cache, 145 MB on a warm
+#: one), so a worker of a ``LocalCluster`` the sweep's client started that compiled during the
+#: first point is restarted by its nanny (a fresh process, the same :class:`WorkerIsolation`
+#: setup, ~3-5 s) before the others are submitted. On a warm cache this costs the time of one
+#: point.
 FIRST_POINT_ALONE = True
+#: A module Cython imports only when it compiles (in a worker: it has compiled something).
+_COMPILER_MODULE = "Cython.Compiler.Pipeline"
+#: Key of a point's entry naming the worker that compiled (removed before the entry is kept).
+_COMPILED_IN = "_compiled_in"
+
+
+def _started_here(client: Any) -> bool:
+    """Tell whether ``client`` runs on a ``LocalCluster`` of this process (its own workers)."""
+    from distributed import LocalCluster
+
+    return isinstance(getattr(client, "cluster", None), LocalCluster)
 
 
 def _first_worker(client: Any) -> list[str] | None:
@@ -793,16 +813,14 @@ class Sweep:
             return new
 
         # the first point alone (FIRST_POINT_ALONE), then the others
-        held = todo[1:] if FIRST_POINT_ALONE else []
+        alone = getattr(function, "first_point_alone", True) and FIRST_POINT_ALONE
+        held = todo[1:] if alone else []
         self._client = client
         pending = as_completed(submit(todo[:len(todo) - len(held)],
                                       _first_worker(client) if held else None),
                                loop=client.loop)
         try:
             for future in pending:
-                if held and not self._cancelled.is_set():
-                    pending.update(submit(held))
-                    held = []
                 index = futures[future]
                 if self._cancelled.is_set():
                     break
@@ -814,6 +832,13 @@ class Sweep:
                     last = traceback.format_exception_only(type(error), error)[-1].strip()
                     entry = {"key": self.keys[index], "status": "error", "error": last,
                              "result": {}, "seconds": float("nan"), "worker": None}
+                compiled_in = entry.pop(_COMPILED_IN, None)
+                if held:
+                    if compiled_in is not None and _started_here(client):
+                        with contextlib.suppress(Exception):  # a fresh process, same setup
+                            client.restart_workers([compiled_in], raise_for_error=False)
+                    pending.update(submit(held))
+                    held = []
                 finish(index, entry)
         except KeyboardInterrupt:
             self.cancel()
@@ -1254,6 +1279,9 @@ class NotebookPoint:
     result_tag: str = "result"
     timeout: float = 600.0
     max_running: int | None = 1
+    #: a notebook point compiles in its own kernel, not in the worker, and ``max_running``
+    #: already decides how many run at once: its sweeps start every point at once
+    first_point_alone: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         from dynsim.validation import finite_number

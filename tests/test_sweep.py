@@ -491,11 +491,29 @@ class Stamped:
         return {"start": start, "end": time.time(), "pid": os.getpid()}
 
 
-def test_the_first_point_runs_alone_then_the_others_on_every_worker(client):
+def test_the_first_point_runs_alone_then_the_others(client):
     table = sweep(Stamped(), {"x": list(range(5))}, cluster=client, progress=False)
     assert table["status"].tolist() == ["ok"] * 5, table["error"].tolist()
     assert (table["start"].iloc[1:] >= table["end"].iloc[0]).all()  # nothing beside the first
-    assert len(set(table["pid"].iloc[1:])) == 2  # then both workers at once
+
+
+@dataclass(frozen=True)
+class HoldsCompiler:
+    """Point 0 leaves Cython's compiler in its process, as compiling a module does."""
+
+    def __call__(self, x):
+        if x == 0:
+            import Cython.Compiler.Pipeline  # noqa: F401  (imported by Cython only to compile)
+        return {"pid": os.getpid()}
+
+
+def test_a_worker_that_compiled_during_the_first_point_is_restarted_before_the_others(client):
+    table = sweep(HoldsCompiler(), {"x": [0, 1, 2, 3]}, cluster=client, progress=False)
+    assert table["status"].tolist() == ["ok"] * 4, table["error"].tolist()
+    assert table["pid"].iloc[0] not in set(table["pid"].iloc[1:])  # a fresh process took over
+    workers = client.run(os.getpid)  # and the cluster still has both workers, one of them new
+    assert len(workers) == 2 and table["pid"].iloc[0] not in workers.values()
+    assert "_compiled_in" not in table.columns
 
 
 def test_a_worker_cython_cache_becomes_a_link_to_the_shared_one(tmp_path):
