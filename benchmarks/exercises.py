@@ -12,6 +12,15 @@ summed proportional set size (PSS: a page shared by several processes of the tre
 library mapped by each, counted once, divided among them), and the kernel process's own peak.
 ``--breakdown`` prints each process of the tree at the RSS peak (RSS, USS, PSS).
 
+The JSON holds the reported (last) pass at its top level (``notebooks``, ``total_s``,
+``count``, ``all_ok``: what ``benchmarks/run.py`` reads) and every pass: ``passes`` (each
+pass's full result) and ``by_pass`` (one short entry per pass: ``pass``, ``compiling``,
+``cython_modules_before``/``_after``, ``total_s`` and per notebook ``seconds``,
+``peak_rss_mb``, ``peak_pss_mb``, ``peak_kernel_rss_mb``, ``ok``, ``load_average``), plus
+``first_pass`` (= ``by_pass[0]``: the pass that compiles what the cache lacks, what a student
+meets first on Binder). A pass is ``compiling`` when the shared Brian2 Cython cache gained
+modules during it.
+
     python benchmarks/exercises.py --engine numpy --json out.json
     python benchmarks/exercises.py --engine auto --only 04 --json out.json
     python benchmarks/exercises.py --engine numpy --only 02 --passes 2 --breakdown
@@ -199,6 +208,28 @@ def run_all(paths: list[Path], engine: str, say=print, parameters: dict | None =
             "all_ok": all(r["ok"] for r in results), "count": len(results)}
 
 
+#: What :func:`pass_summary` keeps of each notebook's result.
+SUMMARY_KEYS = ("seconds", "peak_rss_mb", "peak_pss_mb", "peak_kernel_rss_mb", "ok",
+                "load_average")
+
+
+def cython_modules() -> int:
+    """Return the number of compiled modules in the Brian2 Cython cache the kernels share."""
+    from dynsim._paths import cython_cache_dir
+
+    return sum(1 for item in cython_cache_dir().iterdir()
+               if item.suffix in (".so", ".pyd") and not item.is_symlink())
+
+
+def pass_summary(number: int, result: dict, before: int, after: int) -> dict:
+    """Return the short entry of one pass: its time and each notebook's peak and time."""
+    return {"pass": number, "compiling": after > before, "cython_modules_before": before,
+            "cython_modules_after": after, "total_s": result["total_s"],
+            "all_ok": result["all_ok"],
+            "notebooks": {nb["notebook"]: {key: nb.get(key) for key in SUMMARY_KEYS}
+                          for nb in result["notebooks"]}}
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Command line: run the notebooks, print, optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -223,13 +254,17 @@ def main(argv: list[str] | None = None) -> dict:
         parameters = {"duration": 0.05, "seed": 1}
         if args.engine != "auto":
             parameters["engine"] = args.engine
-    passes = []
+    passes, by_pass = [], []
     for number in range(args.passes):
         print(f"pass {number + 1}/{args.passes}: {len(paths)} notebooks", flush=True)
+        before = cython_modules()
         passes.append(run_all(paths, args.engine, say=lambda line: print(line, flush=True),
                               parameters=parameters, breakdown=args.breakdown,
                               cells=args.cells))
-    result = {**passes[-1], "passes": passes}
+        by_pass.append(pass_summary(number + 1, passes[-1], before, cython_modules()))
+        print(f"pass {number + 1}: {by_pass[-1]['cython_modules_after'] - before} Cython "
+              "modules compiled", flush=True)
+    result = {**passes[-1], "passes": passes, "by_pass": by_pass, "first_pass": by_pass[0]}
     print(f"{result['count']} notebooks in {result['total_s']:.1f} s (engine {args.engine})")
     return finish(result, args.json)
 

@@ -7,6 +7,10 @@ What it sets, and why (every other Brian2 preference is left as the user has it)
   never to the working directory. A value the user has set explicitly is kept.
 * ``prefs.codegen.cpp.extra_compile_args_gcc``: ``-march=native`` is removed, so a cache that
   was warmed when a Binder image was built still runs on another CPU of the cluster.
+* ``prefs.devices.cpp_standalone.extra_make_args_unix``: Brian2's default ``-j`` (make starts
+  every compiler of a standalone project at once: a bench's first build ran 12 ``cc1plus`` of
+  up to 250 MB each beside the kernel, 1.4 GB) becomes ``-j`` :data:`MAKE_JOBS`, so a cold
+  build stays inside a 1 GB JupyterHub or Binder user. A value the user has set is kept.
 * Brian2 tests each compiler flag by compiling a small file, once per process (five compiler
   runs, 0.2-0.5 s before a kernel's first standalone build or Cython compile); the answers
   are kept in the cache (``<cache>/brian2-compiler-flags.json``, :class:`CompilerFlags`) for
@@ -26,7 +30,10 @@ from pathlib import Path
 
 from dynsim._paths import cache_dir, cython_cache_dir
 
-__all__ = ["CompilerFlags", "configure"]
+__all__ = ["MAKE_JOBS", "CompilerFlags", "configure"]
+
+#: Compilers a standalone build runs at once (``make -j2``; Brian2's default ``-j`` has no limit).
+MAKE_JOBS = 2
 
 _configured = False
 
@@ -44,6 +51,8 @@ def configure() -> None:
     True
     >>> "-march=native" in prefs.codegen.cpp.extra_compile_args_gcc
     False
+    >>> prefs.devices.cpp_standalone.extra_make_args_unix  # unless set by you
+    ['-j2']
     """
     global _configured
     if _configured:
@@ -52,6 +61,8 @@ def configure() -> None:
 
     if prefs.codegen.runtime.cython.cache_dir is None:
         prefs.codegen.runtime.cython.cache_dir = str(cython_cache_dir())
+    if list(prefs.devices.cpp_standalone.extra_make_args_unix) == ["-j"]:  # Brian2's default
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{MAKE_JOBS}"]
     args = list(prefs.codegen.cpp.extra_compile_args_gcc)
     prefs.codegen.cpp.extra_compile_args_gcc = [a for a in args if a != "-march=native"]
     from brian2.codegen import cpp_prefs

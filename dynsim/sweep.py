@@ -23,8 +23,9 @@ a ``Client``           that client's cluster (left open)
 The calling process is never changed: nothing here changes its working directory, Brian2
 device or preferences. Every worker gets its own dynsim cache (``$DYNSIM_CACHE_DIR`` of the
 worker = ``<cache>/dask-workers/<worker name>``, set by :class:`WorkerIsolation` before the
-worker builds anything), so its Brian2 Cython modules and standalone projects are its own; the
-compiled modules already in the shared cache are linked in, so a warm cache stays warm.
+worker builds anything), so its standalone projects are its own; its ``brian2-cython`` is a
+link to the shared Cython cache (Brian2 compiles each module there under a file lock), so a
+warm cache stays warm and a module that two workers need at once is compiled once.
 
 Memory (a class JupyterHub or Binder allows ~1 GB per user, kernel and workers together): a
 worker imports Brian2 without the packages it pulls in that no point uses
@@ -71,7 +72,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -81,6 +82,7 @@ from dynsim.validation import bounded_size, whole_number, whole_numbers
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "FIRST_POINT_ALONE",
     "MAX_POINTS",
     "NOTEBOOK_POINT_ENV",
     "POINT_RECORD",
@@ -323,31 +325,30 @@ class WorkerIsolation:
 
     ``setup`` runs in every worker process (also in one that a nanny restarts after a crash):
     it points ``$DYNSIM_CACHE_DIR`` at ``<cache>/dask-workers/<worker name>`` (the cache of
-    the worker's environment as the root), links the Cython modules already compiled in the
-    root cache into it (a warm cache stays warm; new modules are compiled into the worker's
-    own folder), and, when Brian2 was imported there already, moves its Cython cache too.
-    It imports Brian2 (whose import installs a signal handler, possible only in a process's
-    main thread, where ``setup`` runs; the points run in the worker's task thread).
+    the worker's environment as the root), so the worker's Brian2 standalone projects (which
+    two processes must not build or run in one folder) are its own, and makes the
+    ``brian2-cython`` folder there a link to the root cache's (:func:`_share_cython_cache`):
+    Brian2 compiles each Cython module under a lock file next to it
+    (``prefs.codegen.runtime.cython.multiprocess_safe``), so a module that the kernel or another
+    worker compiled is loaded, and one that two workers need at the same time is compiled by
+    one while the other waits (on a cold cache: one compiler and one compiling worker in
+    memory instead of one per worker). When Brian2 was imported there already, it moves its
+    Cython cache too. It imports Brian2 (whose import installs a signal handler, possible only
+    in a process's main thread, where ``setup`` runs; the points run in the worker's task
+    thread).
     """
 
     name = "dynsim-worker-isolation"
     idempotent = True
 
     def setup(self, worker: Any) -> None:
-        """Give this worker process its own dynsim cache directory."""
+        """Give this worker process its own dynsim cache directory over the shared Cython cache."""
         root = _root_cache()
         os.environ[_ROOT_CACHE_ENV] = str(root)
         label = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(worker.name))
         own = root / "dask-workers" / f"worker-{label}"
-        (own / "brian2-cython").mkdir(parents=True, exist_ok=True)
-        shared = root / "brian2-cython"
-        if shared.is_dir():
-            for item in shared.iterdir():
-                target = own / "brian2-cython" / item.name
-                if item.is_file() and not item.name.endswith(".lock") \
-                        and not target.exists() and not target.is_symlink():
-                    with contextlib.suppress(OSError):
-                        target.symlink_to(item)
+        own.mkdir(parents=True, exist_ok=True)
+        _share_cython_cache(own / "brian2-cython", root / "brian2-cython")
         os.environ[CACHE_ENV] = str(own)
         already = "brian2" in sys.modules
         # Brian2 installs a SIGINT handler when it is imported, which only works in a process's
@@ -357,6 +358,67 @@ class WorkerIsolation:
 
         if already:
             prefs.codegen.runtime.cython.cache_dir = str(own / "brian2-cython")
+
+
+def _share_cython_cache(link: Path, shared: Path) -> None:
+    """Make ``link`` (a worker's ``brian2-cython``) a link to the shared Cython cache ``shared``.
+
+    A folder of the former layout (a worker's own modules beside links to the shared ones) is
+    moved aside, its compiled modules moved into ``shared`` and the rest deleted; a link
+    already there is kept (several processes may set up a worker of the same name at once:
+    each step tolerates the others'). Where no directory link can be made (a file system
+    without them), ``link`` stays a folder of its own holding a link to each module compiled
+    in ``shared`` so far (new modules are then compiled there).
+
+    Parameters
+    ----------
+    link : Path
+        The worker's Cython cache (``<cache>/dask-workers/worker-<name>/brian2-cython``).
+    shared : Path
+        The root cache's (``<cache>/brian2-cython``), created when missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _share_cython_cache(root / "worker" / "brian2-cython", root / "brian2-cython")
+    >>> (root / "worker" / "brian2-cython").resolve() == (root / "brian2-cython").resolve()
+    True
+    """
+    import shutil
+
+    shared.mkdir(parents=True, exist_ok=True)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() and link.resolve() == shared.resolve():
+        return
+    if link.is_dir() and not link.is_symlink():
+        aside = link.with_name(f"{link.name}.old-{os.getpid()}-{os.urandom(4).hex()}")
+        with contextlib.suppress(OSError):  # another process moved it first
+            link.rename(aside)
+        if aside.is_dir():  # the worker's own compiled modules join the shared cache
+            for item in aside.iterdir():
+                if item.suffix in (".so", ".pyd") and not item.is_symlink() \
+                        and not (shared / item.name).exists():
+                    with contextlib.suppress(OSError):
+                        os.replace(item, shared / item.name)
+        shutil.rmtree(aside, ignore_errors=True)
+    temporary = link.with_name(f"{link.name}.new-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        temporary.symlink_to(shared, target_is_directory=True)
+        os.replace(temporary, link)  # atomic, also over another process's link
+        return
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if link.is_symlink() and link.resolve() == shared.resolve():
+            return
+    link.mkdir(parents=True, exist_ok=True)
+    for item in shared.iterdir():
+        target = link / item.name
+        if item.is_file() and not item.name.endswith(".lock") \
+                and not target.exists() and not target.is_symlink():
+            with contextlib.suppress(OSError):
+                target.symlink_to(item)
 
 
 #: Packages Brian2's import pulls into a process that a sweep point never uses: ``pylab`` and
@@ -508,6 +570,11 @@ def _execute(function: Callable[..., Mapping[str, Any]], point: dict[str, Any],
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         entry.update(status="error", error=last, result={})
     entry["seconds"] = time.perf_counter() - started
+    if _COMPILER_MODULE in sys.modules:  # this process compiled (see FIRST_POINT_ALONE)
+        with contextlib.suppress(Exception):
+            from distributed import get_worker
+
+            entry[_COMPILED_IN] = get_worker().address
     return entry
 
 
@@ -527,6 +594,40 @@ def _signature_names(function: Callable[..., Any]) -> set[str] | None:
 
 
 # ============================================================================ the sweep
+#: A sweep on a cluster (of a function without ``first_point_alone = False``, which
+#: :class:`NotebookPoint` has) runs its first point alone, preferably on the same worker for every
+#: sweep of a client (:func:`_first_worker`), and submits the others when it has finished.
+#: On a cold cache that worker compiles the point's new Cython modules (into the shared cache)
+#: while the other workers wait idle, then load them: one process compiles at a time, and the
+#: others never hold Cython's compiler. A process keeps ~210 MB after compiling (an
+#: Experiment's first run took a fresh process to 359 MB on a cold cache, 145 MB on a warm
+#: one), so a worker of a ``LocalCluster`` the sweep's client started that compiled during the
+#: first point is restarted by its nanny (a fresh process, the same :class:`WorkerIsolation`
+#: setup, ~3-5 s) before the others are submitted. On a warm cache this costs the time of one
+#: point.
+FIRST_POINT_ALONE = True
+#: A module Cython imports only when it compiles (in a worker: it has compiled something).
+_COMPILER_MODULE = "Cython.Compiler.Pipeline"
+#: Key of a point's entry naming the worker that compiled (removed before the entry is kept).
+_COMPILED_IN = "_compiled_in"
+
+
+def _started_here(client: Any) -> bool:
+    """Tell whether ``client`` runs on a ``LocalCluster`` of this process (its own workers)."""
+    from distributed import LocalCluster
+
+    return isinstance(getattr(client, "cluster", None), LocalCluster)
+
+
+def _first_worker(client: Any) -> list[str] | None:
+    """Return the worker preferred for a sweep's first point (the first address), or None."""
+    with contextlib.suppress(Exception):
+        workers = sorted(client.scheduler_info().get("workers", {}))
+        if workers:
+            return workers[:1]
+    return None
+
+
 def text_progress(stream: Any = None) -> ProgressCallback:
     """Return a progress callback drawing a one-line bar on a terminal (``stderr``)."""
     out = stream if stream is not None else sys.stderr
@@ -698,16 +799,28 @@ class Sweep:
         from distributed import as_completed
 
         function = self.function
-        futures = {}
-        for index in todo:
-            future = client.submit(_execute, function, records[index], self.keys[index],
-                                   retries=self.retries, pure=False,
-                                   key=f"dynsim-point-{index}-{self.keys[index][:12]}-"
-                                       f"{os.urandom(4).hex()}")
-            futures[future] = index
-        self._client, self._futures = client, list(futures)
+        futures: dict[Any, int] = {}
+
+        def submit(indices: list[int], workers: list[str] | None = None) -> list[Any]:
+            new = [client.submit(_execute, function, records[index], self.keys[index],
+                                 retries=self.retries, pure=False, workers=workers,
+                                 allow_other_workers=workers is not None,
+                                 key=f"dynsim-point-{index}-{self.keys[index][:12]}-"
+                                     f"{os.urandom(4).hex()}")
+                   for index in indices]
+            futures.update(zip(new, indices, strict=True))
+            self._futures = list(futures)
+            return new
+
+        # the first point alone (FIRST_POINT_ALONE), then the others
+        alone = getattr(function, "first_point_alone", True) and FIRST_POINT_ALONE
+        held = todo[1:] if alone else []
+        self._client = client
+        pending = as_completed(submit(todo[:len(todo) - len(held)],
+                                      _first_worker(client) if held else None),
+                               loop=client.loop)
         try:
-            for future in as_completed(futures, loop=client.loop):
+            for future in pending:
                 index = futures[future]
                 if self._cancelled.is_set():
                     break
@@ -719,6 +832,13 @@ class Sweep:
                     last = traceback.format_exception_only(type(error), error)[-1].strip()
                     entry = {"key": self.keys[index], "status": "error", "error": last,
                              "result": {}, "seconds": float("nan"), "worker": None}
+                compiled_in = entry.pop(_COMPILED_IN, None)
+                if held:
+                    if compiled_in is not None and _started_here(client):
+                        with contextlib.suppress(Exception):  # a fresh process, same setup
+                            client.restart_workers([compiled_in], raise_for_error=False)
+                    pending.update(submit(held))
+                    held = []
                 finish(index, entry)
         except KeyboardInterrupt:
             self.cancel()
@@ -1159,6 +1279,9 @@ class NotebookPoint:
     result_tag: str = "result"
     timeout: float = 600.0
     max_running: int | None = 1
+    #: a notebook point compiles in its own kernel, not in the worker, and ``max_running``
+    #: already decides how many run at once: its sweeps start every point at once
+    first_point_alone: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         from dynsim.validation import finite_number

@@ -10,7 +10,8 @@ asks for the ``client`` fixture. What is checked:
 * a results folder makes a re-run compute nothing;
 * the calling process keeps its working directory, Brian2 device, Brian2 preferences and
   environment (papermill points change directory only inside their worker);
-* each worker has its own dynsim cache;
+* each worker has its own dynsim cache, over the one shared Cython cache: a new module that
+  both workers ask for at the same time is compiled once (the other loads it);
 * bad input is refused before anything runs, with the error a single call raises; a
   scheduler address that does not answer raises SchedulerError within 10 s;
 * a sweep can be cancelled;
@@ -40,6 +41,7 @@ import numpy as np
 import pytest
 from brian2 import ms, second
 
+import dynsim.sweep
 from dynsim.errors import (
     BiasRangeError,
     SchedulerError,
@@ -56,6 +58,7 @@ from dynsim.sweep import (
     ResultStore,
     Sweep,
     _import_without,
+    _share_cython_cache,
     connect,
     grid_points,
     machine_slot,
@@ -418,6 +421,121 @@ def test_each_worker_has_its_own_dynsim_cache(client):
 
     for cache in caches:
         assert Path(cache).parent == cache_dir() / "dask-workers"
+
+
+@dataclass(frozen=True)
+class NewModule:
+    """Waits until both workers run a point, then asks Brian2 for the same new Cython module.
+
+    Returns how many times this process ran Cython's compiler on it (Brian2's
+    ``cythonize`` call, counted), what the module returns and where it was loaded from.
+    """
+
+    folder: str
+    token: str
+
+    def __call__(self, point):
+        from brian2.codegen.runtime.cython_rt import extension_manager as manager
+
+        from dynsim._brian import configure
+
+        configure()  # the Cython cache of dynsim (what any point of dynsim uses)
+        folder = Path(self.folder)
+        (folder / f"in-{point}").write_text(str(os.getpid()))
+        deadline = time.monotonic() + 60
+        while len(list(folder.glob("in-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        compiled = []
+        original = manager.Cython_Build.cythonize
+
+        def counted(*args, **kwargs):
+            compiled.append(kwargs)
+            return original(*args, **kwargs)
+
+        manager.Cython_Build.cythonize = counted
+        try:
+            module = manager.cython_extension_manager.create_extension(
+                f"def token():\n    return {self.token!r}\n")
+        finally:
+            manager.Cython_Build.cythonize = original
+        return {"compiled": len(compiled), "value": module.token(), "pid": os.getpid(),
+                "file": str(Path(module.__file__).resolve())}
+
+
+def test_two_workers_asking_for_the_same_new_module_compile_it_once(client, tmp_path,
+                                                                  monkeypatch):
+    # both points at once (a sweep's first point otherwise runs alone): Brian2's lock in the
+    # shared cache is what keeps two processes from compiling one module twice
+    monkeypatch.setattr(dynsim.sweep, "FIRST_POINT_ALONE", False)
+    token = os.urandom(8).hex()  # a module no cache holds yet
+    table = sweep(NewModule(str(tmp_path), token), {"point": [0, 1]}, cluster=client,
+                  progress=False)
+    assert table["status"].tolist() == ["ok", "ok"], table["error"].tolist()
+    assert len(set(table["pid"])) == 2  # one point per worker, at the same time
+    assert sorted(table["compiled"]) == [0, 1]  # one compiled it, the other waited and loaded
+    assert table["value"].tolist() == [token, token]
+    from dynsim._paths import cython_cache_dir
+
+    assert {Path(f).parent for f in table["file"]} == {cython_cache_dir().resolve()}
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """Returns when it started and ended (s since the epoch; one clock for the machine)."""
+
+    pause: float = 0.3
+
+    def __call__(self, x):
+        start = time.time()
+        time.sleep(self.pause)
+        return {"start": start, "end": time.time(), "pid": os.getpid()}
+
+
+def test_the_first_point_runs_alone_then_the_others(client):
+    table = sweep(Stamped(), {"x": list(range(5))}, cluster=client, progress=False)
+    assert table["status"].tolist() == ["ok"] * 5, table["error"].tolist()
+    assert (table["start"].iloc[1:] >= table["end"].iloc[0]).all()  # nothing beside the first
+
+
+@dataclass(frozen=True)
+class HoldsCompiler:
+    """Point 0 leaves Cython's compiler in its process, as compiling a module does."""
+
+    def __call__(self, x):
+        if x == 0:
+            import Cython.Compiler.Pipeline  # noqa: F401  (imported by Cython only to compile)
+        return {"pid": os.getpid()}
+
+
+def test_a_worker_that_compiled_during_the_first_point_is_restarted_before_the_others(client):
+    table = sweep(HoldsCompiler(), {"x": [0, 1, 2, 3]}, cluster=client, progress=False)
+    assert table["status"].tolist() == ["ok"] * 4, table["error"].tolist()
+    assert table["pid"].iloc[0] not in set(table["pid"].iloc[1:])  # a fresh process took over
+    workers = client.run(os.getpid)  # and the cluster still has both workers, one of them new
+    assert len(workers) == 2 and table["pid"].iloc[0] not in workers.values()
+    assert "_compiled_in" not in table.columns
+
+
+def test_a_worker_cython_cache_becomes_a_link_to_the_shared_one(tmp_path):
+    shared, own = tmp_path / "brian2-cython", tmp_path / "worker-0" / "brian2-cython"
+    shared.mkdir()
+    (shared / "kept.so").write_bytes(b"kernel's module")
+    own.mkdir(parents=True)  # the former layout: links to the shared modules, its own modules
+    (own / "kept.so").symlink_to(shared / "kept.so")
+    (own / "worker.so").write_bytes(b"worker's module")
+    (own / "worker.lock").write_text("")
+    _share_cython_cache(own, shared)
+    assert own.is_symlink() and own.resolve() == shared.resolve()
+    assert sorted(p.name for p in shared.iterdir()) == ["kept.so", "worker.so"]
+    assert (own / "worker.so").read_bytes() == b"worker's module"  # kept, now shared
+    assert sorted(p.name for p in own.parent.iterdir()) == ["brian2-cython"]  # nothing aside
+    _share_cython_cache(own, shared)  # again (a restarted worker): unchanged
+    assert own.resolve() == shared.resolve()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    _share_cython_cache(own, other)  # a link to another root is replaced
+    assert own.resolve() == other.resolve()
+    assert (shared / "worker.so").exists()  # the old root is left as it was
 
 
 def test_a_sweep_can_be_cancelled(client, tmp_path):
