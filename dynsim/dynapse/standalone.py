@@ -234,7 +234,7 @@ def board_compiler_flags() -> Iterator[list[str]]:
     Brian2's default flags keep ``-fno-finite-math-only`` after ``-ffast-math``; without it
     the C library declares its vectorised ``exp``, and with more run-time alias checks than
     GCC's default of 10 (the update reads 26 arrays and writes 6) the neurons' update loop is
-    vectorised: 0.28 -> 0.21 s of CPU per simulated second of a working chip
+    vectorised: the program's CPU per simulated second of a working chip 0.28 -> 0.21 s
     (``benchmarks/levers.md``, "The compiled chip (2)"). The board's program computes no
     infinity or NaN (``Imem`` is floored at ``I0``; the table of input steps holds -1, not
     infinity). A flag the compiler does not know is dropped by Brian2 (with a warning).
@@ -275,7 +275,8 @@ class StandaloneBoard:
     with the state of the previous run, the biases and the input events as run arguments,
     then reads back the spikes, the recorded currents and the final state. The physics is
     the runtime engines' (the same equations, the same generated code), in C++ with OpenMP
-    threads (:func:`standalone_threads`) and no Python between steps.
+    threads (:func:`standalone_threads`) and no Python between steps, compiled with
+    :data:`BOARD_COMPILER_FLAGS` (the neurons' update is vectorised).
 
     Input events reach the program as a table: for each virtual neuron, the steps at which
     it fires (a ``TimedArray`` whose rows are its 1st, 2nd, ... event). A virtual neuron
