@@ -159,7 +159,7 @@ def make_neurons(n: int, name: str, dt: Quantity = DEFAULT_DT, engine: str | Non
     group = DynapseNeuronGroup(
         n, physics.NEURON_EQUATIONS, global_ids=global_ids, bias_hint=bias_hint,
         threshold=physics.NEURON_THRESHOLD,
-        reset=physics.NEURON_RESET, refractory="t_refr", method=FlooredEuler(),
+        reset=physics.NEURON_RESET, method=FlooredEuler(),
         namespace=dict(physics.NEURON_NAMESPACE), dt=dt, name=name,
         codeobj_class=codeobj_class,
     )

@@ -29,6 +29,18 @@ membrane current (``Inmda_thr`` is set by IF_NMDA_N). A spike is emitted when ``
 exceeds :data:`SPIKE_THRESHOLD`; ``Imem`` is reset to :data:`RESET_CURRENT` and held there
 for the refractory period, and the AHP DPI receives one pulse.
 
+Refractoriness (in :data:`NEURON_EQUATIONS`, :data:`NEURON_THRESHOLD` and
+:data:`NEURON_RESET`; Brian2's ``refractory`` keyword is not used): a spike at step ``m`` sets
+``refractory_end = m + R``, where ``R = refractory_steps`` is the refractory period in whole
+steps (:func:`whole_steps`, Brian2's ``timestep(t_refr, dt)``, computed with the other
+parameters). At step ``n`` the membrane integrates, and may fire, only when ``n >=
+refractory_end``: the factor ``integrating = clip(n + 1 - refractory_end, 0, 1)`` is exactly 1
+or 0 (whole numbers in floating point). This is Brian2's own rule for ``refractory=t_refr``
+(refractory while ``timestep(t - lastspike, dt) < timestep(t_refr, dt)``, i.e. ``n - m < R``)
+without its two float divisions per neuron and step, and without a branch: the compiled
+membrane update is vectorised (``tests/dynapse/test_dynapse_refractory.py`` compares both
+rules spike for spike).
+
 Synapses and AHP: without input the DPI equation ``tau (1 + Ig/I) dI/dt + I = -Ig`` reduces
 *exactly* to ``dI/dt = -I/tau``; dynsim writes it as a relaxation to the leakage current,
 ``dI/dt = -(I - I0)/tau``, so that currents never fall below ``I0``. An incoming event adds
@@ -102,6 +114,7 @@ __all__ = [
     "refractory_period_of",
     "rheobase",
     "state_parameters",
+    "whole_steps",
 ]
 
 # --------------------------------------------------------------------------- constants
@@ -175,6 +188,8 @@ def _parameter_lines() -> str:
         "Idc : amp (constant)  # DC input (IF_DC_P)",
         "Inmda_thr : amp (constant)  # NMDA gate threshold (IF_NMDA_N)",
         "t_refr : second (constant)  # refractory period (IF_RFR_N)",
+        "refractory_steps : 1 (constant)  # t_refr in whole steps: timestep(t_refr, dt)",
+        "refractory_end : 1  # first step after the refractory period of the last spike",
     ]
     for circuit in ("ahp", *SYNAPSE_CIRCUITS):
         lines += [
@@ -192,10 +207,11 @@ def _parameter_lines() -> str:
 #: from :data:`NEURON_NAMESPACE`; the parameters are set by :func:`state_parameters`.
 NEURON_EQUATIONS = (
     """
-dImem/dt = (Imem*(Ith_mem*(Iin - Iahp - I_gaba_a - Itau_mem)
-                  - Imem*(Itau_mem + Iahp + I_gaba_a)
-                  + Ipfb*(Imem + Ith_mem))
-            / (C_mem*U_T/kappa*(Imem + Ith_mem))) : amp (unless refractory)
+dImem/dt = integrating*(Imem*(Ith_mem*(Iin - Iahp - I_gaba_a - Itau_mem)
+                              - Imem*(Itau_mem + Iahp + I_gaba_a)
+                              + Ipfb*(Imem + Ith_mem))
+                        / (C_mem*U_T/kappa*(Imem + Ith_mem))) : amp
+integrating = clip(timestep(t, dt) + 1 - refractory_end, 0, 1) : 1  # 0 when refractory
 dIahp/dt = -k_ahp*(Iahp - I0) : amp
 dI_ampa/dt = -k_ampa*(I_ampa - I0) : amp
 dI_nmda/dt = -k_nmda*(I_nmda - I0) : amp
@@ -213,8 +229,8 @@ Vmem = U_T/kappa*log(Imem/I0) : volt
     + "\n"
 )
 
-#: Spike condition.
-NEURON_THRESHOLD = "Imem > Ispk"
+#: Spike condition (outside the refractory period).
+NEURON_THRESHOLD = "Imem > Ispk and timestep(t, dt) >= refractory_end"
 
 
 def jump_expression(circuit: str, suffix: str = "") -> str:
@@ -238,8 +254,10 @@ def jump_expression(circuit: str, suffix: str = "") -> str:
     return f"Ijump_{circuit}{suffix}"
 
 
-#: Reset after a spike: membrane to the reset current, one pulse on the AHP DPI.
-NEURON_RESET = f"Imem = Ireset\nIahp += {jump_expression('ahp')}"
+#: Reset after a spike: membrane to the reset current, one pulse on the AHP DPI, and the
+#: refractory period (the membrane integrates again ``refractory_steps`` steps later).
+NEURON_RESET = (f"Imem = Ireset\nIahp += {jump_expression('ahp')}\n"
+                "refractory_end = timestep(t, dt) + refractory_steps")
 
 #: Constants of :data:`NEURON_EQUATIONS` (the group's namespace).
 NEURON_NAMESPACE: dict[str, object] = {
@@ -343,6 +361,34 @@ def rheobase(currents: Mapping[str, float | np.ndarray], points: int = 40000
     return float(out[0]) if shape == () else out.reshape(shape)
 
 
+def whole_steps(duration: float | np.ndarray, dt: float) -> np.ndarray:
+    """Return the whole time steps in ``duration`` as Brian2 counts them (``timestep``).
+
+    ``int((duration + 1e-3 dt) / dt)``: Brian2's ``timestep(duration, dt)``, which its own
+    refractoriness uses (a period within a thousandth of a step below a whole number of
+    steps counts as that number).
+
+    Parameters
+    ----------
+    duration : float or numpy.ndarray
+        Durations (s), not negative.
+    dt : float
+        Time step (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        Step counts (float64 holding whole numbers).
+
+    Examples
+    --------
+    >>> whole_steps(5e-3, 1e-4).tolist()
+    50.0
+    """
+    duration = np.asarray(duration, dtype=float)
+    return ((duration + 1e-3 * dt) / dt).astype(np.int64).astype(float)
+
+
 def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[str, np.ndarray]:
     """Return the neuron-group parameters (SI floats) for given bias currents.
 
@@ -358,7 +404,7 @@ def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[s
     -------
     dict of str to numpy.ndarray
         One entry per parameter of :data:`NEURON_EQUATIONS` (``Itau_mem``, ``k_ampa``,
-        ``t_refr``, ...), values in SI units without Brian2 units.
+        ``t_refr``, ``refractory_steps`` ...), values in SI units without Brian2 units.
 
     Notes
     -----
@@ -375,6 +421,7 @@ def state_parameters(currents: Mapping[str, np.ndarray], dt: Quantity) -> dict[s
     out["t_refr"] = float(REFRACTORY_CHARGE / amp / second) / np.maximum(
         np.asarray(currents["Iref"], dtype=float), floor
     )
+    out["refractory_steps"] = whole_steps(out["t_refr"], step)
     u_t, c = float(U_T / mV) * 1e-3, {k: float(v / pF) * 1e-12 for k, v in CAPACITANCE.items()}
     for circuit in ("ahp", *SYNAPSE_CIRCUITS):
         itau = np.maximum(np.asarray(currents[f"Itau_{circuit}"], dtype=float), floor)

@@ -56,8 +56,10 @@ from dynsim.errors import EngineError, InvalidSettingError
 from dynsim.validation import whole_number
 
 __all__ = [
+    "BOARD_COMPILER_FLAGS",
     "STANDALONE_THREADS_ENV",
     "StandaloneBoard",
+    "board_compiler_flags",
     "standalone_threads",
 ]
 
@@ -74,8 +76,13 @@ _MAX_THREADS = 64
 #: code object of every step costs more than they save (one chip of 1024 neurons: 0.34 s per
 #: simulated s on one thread, 0.44 s on two; 2-core machine, ``benchmarks/levers.md``).
 NEURONS_PER_THREAD = 2048
-#: Brian2's initial ``lastspike`` of a neuron that never fired (s).
-_NEVER_FIRED_S = -1e4
+#: Compiler flags added for a board's program (GCC/Clang), see :func:`board_compiler_flags`.
+BOARD_COMPILER_FLAGS = ("-ffast-math", "--param=vect-max-version-for-alias-checks=200")
+#: Brian2's default flags that a board's program drops.
+_DROPPED_FLAGS = frozenset({"-fno-finite-math-only"})
+#: State of the neurons carried from one run to the next: the currents and the end of the
+#: refractory period (a step, counted from the run's first step).
+_CARRIED = (*physics.STATE_VARIABLES, "refractory_end")
 
 
 def standalone_threads(n_neurons: int = 0, environ: Mapping[str, str] | None = None) -> int:
@@ -230,6 +237,35 @@ def run_project(holder: Any, run_args: dict[Any, Any]) -> None:
     built["run_files"] = used
 
 
+@contextlib.contextmanager
+def board_compiler_flags() -> Iterator[list[str]]:
+    """Compile a board's program with :data:`BOARD_COMPILER_FLAGS` (Brian2's flags restored after).
+
+    Brian2's default flags keep ``-fno-finite-math-only`` after ``-ffast-math``; without it
+    the C library declares its vectorised ``exp``, and with more run-time alias checks than
+    GCC's default of 10 (the update reads 26 arrays and writes 6) the neurons' update loop is
+    vectorised: the program's CPU per simulated second of a working chip 0.28 -> 0.21 s
+    (``benchmarks/levers.md``, "The compiled chip (2)"). The board's program computes no
+    infinity or NaN (``Imem`` is floored at ``I0``; the table of input steps holds -1, not
+    infinity). A flag the compiler does not know is dropped by Brian2 (with a warning).
+
+    Yields
+    ------
+    list of str
+        The flags in effect.
+    """
+    from brian2 import prefs
+
+    saved = list(prefs.codegen.cpp.extra_compile_args_gcc)
+    flags = [f for f in saved if f not in _DROPPED_FLAGS] + [
+        f for f in BOARD_COMPILER_FLAGS if f not in saved]
+    prefs.codegen.cpp.extra_compile_args_gcc = flags
+    try:
+        yield flags
+    finally:
+        prefs.codegen.cpp.extra_compile_args_gcc = saved
+
+
 def _fingerprint(*parts: Any) -> str:
     import hashlib
 
@@ -249,7 +285,8 @@ class StandaloneBoard:
     with the state of the previous run, the biases and the input events as run arguments,
     then reads back the spikes, the recorded currents and the final state. The physics is
     the runtime engines' (the same equations, the same generated code), in C++ with OpenMP
-    threads (:func:`standalone_threads`) and no Python between steps.
+    threads (:func:`standalone_threads`) and no Python between steps, compiled with
+    :data:`BOARD_COMPILER_FLAGS` (the neurons' update is vectorised).
 
     Input events reach the program as a table: for each virtual neuron, the steps at which
     it fires (a ``TimedArray`` whose rows are its 1st, 2nd, ... event). A virtual neuron
@@ -297,8 +334,7 @@ class StandaloneBoard:
         n = len(self.global_ids)
         self.state: dict[str, np.ndarray] = {
             v: np.full(n, float(physics.I0 / amp)) for v in physics.STATE_VARIABLES}
-        self.state["lastspike"] = np.full(n, _NEVER_FIRED_S)
-        self.state["not_refractory"] = np.ones(n, dtype=bool)
+        self.state["refractory_end"] = np.zeros(n)
         self._built: dict[str, Any] | None = None
 
     @property
@@ -342,8 +378,9 @@ class StandaloneBoard:
                               name=f"{self.name}_network")
             network.run(n_steps * self._dt_s * second)
             directory = self.directory
-            device.build(directory=str(directory), compile=True, run=False,
-                         with_output=False)
+            with board_compiler_flags():
+                device.build(directory=str(directory), compile=True, run=False,
+                             with_output=False)
         register(self, {"key": key, "objects": objects, "network": network,
                         "device": device, "directory": directory})
 
@@ -399,15 +436,13 @@ class StandaloneBoard:
         run_args: dict[Any, Any] = {objects["table"]: table,
                                     virtual.next_step: table[0].astype(np.int32),
                                     virtual.next_event: 0}
-        for variable in (*physics.STATE_VARIABLES, "lastspike"):
+        for variable in _CARRIED:
             view = getattr(neurons, variable)
             run_args[view] = Quantity(self.state[variable], dim=view.dim)
-        run_args[neurons.not_refractory] = self.state["not_refractory"]
         for variable in sorted(BIAS_PARAMETERS):
             view = getattr(neurons, variable)
             run_args[view] = Quantity(parameters[variable], dim=view.dim)
         run_project(self, run_args)
-        duration = n_steps * self._dt_s
         spikes = objects["spikes"]
         out = {"spike_indices": np.asarray(spikes.i[:], dtype=np.int64),
                "spike_times": np.asarray(spikes.t_[:], dtype=float)}
@@ -416,9 +451,9 @@ class StandaloneBoard:
             out["t"] = np.asarray(states.t_[:], dtype=float)
             for variable in self.variables:
                 out[variable] = np.asarray(getattr(states, f"{variable}_")[:], dtype=float)
-        state = {v: np.asarray(getattr(neurons, f"{v}_")[:], dtype=float)
-                 for v in physics.STATE_VARIABLES}
-        state["lastspike"] = np.asarray(neurons.lastspike_[:], dtype=float) - duration
-        state["not_refractory"] = np.asarray(neurons.not_refractory[:], dtype=bool)
+        state = {v: np.asarray(getattr(neurons, f"{v}_")[:], dtype=float) for v in _CARRIED}
+        # counted from the next run's first step; a period that has ended is 0 (whole numbers:
+        # exact; the same file of run arguments for every neuron that is not refractory)
+        state["refractory_end"] = np.maximum(state["refractory_end"] - n_steps, 0.0)
         self.state = state
         return out

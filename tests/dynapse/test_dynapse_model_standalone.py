@@ -26,8 +26,10 @@ from dynsim.dynapse import (
 from dynsim.dynapse.program import forget_program
 from dynsim.dynapse.standalone import (
     _STANDALONE_OWNER,
+    BOARD_COMPILER_FLAGS,
     STANDALONE_THREADS_ENV,
     StandaloneBoard,
+    board_compiler_flags,
     owns_project,
     standalone_threads,
 )
@@ -178,6 +180,24 @@ def test_monitoring_another_neuron_of_a_core_in_use_rebuilds_with_its_parameters
     assert recording.neuron_ids.tolist() == [40]
     assert recording.currents["Imem"].shape == (1, 200)
     assert model.time_s == pytest.approx(0.04, abs=1e-12)
+    # the board's program is compiled with its own flags (the vectorised neuron update)
+    makefile = (model._program.directory / "makefile").read_text()
+    assert all(flag in makefile for flag in BOARD_COMPILER_FLAGS)
+    assert "-fno-finite-math-only" not in makefile
+
+
+def test_board_compiler_flags_hold_for_the_build_only():
+    from brian2 import prefs
+
+    before = list(prefs.codegen.cpp.extra_compile_args_gcc)
+    with pytest.raises(RuntimeError, match="build failed"), board_compiler_flags() as flags:
+        assert prefs.codegen.cpp.extra_compile_args_gcc == flags
+        assert set(BOARD_COMPILER_FLAGS) <= set(flags)
+        assert "-fno-finite-math-only" not in flags
+        assert [f for f in before if f != "-fno-finite-math-only"] == [
+            f for f in flags if f in before]  # Brian2's (and the user's) other flags kept
+        raise RuntimeError("build failed")
+    assert prefs.codegen.cpp.extra_compile_args_gcc == before
 
 
 @needs_compiler
