@@ -39,7 +39,9 @@ or 0 (whole numbers in floating point). This is Brian2's own rule for ``refracto
 (refractory while ``timestep(t - lastspike, dt) < timestep(t_refr, dt)``, i.e. ``n - m < R``)
 without its two float divisions per neuron and step, and without a branch: the compiled
 membrane update is vectorised (``tests/dynapse/test_dynapse_refractory.py`` compares both
-rules spike for spike).
+rules spike for spike). The step ``n`` is the clock's own integer ``t_in_timesteps``, not
+``timestep(t, dt)``: a notebook's own variable ``t`` in the run namespace would otherwise meet
+the clock's ``t`` (Brian2 warns of the conflict).
 
 Synapses and AHP: without input the DPI equation ``tau (1 + Ig/I) dI/dt + I = -Ig`` reduces
 *exactly* to ``dI/dt = -I/tau``; dynsim writes it as a relaxation to the leakage current,
@@ -211,7 +213,7 @@ dImem/dt = integrating*(Imem*(Ith_mem*(Iin - Iahp - I_gaba_a - Itau_mem)
                               - Imem*(Itau_mem + Iahp + I_gaba_a)
                               + Ipfb*(Imem + Ith_mem))
                         / (C_mem*U_T/kappa*(Imem + Ith_mem))) : amp
-integrating = clip(timestep(t, dt) + 1 - refractory_end, 0, 1) : 1  # 0 when refractory
+integrating = clip(t_in_timesteps + 1 - refractory_end, 0, 1) : 1  # 0 when refractory
 dIahp/dt = -k_ahp*(Iahp - I0) : amp
 dI_ampa/dt = -k_ampa*(I_ampa - I0) : amp
 dI_nmda/dt = -k_nmda*(I_nmda - I0) : amp
@@ -230,7 +232,7 @@ Vmem = U_T/kappa*log(Imem/I0) : volt
 )
 
 #: Spike condition (outside the refractory period).
-NEURON_THRESHOLD = "Imem > Ispk and timestep(t, dt) >= refractory_end"
+NEURON_THRESHOLD = "Imem > Ispk and t_in_timesteps >= refractory_end"
 
 
 def jump_expression(circuit: str, suffix: str = "") -> str:
@@ -257,7 +259,7 @@ def jump_expression(circuit: str, suffix: str = "") -> str:
 #: Reset after a spike: membrane to the reset current, one pulse on the AHP DPI, and the
 #: refractory period (the membrane integrates again ``refractory_steps`` steps later).
 NEURON_RESET = (f"Imem = Ireset\nIahp += {jump_expression('ahp')}\n"
-                "refractory_end = timestep(t, dt) + refractory_steps")
+                "refractory_end = t_in_timesteps + refractory_steps")
 
 #: Constants of :data:`NEURON_EQUATIONS` (the group's namespace).
 NEURON_NAMESPACE: dict[str, object] = {

@@ -355,7 +355,7 @@ class StandaloneBoard:
                                name=f"{self.name}_input_steps")
             virtual = NeuronGroup(
                 self.n_virtual, "next_step : integer\nnext_event : integer",
-                threshold="next_step == timestep(t, dt)",
+                threshold="next_step == t_in_timesteps",
                 reset=f"next_event += 1\nnext_step = int({table.name}(next_event*second, i))",
                 namespace={table.name: table}, dt=self.dt, name=f"{self.name}_virtual")
             objects: dict[str, Any] = {"neurons": neurons, "virtual": virtual, "table": table}

@@ -104,3 +104,25 @@ def test_step_count_rule_gives_brian2s_spikes_and_traces(dt, periods_in_steps):
     assert spikes.i[:].tolist() == reference.i[:].tolist()
     assert spikes.t_[:].tolist() == reference.t_[:].tolist()
     assert np.array_equal(trace.Imem_[:], reference_trace.Imem_[:])
+
+
+def test_a_students_own_t_does_not_meet_the_equations():
+    """The step is the clock's ``t_in_timesteps``: a notebook's own ``t`` stays out of the model.
+
+    Exercise 3 keeps spike times in a variable ``t`` and runs the chip's network from the
+    notebook: equations that read ``timestep(t, dt)`` made Brian2 warn about the conflict
+    (nbval saw the warning on stderr).
+    """
+    from brian2.utils.logger import catch_logs
+
+    t = np.array([0.0168, 0.0299])  # noqa: F841  (the notebook's own t, in the run namespace)
+    group = make_neurons(2, f"own_t_neurons{next(_names)}", engine="numpy")
+    currents = bias_currents([Dynapse1ParameterGroup()] * 2)
+    currents["Idc"] = np.full(2, 3e-9)
+    set_parameters(group, currents)
+    spikes = SpikeMonitor(group, name=f"{group.name}_spikes", codeobj_class=NUMPY)
+    network = Network(group, spikes)
+    with catch_logs() as logs:
+        network.run(10 * ms)  # resolves names in this frame, as a notebook's run does
+    assert [log for log in logs if "resolution_conflict" in log[1]] == []
+    assert len(spikes.i) > 0
