@@ -56,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -441,6 +441,20 @@ def section_sweep(run: Run) -> dict:
 
 
 # --------------------------------------------------------------------------- memory
+def _peak_row(which: str, notebooks: Mapping[str, dict], tail: str, head: str = "") -> dict:
+    """The row of the largest peak RSS among ``notebooks`` (name -> its peaks, in MB).
+
+    ``which`` goes into the name (``"(auto"``, ``", first pass (auto"``); ``head`` and ``tail``
+    around the note's list of every notebook's peak and the worst one's kernel process.
+    """
+    name, worst = max(notebooks.items(), key=lambda kv: kv[1]["peak_rss_mb"])
+    each = ", ".join(f"{nb[:2]} {entry['peak_rss_mb']:.0f}" for nb, entry in notebooks.items())
+    return row(f"largest peak RSS of an exercise's kernel{which}: exercise {name[:2]})",
+               worst["peak_rss_mb"], "MB", "< 1024 MB", worst["peak_rss_mb"] < 1024,
+               note=f"{head}each (MB): {each}; this one's kernel process alone "
+                    f"{worst['peak_kernel_rss_mb']:.0f} MB{tail}")
+
+
 def section_memory(run: Run) -> dict:
     """Peak memory of the kernel of every exercise, per engine (from the exercises section).
 
@@ -461,34 +475,19 @@ def section_memory(run: Run) -> dict:
         found = {engine: list(result.get("notebooks", [])) if _ok(result) else []}
     rows = []
     for engine, notebooks in found.items():
-        if not notebooks:
-            continue
-        worst = max(notebooks, key=lambda nb: nb["peak_rss_mb"])
-        each = ", ".join(f"{nb['notebook'][:2]} {nb['peak_rss_mb']:.0f}" for nb in notebooks)
-        pss = worst.get("peak_pss_mb")
-        rows.append(row(
-            f"largest peak RSS of an exercise's kernel ({engine}: exercise "
-            f"{worst['notebook'][:2]})", worst["peak_rss_mb"], "MB", "< 1024 MB",
-            worst["peak_rss_mb"] < 1024,
-            note=f"each (MB): {each}; this one's kernel process alone "
-                 f"{worst['peak_kernel_rss_mb']:.0f} MB"
-                 + (f", tree PSS {pss:.0f} MB" if pss is not None else "")
-                 + "; psutil, every 50 ms, kernel process tree"))
+        if notebooks:
+            pss = max(notebooks, key=lambda nb: nb["peak_rss_mb"]).get("peak_pss_mb")
+            rows.append(_peak_row(f" ({engine}", {nb["notebook"]: nb for nb in notebooks},
+                                  (f", tree PSS {pss:.0f} MB" if pss is not None else "")
+                                  + "; psutil, every 50 ms, kernel process tree"))
     for engine, result in exercises.items():
         first = result.get("first_pass") if _ok(result) else None
         if not first or len(result.get("by_pass", ())) < 2:
             continue  # one pass: it is the row above
-        name, worst = max(first["notebooks"].items(), key=lambda kv: kv[1]["peak_rss_mb"])
         compiled = first["cython_modules_after"] - first["cython_modules_before"]
-        each = ", ".join(f"{nb[:2]} {entry['peak_rss_mb']:.0f}"
-                         for nb, entry in first["notebooks"].items())
-        rows.append(row(
-            f"largest peak RSS of an exercise's kernel, first pass ({engine}: exercise "
-            f"{name[:2]})", worst["peak_rss_mb"], "MB", "< 1024 MB",
-            worst["peak_rss_mb"] < 1024,
-            note=f"the pass that compiles what the cache lacks ({compiled} Cython modules "
-                 f"compiled in it); each (MB): {each}; this one's kernel process alone "
-                 f"{worst['peak_kernel_rss_mb']:.0f} MB"))
+        rows.append(_peak_row(f", first pass ({engine}", first["notebooks"], "",
+                              f"the pass that compiles what the cache lacks ({compiled} "
+                              "Cython modules compiled in it); "))
     if not rows:
         rows.append(row("largest peak RSS of an exercise's kernel", None, "MB", "< 1024 MB",
                         note="no exercise ran"))
