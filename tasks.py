@@ -190,10 +190,27 @@ def fast_kernel_settings(py: Path) -> dict[str, str]:
     return {"SETUPTOOLS_USE_DISTUTILS": "stdlib"} if has_distutils else {}
 
 
+def lab_kernel_settings(py: Path, data_dir: Path, env: dict[str, str]) -> dict[str, str]:
+    """Install the lab's kernel into ``data_dir``; return the ``JUPYTER_PATH`` that finds it.
+
+    The lab's kernel (``dynsim.widgets.lab_kernel``) is ipykernel's ``python3`` kernel that
+    imports Brian2, Bokeh's plotting models and ``dynsim.widgets`` while it starts, so a
+    student's first bench cell does not wait for them (``benchmarks/levers.md``, "First plot
+    (5)"). ``data_dir`` goes first on ``JUPYTER_PATH``. ``binder/postBuild`` and
+    ``binder/start`` do the same on Binder.
+    """
+    subprocess.run([str(py), "-m", "dynsim.widgets.lab_kernel", str(data_dir)], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    path = [str(data_dir), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    return {"JUPYTER_PATH": os.pathsep.join(path)}
+
+
 def cmd_lab(args: list[str]) -> int:
     """Set up the environment and open JupyterLab on ``exercises/``."""
     py = ensure_venv(EXTRAS["lab"])
-    env, token = lab_environment({**fast_kernel_settings(py), **child_env(py)})
+    env = {**fast_kernel_settings(py), **child_env(py)}
+    env.update(lab_kernel_settings(py, Path(env["DYNSIM_CACHE_DIR"]) / "jupyter", env))
+    env, token = lab_environment(env)
     cmd = lab_command(py, args)
     _say("starting JupyterLab on exercises/ (bound to 127.0.0.1). Open the URL below; "
          f"the token is {token}")

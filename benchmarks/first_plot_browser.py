@@ -23,8 +23,10 @@ and compiles; ``warm``: the same cache again, a new kernel):
     python benchmarks/first_plot_browser.py --env SETUPTOOLS_USE_DISTUTILS=local  # a lever off
 
 The server gets the kernel settings ``python3 tasks.py lab`` adds (``tasks.fast_kernel_settings``,
-through ``labdriver.start_lab``, as in the browser tests). The machine's load average is
-recorded with each measurement.
+through ``labdriver.start_lab``, as in the browser tests) and the lab's kernel
+(``tasks.lab_kernel_settings``: it imports Brian2 and the benches while it starts). What that
+costs before "run all" is reported too: ``open_to_ready_s``, from opening the notebook to its
+kernel ready. The machine's load average is recorded with each measurement.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def measure(page, server, path: str, timeout: float) -> dict:
     """Open ``path`` with a fresh kernel, run it, time run-all -> traces drawn."""
     import labdriver
 
+    opened = time.perf_counter()
     labdriver.open_notebook(page, server, path, timeout=timeout)
+    kernel_ready = time.perf_counter() - opened
     load = [round(x, 2) for x in os.getloadavg()]
     start = time.perf_counter()
     page.evaluate(labdriver._JS_RUN_ALL, path)
@@ -100,7 +104,8 @@ def measure(page, server, path: str, timeout: float) -> dict:
     colours = drawn_colours(labdriver.plot_snapshot(page, SOURCE))
     if colours < MIN_COLOURS:
         raise RuntimeError(f"the plot shows {colours} colours: no traces drawn")
-    return {"first_plot_s": seconds, "colours": colours, "load_average": load}
+    return {"first_plot_s": seconds, "colours": colours, "load_average": load,
+            "open_to_ready_s": kernel_ready}
 
 
 def main(argv: list[str] | None = None) -> dict:

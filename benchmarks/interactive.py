@@ -179,21 +179,30 @@ def lab_kernel_settings() -> dict[str, str]:
 def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None = None) -> dict:
     """Start a fresh kernel on ``cache_dir``; time kernel start -> first plot data.
 
-    The kernel's environment is this process's with the lab's kernel settings
-    (:func:`lab_kernel_settings`, unless set here already) and ``env`` added (a lever to
-    measure; ``{"SETUPTOOLS_USE_DISTUTILS": "local"}`` turns one off). Returns the total and
+    The kernel is the lab's (``tasks.lab_kernel_settings``: it imports Brian2 and the benches
+    while it starts, so ``kernel_ready_s`` holds those imports) and its environment is this
+    process's with the lab's kernel settings (:func:`lab_kernel_settings`, unless set here
+    already) and ``env`` added (a lever to measure; ``{"SETUPTOOLS_USE_DISTUTILS": "local"}``
+    turns one off). Returns the total and
     its parts (kernel ready, imports: Brian2 then ``dynsim.widgets``, bench built, of it the
     standalone build ``prepare_s``, first data; wall and the kernel's CPU seconds), how the
     kernel cached bytecode (``bytecode``, with a ``bytecode_note`` when it could not), which
     ``distutils`` it imported, the settings it got (``env``) and the load average.
     """
     from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
 
     parameters, bench = exercise1_bench_code()
-    settings = lab_kernel_settings()
+    settings = lab_kernel_settings()  # (puts tests/browser, labdriver's folder, on the path)
+    from labdriver import load_tasks
     kernel_env = {**settings, **os.environ, "DYNSIM_CACHE_DIR": cache_dir, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="dynsim-kernel-") as tmp:
-        km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"))
+        # the lab's kernel (tasks.lab_kernel_settings), as `python3 tasks.py lab` starts it
+        spec_dir = Path(tmp) / "jupyter"
+        load_tasks().lab_kernel_settings(Path(sys.executable), spec_dir, kernel_env)
+        km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"),
+                           kernel_name="python3", kernel_spec_manager=KernelSpecManager(
+                               kernel_dirs=[str(spec_dir / "kernels")]))
         start = time.time()
         km.start_kernel(env=kernel_env, cwd=tmp)
         client = km.client()

@@ -360,7 +360,8 @@ def section_interactive(run: Run) -> dict:
     cold, warm = details["first_plot_cold"], details["first_plot_warm"]
     for state, result in (("cold", cold), ("warm", warm)):
         total = _get(result, "total_s")
-        parts = (f"kernel {_get(result, 'kernel_ready_s') or 0:.1f} s + imports "
+        parts = (f"the lab's kernel ready (it imports Brian2 and the benches while it starts) "
+                 f"{_get(result, 'kernel_ready_s') or 0:.1f} s + imports "
                  f"{_get(result, 'import_s') or 0:.1f} s + bench {_get(result, 'build_s') or 0:.1f}"
                  f" s + data {_get(result, 'first_data_s') or 0:.1f} s; engine "
                  f"{result.get('engine')}")
@@ -378,6 +379,8 @@ def section_interactive(run: Run) -> dict:
         rows.append(row(f"first plot in Chromium, as the student sees it ({state} cache)", total,
                         "s", f"<= {target:g} s", None if total is None else total <= target,
                         note=f"run all in JupyterLab -> traces drawn (read from the pixels); "
+                             f"before it, notebook opened -> the lab's kernel ready "
+                             f"{seen.get('open_to_ready_s') or float('nan'):.1f} s; "
                              f"kernel alone {kernel or float('nan'):.1f} s (row above); load "
                              f"average {seen.get('load_average')}"
                              + ("" if _ok(browser) else f"; failed: {browser.get('error')}")))

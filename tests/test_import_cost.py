@@ -278,6 +278,11 @@ def test_browser_tests_start_the_lab_with_the_lab_kernel_settings(tmp_path, monk
     env = labdriver.lab_environment(tmp_path)
     expected = TASKS.fast_kernel_settings(Path(sys.executable))
     assert env.get("SETUPTOOLS_USE_DISTUTILS") == expected.get("SETUPTOOLS_USE_DISTUTILS")
+    # and the lab's kernel (tasks.lab_kernel_settings), first on the Jupyter path
+    first = Path(env["JUPYTER_PATH"].split(":")[0])
+    assert first == tmp_path / "lab-kernel"
+    spec = first / "kernels" / "python3" / "kernel.json"
+    assert "dynsim.widgets.lab_kernel" in spec.read_text()
     # a value of your own is kept (``--env SETUPTOOLS_USE_DISTUTILS=local`` in the benchmark)
     monkeypatch.setenv("SETUPTOOLS_USE_DISTUTILS", "local")
     assert labdriver.lab_environment(tmp_path / "own")["SETUPTOOLS_USE_DISTUTILS"] == "local"

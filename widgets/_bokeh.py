@@ -11,8 +11,10 @@ Everything here is shared by the DYNAP-SE and the Loihi scopes:
   later changes only to views that exist; a view created later (Voila renders the page after
   the notebook ran; a reloaded JupyterLab page; the bench shown again) would show that stale
   snapshot. The scope counts its views (ipywidgets ``_view_count``) and sends a fresh
-  snapshot whenever a new view appears, so the data may be assigned before any view exists
-  (headless runs never wait for a view).
+  snapshot when a new view appears and the document changed since the last one; a bench
+  being displayed takes a fresh snapshot first (:func:`freshen_scopes`). So the data may be
+  assigned before any view exists (headless runs never wait for a view), and a first plot
+  whose data is there when the bench is displayed is drawn once.
 * :func:`decimate` picks at most about ``max_points`` samples of a trace that keep its
   peaks (spikes survive), so each update sends a few thousand numbers.
 
@@ -48,6 +50,7 @@ __all__ = [
     "decimate",
     "format_current",
     "format_time",
+    "freshen_scopes",
     "in_kernel",
     "load_bokehjs",
 ]
@@ -198,12 +201,66 @@ def decimate(n_samples: int, keys: Sequence[np.ndarray], max_points: int = 2000)
 
 
 # --------------------------------------------------------------------------- scope base
+def freshen_scopes(widget: Widget) -> int:
+    """Give every scope inside ``widget`` a current snapshot before it is displayed.
+
+    Its view is then drawn once, with the data it has now, instead of from the snapshot
+    taken when the scope was made and again when the view appears. Returns how many
+    snapshots were sent.
+    """
+    sent, stack = 0, [widget]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _BokehModel):
+            sent += item.freshen()
+        stack.extend(getattr(item, "children", ()))
+    return sent
+
+
+
 class _BokehModel(BokehModel):
-    """``jupyter_bokeh.BokehModel`` whose ``close`` may run twice.
+    """``jupyter_bokeh.BokehModel`` that knows whether its snapshot is stale; closes twice.
+
+    The page draws a view from the model's snapshot (``render_bundle``) and then applies the
+    changes sent to it; a change made while no view exists reaches no view. ``stale`` is true
+    once the document changed after the snapshot was taken (any change, also one made in the
+    page such as a pan, so that a later view gets it too). Then :meth:`freshen` takes a new
+    snapshot: a new view gets one (every view is drawn again from it), and so does a bench
+    being displayed (:func:`freshen_scopes`), before any view exists. A view made from a
+    current snapshot needs nothing more: the first plot of a bench whose data arrived before
+    it was displayed is drawn once, not twice (about half a second of the page's time:
+    ``benchmarks/levers.md``, "First plot (5)").
+
+    A new view is not caught up with data changes alone: jupyter_bokeh's view reads a
+    change in parts (header, metadata, content, buffers) through one receiver, and parts of
+    a change sent while the view was being made would garble every later change, while a
+    snapshot is read whole.
 
     ipywidgets closes a widget again when it is garbage-collected; jupyter_bokeh 4.1 then
     raises ``KeyError`` (its callback is gone already).
     """
+
+    def __init__(self, model: Any, *, lock: threading.RLock, **kwargs: Any) -> None:
+        self._snapshot_lock = lock
+        self.stale = False
+        super().__init__(model, **kwargs)
+
+    def update_from_model(self, model: Any) -> None:
+        """Take a fresh snapshot of ``model``'s document (sent to the page's model)."""
+        super().update_from_model(model)
+        self.stale = False
+
+    def _document_patched(self, event: Any) -> None:
+        self.stale = True
+        super()._document_patched(event)
+
+    def freshen(self) -> bool:
+        """Take a new snapshot if the document changed since the last; return whether."""
+        with self._snapshot_lock:
+            if not self.stale:
+                return False
+            self.update_from_model(self._model)
+            return True
 
     def close(self) -> None:
         document = self._document
@@ -260,8 +317,8 @@ class BokehScope:
         self.updates = 0
         self.last_update: float | None = None
         self._root = self._build_root()
-        # Count the views (JupyterLab, Voila): a new view gets a fresh snapshot.
-        self.model = _BokehModel(self._root, _view_count=0)
+        # Count the views (JupyterLab, Voila): a new view gets a fresh snapshot if needed.
+        self.model = _BokehModel(self._root, lock=self._lock, _view_count=0)
         self.model.add_class("dynsim-scope")
         self.model.observe(self._views_changed, names="_view_count")
         controls = self._build_controls()
@@ -313,7 +370,10 @@ class BokehScope:
             self._root.children = children
 
     def resync(self) -> None:
-        """Send a fresh snapshot of the whole document to every view (re-renders them)."""
+        """Send a fresh snapshot of the whole document to every view (re-renders them).
+
+        A new view gets one by itself when the document changed since the last snapshot.
+        """
         with self._lock:
             self.model.update_from_model(self._root)
 
@@ -324,7 +384,7 @@ class BokehScope:
 
     def _views_changed(self, change: dict[str, Any]) -> None:
         if (change["new"] or 0) > (change["old"] or 0):
-            self.resync()
+            self.model.freshen()
 
     @property
     def root(self) -> Any:

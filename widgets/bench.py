@@ -80,7 +80,7 @@ from typing import Any
 
 from ipywidgets import HTML, Button, FloatProgress, HBox, Layout, Tab, VBox, Widget
 
-from ._bokeh import format_time, load_bokehjs
+from ._bokeh import format_time, freshen_scopes, load_bokehjs
 from ._lifecycle import close_tree, replace_in_cell
 from ._worker import LatestWinsRunner, kernel_thread
 
@@ -90,6 +90,12 @@ __all__ = ["Bench", "DirectHost", "Host", "StatusArea", "close_tree", "control_t
 #: The tallest a tab of controls is (px); a taller group scrolls inside its tab, so the
 #: bench's height stays fixed and its plot on screen (issue 11: a bench fits 1100 px).
 CONTROLS_HEIGHT = 330
+
+#: How long displaying a bench waits for the run under way (s). A first run on a warm cache
+#: ends in tens of ms; its scopes' first views are then drawn once, with its data, instead of
+#: empty and again (about half a second of the page's time, ``benchmarks/levers.md``,
+#: "First plot (5)"). A longer run (compiling) is shown running after this wait.
+DISPLAY_WAIT = 0.5
 
 
 # --------------------------------------------------------------------------- errors
@@ -501,6 +507,11 @@ class Bench(Host):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         load_bokehjs()
+        # The scopes' first views are drawn once, with data, when the run under way (a
+        # bench's first: tens of ms on a warm cache) ends within a moment.
+        if self.busy:
+            self.wait(DISPLAY_WAIT)
+        freshen_scopes(self._box)
         bundle = self._box._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict):  # a short, stable text (stored outputs, nbval)
             bundle["text/plain"] = self.describe()

@@ -212,7 +212,8 @@ def lab_environment(workdir: Path) -> dict[str, str]:
 
     Like ``python3 tasks.py lab``: ``tasks.child_env`` over ``tasks.fast_kernel_settings``
     (the kernels' ``SETUPTOOLS_USE_DISTUTILS=stdlib`` where the standard library has
-    ``distutils``), so the browser tests run the kernels students get.
+    ``distutils``), and the lab's kernel (``tasks.lab_kernel_settings``: it imports Brian2 and
+    the benches while it starts), so the browser tests run the kernels students get.
 
     Writes the JupyterLab user settings of :data:`LAB_USER_SETTINGS` (no news pop-up) into the
     temporary ``$JUPYTER_CONFIG_DIR``.
@@ -225,6 +226,7 @@ def lab_environment(workdir: Path) -> dict[str, str]:
     for var, name in dirs.items():
         (workdir / name).mkdir(parents=True, exist_ok=True)
         env[var] = str(workdir / name)
+    env.update(tasks.lab_kernel_settings(python, workdir / "lab-kernel", env))
     settings = workdir / "config" / "lab" / "user-settings"
     for rel, value in LAB_USER_SETTINGS.items():
         target = settings / rel

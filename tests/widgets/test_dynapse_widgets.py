@@ -251,6 +251,38 @@ def test_a_new_view_gets_the_current_data():
     assert json.dumps(scope.model.render_bundle) == fresh
 
 
+def test_a_new_view_of_an_unchanged_document_keeps_the_snapshot():
+    """No new snapshot (every view drawn again) when nothing changed since the last."""
+    scope = CurrentScope(duration=50 * ms)
+    bundle = scope.model.render_bundle
+    scope.model._view_count = 1
+    assert scope.model.render_bundle is bundle and not scope.model.stale
+    # a change made in the page (setter: the widget itself) counts too: a later view gets it
+    scope._x_range.set_from_json("start", 5.0, setter=scope.model)
+    assert scope.model.stale
+    scope.model._view_count = 2
+    assert not scope.model.stale and '"start":5.0' in json.dumps(
+        scope.model.render_bundle, separators=(",", ":"))
+    assert scope.model.freshen() is False  # nothing new since
+
+
+def test_displaying_a_bench_waits_for_its_run_and_sends_its_data_before_the_first_view(
+        make_lab, monkeypatch):
+    """The bench's display waits for the run under way (up to ``DISPLAY_WAIT``) and carries
+    a current snapshot; the first view then needs none (it is drawn once, with the data)."""
+    import dynsim.widgets.bench as bench
+
+    monkeypatch.setattr(bench, "DISPLAY_WAIT", 120.0)  # any machine's first run: no race
+    lab = make_lab()
+    made = json.dumps(lab.scope.model.render_bundle)
+    lab._repr_mimebundle_()  # at once: the first run is under way
+    assert not lab.busy and lab.runs == 1
+    bundle = lab.scope.model.render_bundle
+    assert not lab.scope.model.stale and json.dumps(bundle) != made
+    lab.scope.model._view_count = 1  # the page made the view from it
+    assert lab.scope.model.render_bundle is bundle
+
+
 # --------------------------------------------------------------------------- the bench
 def test_bench_layout_hooks_and_display(make_lab):
     lab = make_lab()
