@@ -25,7 +25,8 @@ How the lab gets it
   the server's log, and the notebook's own import raises it again where the student sees it.
 
 What it costs: the kernel is ready about 2 s later (the same 2 s a first cell would spend),
-and a kernel that never uses Brian2 or a bench still holds them (~150 MB). The first plot's
+and a kernel that never uses Brian2 or a bench still holds them (idle: 177 MB RSS against
+52 MB for the standard kernel; ``benchmarks/levers.md``, "First plot (5)"). The first plot's
 benchmark reports the kernel's start beside the first plot (``benchmarks/RESULTS.md``).
 
 Examples
