@@ -16,6 +16,20 @@ What it sets, and why (every other Brian2 preference is left as the user has it)
   are kept in the cache (``<cache>/brian2-compiler-flags.json``, :class:`CompilerFlags`) for
   the same compiler binary (its path, size and modification time), so a new kernel asks the
   compiler only about a flag or a compiler it has not seen.
+* A Cython module the cache lacks is compiled in short-lived child processes
+  (:data:`COMPILE_IN_CHILD`, :func:`compile_cython_module`): Brian2's own
+  ``CythonExtensionManager._load_module`` runs there with the same arguments, then the caller
+  loads the finished module file as on a warm cache. A process that compiled in itself kept
+  ~215 MB of Cython's compiler and its data (a fresh process: 361 MB after one cold
+  ``Experiment``, 146 MB warm; glibc's ``malloc_trim`` returned none of it: it is in use);
+  a kernel, a sweep worker and a notebook point's kernel now keep none of it, and Cython's
+  memory is gone before the C++ compiler starts (issue 15: a class JupyterHub or Binder user
+  has ~1 GB). The module is compiled with :data:`CYTHON_EXTRA_FLAGS` (``-g0``: no debug
+  information, the same machine code, a compiler of ~195 MB instead of ~260 MB); standalone
+  projects keep their flags, so their cached builds stay valid. A child that fails (no
+  compiler, an error in the code, a Brian2 that needs more than the child gives it) changes
+  nothing: the module is then compiled in the process as before, which raises the error a
+  user has always seen.
 
 dynsim never changes ``defaultclock.dt`` or ``prefs.codegen.target``: emulator objects carry
 their own clock and code-object class.
@@ -57,7 +71,8 @@ _CHILD_PREFS = ("codegen.runtime.cython.delete_source_files",)
 #: 1.5 s and ~60 MB more for a child importing Brian2). If a Brian2 release needs more of
 #: Brian2 here, a phase fails and the module is compiled in the caller, as before.
 _CHILD = """\
-import contextlib, importlib.util, logging, os, pickle, sys, types
+import contextlib, importlib.util, logging, os, pickle, platform, sys, types
+platform.processor()  # Cython asks for it (a ``uname -p`` process) when this one is large
 request = pickle.load(sys.stdin.buffer)
 root = request["brian2"]
 def stub(name, **names):
@@ -216,9 +231,10 @@ def _wrap_cython_compiles() -> None:
         if os.path.isfile(module_path):  # compiled before (a warm cache): Brian2 loads it
             return original(module_path, **arguments)
         arguments = _cython_arguments(arguments)
-        if COMPILE_IN_CHILD and compile_cython_module(module_path, arguments):
-            return original(module_path, **arguments)
-        return original(module_path, **arguments)  # here, as Brian2 does (its error, if any)
+        if COMPILE_IN_CHILD:
+            compile_cython_module(module_path, arguments)  # the module file, or nothing
+        # loads the file; without it compiles here as Brian2 does (and raises its error)
+        return original(module_path, **arguments)
 
     load_module.dynsim_wrapped = True  # type: ignore[attr-defined]
     manager._load_module = load_module
