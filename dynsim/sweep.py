@@ -599,12 +599,13 @@ def _signature_names(function: Callable[..., Any]) -> set[str] | None:
 #: sweep of a client (:func:`_first_worker`), and submits the others when it has finished.
 #: On a cold cache that worker compiles the point's new Cython modules (into the shared cache)
 #: while the other workers wait idle, then load them: one process compiles at a time, and the
-#: others never hold Cython's compiler. A process keeps ~210 MB after compiling (an
-#: Experiment's first run took a fresh process to 359 MB on a cold cache, 145 MB on a warm
-#: one), so a worker of a ``LocalCluster`` the sweep's client started that compiled during the
-#: first point is restarted by its nanny (a fresh process, the same :class:`WorkerIsolation`
-#: setup, ~3-5 s) before the others are submitted. On a warm cache this costs the time of one
-#: point.
+#: others never hold Cython's compiler. dynsim compiles a module in a short-lived child
+#: process (:data:`dynsim._brian.COMPILE_IN_CHILD`), so the worker keeps none of it; a process
+#: that compiled in itself keeps ~210 MB (an Experiment's first run took a fresh process to
+#: 359 MB on a cold cache, 145 MB on a warm one), so a worker of a ``LocalCluster`` the sweep's
+#: client started that did (``COMPILE_IN_CHILD`` off, or a child that failed) is restarted by
+#: its nanny (a fresh process, the same :class:`WorkerIsolation` setup, ~3-5 s) before the
+#: others are submitted. On a warm cache this costs the time of one point.
 FIRST_POINT_ALONE = True
 #: A module Cython imports only when it compiles (in a worker: it has compiled something).
 _COMPILER_MODULE = "Cython.Compiler.Pipeline"

@@ -427,8 +427,9 @@ def test_each_worker_has_its_own_dynsim_cache(client):
 class NewModule:
     """Waits until both workers run a point, then asks Brian2 for the same new Cython module.
 
-    Returns how many times this process ran Cython's compiler on it (Brian2's
-    ``cythonize`` call, counted), what the module returns and where it was loaded from.
+    Returns how many times this process compiled it (Brian2's ``cythonize`` call here, or
+    a compile in a child, :func:`dynsim._brian.compile_cython_module`, counted), what the
+    module returns and where it was loaded from.
     """
 
     folder: str
@@ -437,9 +438,9 @@ class NewModule:
     def __call__(self, point):
         from brian2.codegen.runtime.cython_rt import extension_manager as manager
 
-        from dynsim._brian import configure
+        import dynsim._brian as settings
 
-        configure()  # the Cython cache of dynsim (what any point of dynsim uses)
+        settings.configure()  # the Cython cache of dynsim (what any point of dynsim uses)
         folder = Path(self.folder)
         (folder / f"in-{point}").write_text(str(os.getpid()))
         deadline = time.monotonic() + 60
@@ -447,17 +448,24 @@ class NewModule:
             time.sleep(0.02)
         compiled = []
         original = manager.Cython_Build.cythonize
+        in_child = settings.compile_cython_module  # dynsim compiles in a child process
 
         def counted(*args, **kwargs):
             compiled.append(kwargs)
             return original(*args, **kwargs)
 
+        def counted_child(*args, **kwargs):
+            compiled.append(kwargs)
+            return in_child(*args, **kwargs)
+
         manager.Cython_Build.cythonize = counted
+        settings.compile_cython_module = counted_child
         try:
             module = manager.cython_extension_manager.create_extension(
                 f"def token():\n    return {self.token!r}\n")
         finally:
             manager.Cython_Build.cythonize = original
+            settings.compile_cython_module = in_child
         return {"compiled": len(compiled), "value": module.token(), "pid": os.getpid(),
                 "file": str(Path(module.__file__).resolve())}
 
