@@ -217,7 +217,6 @@ def freshen_scopes(widget: Widget) -> int:
     return sent
 
 
-
 class _BokehModel(BokehModel):
     """``jupyter_bokeh.BokehModel`` that knows whether its snapshot is stale; closes twice.
 
