@@ -603,7 +603,7 @@ def _signature_names(function: Callable[..., Any]) -> set[str] | None:
 #: process (:data:`dynsim._brian.COMPILE_IN_CHILD`), so the worker keeps none of it; a process
 #: that compiled in itself keeps ~210 MB (an Experiment's first run took a fresh process to
 #: 359 MB on a cold cache, 145 MB on a warm one), so a worker of a ``LocalCluster`` the sweep's
-#: client started that did (``COMPILE_IN_CHILD`` off, or a child that failed) is restarted by
+#: client started that did (``DYNSIM_COMPILE_IN_CHILD=0``, or a child that failed) is restarted by
 #: its nanny (a fresh process, the same :class:`WorkerIsolation` setup, ~3-5 s) before the
 #: others are submitted. On a warm cache this costs the time of one point.
 FIRST_POINT_ALONE = True

@@ -31,11 +31,13 @@ settings.COMPILE_IN_CHILD = sys.argv[2] == "child"
 """
 
 
-def _run(script: str, cache: Path, mode: str, cwd: Path) -> dict:
+def _run(script: str, cache: Path, mode: str, cwd: Path,
+         environ: dict[str, str] | None = None) -> dict:
     """Run ``_PROLOGUE + script`` in a new process (in ``cwd``); return the JSON it prints."""
+    env = {k: v for k, v in os.environ.items() if k != "DYNSIM_COMPILE_IN_CHILD"}
     done = subprocess.run([sys.executable, "-c", _PROLOGUE + textwrap.dedent(script),
                            str(cache), mode], cwd=cwd, capture_output=True, text=True,
-                          check=False, timeout=300)
+                          check=False, timeout=300, env={**env, **(environ or {})})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -115,3 +117,61 @@ def test_a_compile_error_in_the_child_is_the_error_of_a_compile_in_the_process(t
                           tmp_path / "cache", mode, work)  # one cache: the same paths
     assert seen["child"]["error"] is not None
     assert seen["child"] == seen["process"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", False), ("1", True), (" 1 ", True)])
+def test_the_environment_variable_decides_where_a_module_is_compiled(value, expected):
+    from dynsim._brian import COMPILE_IN_CHILD_ENV, compile_in_child
+
+    assert compile_in_child({COMPILE_IN_CHILD_ENV: value}) is expected
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_without_the_environment_variable_the_module_setting_decides(monkeypatch, default):
+    import dynsim._brian
+    from dynsim._brian import compile_in_child
+
+    monkeypatch.setattr(dynsim._brian, "COMPILE_IN_CHILD", default)
+    assert compile_in_child({}) is default
+    assert compile_in_child({"DYNSIM_COMPILE_IN_CHILD": ""}) is default
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "2", "-1", "01", "child"])
+def test_a_bad_value_of_the_environment_variable_is_refused_naming_the_choices(value):
+    from dynsim._brian import COMPILE_IN_CHILD_ENV, compile_in_child
+    from dynsim.errors import EngineError
+
+    with pytest.raises(EngineError, match=r"DYNSIM_COMPILE_IN_CHILD must be 1 .* or 0 "):
+        compile_in_child({COMPILE_IN_CHILD_ENV: value})
+
+
+def test_the_environment_variable_compiles_in_the_process_that_needs_the_module(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    script = _COMPILE.replace("sys.argv[3]", repr(os.urandom(6).hex()))
+    # the module setting says "child"; the variable, read at the compile, says "here"
+    here = _run(script, tmp_path / "cache", "child", work, {"DYNSIM_COMPILE_IN_CHILD": "0"})
+    assert here["compiler_here"] is True
+
+
+_BAD_SETTING = """\
+from dynsim.errors import EngineError
+code = "#cython: language_level=3\\ndef main(dict namespace):\\n    return 1\\n"
+try:
+    cython_extension_manager.create_extension(code)
+    print(json.dumps({"error": None}))
+except EngineError as error:
+    print(json.dumps({"error": str(error), "files": os.listdir(sys.argv[1])
+                      if os.path.isdir(sys.argv[1]) else [],
+                      "compiler_here": "Cython.Compiler.Pipeline" in sys.modules}))
+"""
+
+
+def test_a_bad_value_stops_the_compile_before_anything_is_made(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    seen = _run(_BAD_SETTING, tmp_path / "cache", "child", work,
+                {"DYNSIM_COMPILE_IN_CHILD": "maybe"})
+    assert "'maybe'" in seen["error"]
+    assert not [name for name in seen["files"] if name.endswith((".so", ".pyd", ".cpp"))]
+    assert seen["compiler_here"] is False
