@@ -261,8 +261,9 @@ def section_dynapse(run: Run) -> dict:
     cold_first, warm_first = _get(cold_chip, "first_run_s"), _get(chip, "first_run_s")
     if not run.quick:
         rows.append(row("one chip: first run, empty cache (code generation + compilation)",
-                        cold_first, "s", note=f"first run with a warm cache: "
-                        f"{warm_first or float('nan'):.2f} s"))
+                        cold_first, "s", note=f"the section's first chip run, in the user's "
+                        f"cache as it was (warm after earlier runs; empty on a new machine, "
+                        f"where it compiles too): {warm_first or float('nan'):.2f} s"))
     errors = accuracy.get("max_rel_error") if _ok(accuracy) else None
     if errors:
         dts = accuracy["dt_ms"]
