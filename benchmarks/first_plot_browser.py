@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from _script import finish
-from interactive import env_variable, lab_kernel_settings
+from interactive import env_variable, fast_kernel_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
     import labdriver
     from playwright.sync_api import sync_playwright
 
-    settings = lab_kernel_settings()
+    settings = fast_kernel_settings()
     for name, value in settings.items():
         os.environ.setdefault(name, value)  # as `python3 tasks.py lab` starts its kernels
     os.environ.update(dict(args.env))

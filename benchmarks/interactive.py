@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from _script import finish
@@ -164,16 +165,23 @@ def bytecode_note(bytecode: dict) -> str:
     return ""
 
 
-def lab_kernel_settings() -> dict[str, str]:
+def _tasks() -> ModuleType:
+    """``tasks.py`` as a module (loaded by the browser tests' ``labdriver``)."""
+    browser = str(ROOT / "tests" / "browser")
+    if browser not in sys.path:
+        sys.path.insert(0, browser)
+    from labdriver import load_tasks
+
+    return load_tasks()
+
+
+def fast_kernel_settings() -> dict[str, str]:
     """Settings ``python3 tasks.py lab`` adds to its kernels' environment (``tasks.py``).
 
     The first plot is measured in a kernel as the lab starts it; this process's environment
     (e.g. ``tasks.py bench``'s) has the rest of the lab's environment already.
     """
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
-    from labdriver import load_tasks
-
-    return load_tasks().fast_kernel_settings(Path(sys.executable))
+    return _tasks().fast_kernel_settings(Path(sys.executable))
 
 
 def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None = None) -> dict:
@@ -181,7 +189,7 @@ def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None 
 
     The kernel is the lab's (``tasks.lab_kernel_settings``: it imports Brian2 and the benches
     while it starts, so ``kernel_ready_s`` holds those imports) and its environment is this
-    process's with the lab's kernel settings (:func:`lab_kernel_settings`, unless set here
+    process's with the lab's kernel settings (:func:`fast_kernel_settings`, unless set here
     already) and ``env`` added (a lever to measure; ``{"SETUPTOOLS_USE_DISTUTILS": "local"}``
     turns one off). Returns the total and
     its parts (kernel ready, imports: Brian2 then ``dynsim.widgets``, bench built, of it the
@@ -193,13 +201,12 @@ def first_plot(cache_dir: str, timeout: float = 900, env: dict[str, str] | None 
     from jupyter_client.kernelspec import KernelSpecManager
 
     parameters, bench = exercise1_bench_code()
-    settings = lab_kernel_settings()  # (puts tests/browser, labdriver's folder, on the path)
-    from labdriver import load_tasks
+    settings = fast_kernel_settings()
     kernel_env = {**settings, **os.environ, "DYNSIM_CACHE_DIR": cache_dir, **(env or {})}
     with tempfile.TemporaryDirectory(prefix="dynsim-kernel-") as tmp:
         # the lab's kernel (tasks.lab_kernel_settings), as `python3 tasks.py lab` starts it
         spec_dir = Path(tmp) / "jupyter"
-        load_tasks().lab_kernel_settings(Path(sys.executable), spec_dir, kernel_env)
+        _tasks().lab_kernel_settings(Path(sys.executable), spec_dir, kernel_env)
         km = KernelManager(connection_file=os.path.join(tmp, "kernel.json"),
                            kernel_name="python3", kernel_spec_manager=KernelSpecManager(
                                kernel_dirs=[str(spec_dir / "kernels")]))
